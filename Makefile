@@ -1,0 +1,36 @@
+# Two commands: `make demo` and `make test`. Both build .venv/ from
+# pyproject.toml pinned by constraints.txt.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test venv test-deps serve clean lock
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,scale]'
+	touch $@
+
+venv: $(STAMP)
+
+demo: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test-deps: venv
+	bash scripts/install-test-deps.sh
+
+test: test-deps
+	$(PY) -m pytest
+
+# Re-pin after changing dependencies in pyproject.toml.
+lock:
+	rm -rf /tmp/paperdigest-lock && $(PYTHON) -m venv /tmp/paperdigest-lock
+	/tmp/paperdigest-lock/bin/pip install --quiet '.[test,scale]'
+	/tmp/paperdigest-lock/bin/pip freeze --exclude paperdigest > constraints.txt
+
+clean:
+	rm -rf $(VENV) var staticfiles

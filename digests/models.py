@@ -1,0 +1,91 @@
+"""A topic's daily digest: which papers, in what order, and whether it is live."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from papers.models import Figure, Paper, Topic
+
+
+class DigestStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class DigestQuerySet(models.QuerySet):
+    def published(self) -> DigestQuerySet:
+        """Digests the public may see: the one definition of "published".
+
+        A published digest with a future ``published_at`` is scheduled: it goes
+        live when the time comes, with no background job.
+        """
+        return self.filter(status=DigestStatus.PUBLISHED, published_at__lte=timezone.now())
+
+
+class Digest(models.Model):
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="digests")
+    date = models.DateField()
+    title = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=DigestStatus.choices, default=DigestStatus.DRAFT)
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it goes (or went) live; in the future = scheduled."
+    )
+    first_published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    override_note = models.TextField(
+        blank=True, help_text="Who published despite blocking flags, and when."
+    )
+    cover_figure = models.ForeignKey(
+        Figure, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    papers = models.ManyToManyField(Paper, through="DigestEntry", related_name="digests")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DigestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "topic"]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "date"], name="digest_unique_topic_date"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="digest_published_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic.name} {self.date.isoformat()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("digests:digest", kwargs={"slug": self.topic.slug, "date": self.date})
+
+    @property
+    def is_live(self) -> bool:
+        return (
+            self.status == DigestStatus.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+
+class DigestEntry(models.Model):
+    digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="entries")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="digest_entries")
+    position = models.PositiveIntegerField(default=0)
+    hidden = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["digest", "position", "id"]
+        verbose_name_plural = "digest entries"
+        constraints = [models.UniqueConstraint(fields=["digest", "paper"], name="digestentry_unique_paper")]
+
+    def __str__(self) -> str:
+        return f"{self.digest} #{self.position} {self.paper.arxiv_id}"
