@@ -1,0 +1,192 @@
+"""Summary revisions: every change is a snapshot, and an editor's text is never overwritten.
+
+A model's output becomes the live summary only while no editor has touched
+it; after an edit, a regeneration arrives as a *candidate* revision that an
+editor compares and accepts (or dismisses). Reverting writes a new revision.
+The summary row holds the live text; its revisions are the history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from papers.models import Paper, RevisionKind, RevisionState, Summary, SummaryRevision
+
+LIST_SECTIONS = frozenset({"key_takeaways", "keywords", "method_steps"})
+
+
+class EditConflict(Exception):
+    """Someone saved the summary since this editor loaded it."""
+
+
+@dataclass(frozen=True)
+class Generation:
+    """Who wrote a revision that no person wrote, and what it cost."""
+
+    backend: str
+    model_name: str = ""
+    prompt_version: str = ""
+    source_version: int | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    latency_ms: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def normalise_content(content: dict) -> dict:
+    """Return the fixed schema's sections only, lists as lists of non-empty strings."""
+    clean: dict = {}
+    for name in Summary.SECTION_FIELDS:
+        value = content.get(name)
+        if name in LIST_SECTIONS:
+            if isinstance(value, str):
+                value = [line for line in value.splitlines()]
+            clean[name] = [str(item).strip() for item in (value or []) if str(item).strip()]
+        else:
+            clean[name] = str(value or "").strip()
+    return clean
+
+
+def _apply(summary: Summary, content: dict) -> None:
+    for name, value in content.items():
+        setattr(summary, name, value)
+
+
+def _validate(summary: Summary) -> list[dict]:
+    # Imported late: validation reads the paper's facts and may import heavy helpers.
+    from papers.services.validation import summary_validate
+
+    return summary_validate(summary=summary)
+
+
+def _lock_summary(*, paper: Paper, language: str) -> tuple[Summary, bool]:
+    summary, created = Summary.objects.select_for_update().get_or_create(paper=paper, language=language)
+    return summary, created
+
+
+@transaction.atomic
+def summary_record_generated(
+    *, paper: Paper, language: str, content: dict, generation: Generation, kind: str = RevisionKind.GENERATED
+) -> SummaryRevision:
+    """Store a model's (or an importer's) summary as a revision.
+
+    It goes live unless an editor has edited the summary; then it waits as a
+    candidate so the editor's text stays intact.
+    """
+    content = normalise_content(content)
+    summary, _created = _lock_summary(paper=paper, language=language)
+    as_candidate = summary.is_edited
+    revision = SummaryRevision(
+        summary=summary,
+        kind=kind,
+        state=RevisionState.CANDIDATE if as_candidate else RevisionState.APPLIED,
+        content=content,
+        backend=generation.backend,
+        model_name=generation.model_name,
+        prompt_version=generation.prompt_version,
+        source_version=generation.source_version,
+        input_tokens=generation.input_tokens,
+        output_tokens=generation.output_tokens,
+        latency_ms=generation.latency_ms,
+    )
+    if as_candidate:
+        probe = Summary(paper=paper, language=language, **content)
+        revision.flags = _validate(probe)
+        revision.save()
+        return revision
+    _apply(summary, content)
+    summary.backend = generation.backend
+    summary.model_name = generation.model_name
+    summary.prompt_version = generation.prompt_version
+    summary.source_version = generation.source_version
+    summary.input_tokens = generation.input_tokens
+    summary.output_tokens = generation.output_tokens
+    summary.latency_ms = generation.latency_ms
+    summary.flags = _validate(summary)
+    summary.lock_version += 1
+    summary.reviewed_by = None
+    summary.reviewed_at = None
+    summary.save()
+    revision.flags = summary.flags
+    revision.save()
+    return revision
+
+
+@transaction.atomic
+def summary_edit(*, summary: Summary, content: dict, user, expected_lock_version: int) -> Summary:
+    """Save an editor's text as the live summary, refusing a stale form."""
+    locked = Summary.objects.select_for_update().get(pk=summary.pk)
+    if locked.lock_version != expected_lock_version:
+        raise EditConflict(
+            "This summary was changed by someone else after you opened it. "
+            "Reload to see their version, then re-apply your change."
+        )
+    merged = {**locked.sections(), **content}
+    content = normalise_content(merged)
+    _apply(locked, content)
+    locked.is_edited = True
+    locked.flags = _validate(locked)
+    locked.lock_version += 1
+    locked.save()
+    SummaryRevision.objects.create(
+        summary=locked,
+        kind=RevisionKind.EDITED,
+        content=content,
+        author=user,
+        flags=locked.flags,
+        source_version=locked.source_version,
+    )
+    return locked
+
+
+@transaction.atomic
+def summary_apply_revision(*, revision: SummaryRevision, user) -> Summary:
+    """Make an earlier revision or a candidate live again, as a new revision."""
+    summary = Summary.objects.select_for_update().get(pk=revision.summary_id)
+    content = normalise_content(revision.content)
+    _apply(summary, content)
+    if revision.state == RevisionState.CANDIDATE:
+        revision.state = RevisionState.APPLIED
+        revision.save(update_fields=["state"])
+        summary.backend = revision.backend or summary.backend
+        summary.model_name = revision.model_name or summary.model_name
+        summary.prompt_version = revision.prompt_version or summary.prompt_version
+        summary.source_version = revision.source_version or summary.source_version
+    # The live text is an editor's only when the chosen revision was an edit;
+    # otherwise later regenerations may replace it again.
+    summary.is_edited = revision.kind == RevisionKind.EDITED
+    summary.flags = _validate(summary)
+    summary.lock_version += 1
+    summary.save()
+    SummaryRevision.objects.create(
+        summary=summary,
+        kind=RevisionKind.REVERTED,
+        content=content,
+        author=user,
+        flags=summary.flags,
+        source_version=summary.source_version,
+    )
+    return summary
+
+
+@transaction.atomic
+def summary_dismiss_candidate(*, revision: SummaryRevision) -> None:
+    if revision.state == RevisionState.CANDIDATE:
+        revision.state = RevisionState.DISMISSED
+        revision.save(update_fields=["state"])
+
+
+@transaction.atomic
+def summary_mark_reviewed(*, summary: Summary, user) -> Summary:
+    Summary.objects.filter(pk=summary.pk).update(reviewed_by=user, reviewed_at=timezone.now())
+    summary.refresh_from_db()
+    return summary
+
+
+def summary_revalidate(*, summary: Summary) -> Summary:
+    summary.flags = _validate(summary)
+    summary.save(update_fields=["flags", "updated_at"])
+    return summary
