@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_q",
+    "axes",
     "papers",
     "digests",
 ]
@@ -88,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -148,6 +151,10 @@ if CACHE_URL.startswith("redis://") or CACHE_URL.startswith("rediss://"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Seconds a public page or feed stays in the page cache (0 = no page cache);
+# publishing or editing bumps a version so changes show at once regardless.
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 600)
+
 # --- Auth -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -156,6 +163,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+
+# Failed admin logins are rate-limited by django-axes: its backend refuses a
+# locked-out username+IP before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 1.0)  # hours until a lockout lifts
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
 
 # --- i18n -----------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -223,6 +242,13 @@ LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 3)
 LLM_CONCURRENCY = env_int("LLM_CONCURRENCY", 8)
 LLM_REQUESTS_PER_MINUTE = env_int("LLM_REQUESTS_PER_MINUTE", 60)
 LLM_INPUT_TOKEN_BUDGET = env_int("LLM_INPUT_TOKEN_BUDGET", 12000)
+# Per-model input budgets, "model=tokens,model=tokens"; other models use LLM_INPUT_TOKEN_BUDGET.
+LLM_INPUT_TOKEN_BUDGETS = {
+    name.strip(): int(tokens)
+    for name, _, tokens in (item.partition("=") for item in env_list("LLM_INPUT_TOKEN_BUDGETS"))
+}
+# First wait between LLM retries; doubles each attempt (a 429's Retry-After wins).
+LLM_RETRY_BACKOFF_SECONDS = env_float("LLM_RETRY_BACKOFF_SECONDS", 2.0)
 
 # --- Background tasks (django-q2) -----------------------------------------
 # Bounded retries: django-q2 retries a failed task forever unless told not to.

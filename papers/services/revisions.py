@@ -93,7 +93,10 @@ def summary_record_generated(
         latency_ms=generation.latency_ms,
     )
     if as_candidate:
-        probe = Summary(paper=paper, language=language, **content)
+        # Validate as the candidate's own backend wrote it (the extractive backend has its own rules).
+        probe = Summary(
+            paper=paper, language=language, backend=generation.backend, model_name=generation.model_name, **content
+        )
         revision.flags = _validate(probe)
         revision.save()
         return revision

@@ -1,37 +1,189 @@
-"""The summary stage.
+"""The summary stage: one summary per paper and topic language, from a pluggable backend.
 
-PLACEHOLDER until the summary stage lands: one-line summary from the abstract.
-Contract: ``papers_summarize(*, papers) -> dict[paper_id, Exception | None]``
-summarizes each paper in the language of each of its topics, concurrently,
-skipping papers whose summary is current; per-paper failures are returned,
-never raised, so one bad paper never stops the batch.
+``papers_summarize(*, papers)`` summarizes each paper in the language of each
+of its topics with up to ``LLM_CONCURRENCY`` requests in flight, and returns
+``{paper_id: None | SummarizeError}``: one bad paper never stops the batch and
+nothing is raised. Worker threads only run the backend (HTTP); the calling
+thread reads the rows and stores every result through
+``summary_record_generated``, so an editor's text is never overwritten (a
+regeneration after an edit becomes a candidate revision).
+
+A paper/language is skipped, with no backend call, when its live summary or
+its latest generated revision already came from the same paper version,
+prompt version, backend and model.
 """
 
 from __future__ import annotations
 
-import re
+import logging
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 
-from papers.models import Paper, Summary
+from django.conf import settings
+from django.db import connections
+
+from papers.models import Language, Paper, PaperContent, RevisionKind, Summary
+from papers.services.errors import SummarizeError
+from papers.services.revisions import Generation, summary_record_generated
+from papers.services.summarize.backends import SummaryBackend, SummaryRequest, SummaryResult, backend_get
+from papers.services.summarize.budget import input_token_budget, source_build
+from papers.services.summarize.prompt import PROMPT_VERSION
+
+__all__ = ["PROMPT_VERSION", "paper_summarize", "papers_summarize", "summary_is_current"]
+
+logger = logging.getLogger("paperdigest.summarize")
+
+_MATCH_FIELDS = ("source_version", "prompt_version", "backend", "model_name")
 
 
-def paper_summarize(*, paper: Paper, language: str) -> Summary:
-    first_sentence = re.split(r"(?<=[.!?])\s+", paper.abstract.strip(), maxsplit=1)[0]
-    summary, _ = Summary.objects.update_or_create(
-        paper=paper,
+@dataclass
+class _Job:
+    paper: Paper
+    language: str
+    request: SummaryRequest
+
+
+def _backend(backend: SummaryBackend | str | None, model: str = "") -> SummaryBackend:
+    return backend if isinstance(backend, SummaryBackend) else backend_get(backend, model_name=model)
+
+
+def paper_languages(*, paper: Paper) -> list[str]:
+    """Return the output languages of the paper's topics (English when it has none)."""
+    return sorted({topic.language for topic in paper.topics.all()}) or [Language.EN]
+
+
+def summary_is_current(*, paper: Paper, language: str, backend: SummaryBackend) -> bool:
+    """Return True when this backend already summarized this version of the paper with this prompt."""
+    wanted = {
+        "source_version": paper.version,
+        "prompt_version": backend.prompt_version,
+        "backend": backend.name,
+        "model_name": backend.model_name,
+    }
+    summary = Summary.objects.filter(paper=paper, language=language).first()
+    if summary is None:
+        return False
+    if all(getattr(summary, name) == value for name, value in wanted.items()):
+        return True
+    # After an edit the live row keeps the editor's text; a waiting (or dismissed)
+    # candidate from the same inputs must not be generated again.
+    latest = summary.revisions.filter(kind=RevisionKind.GENERATED).order_by("-created_at", "-id").first()
+    return latest is not None and all(getattr(latest, name) == value for name, value in wanted.items())
+
+
+def _request(*, paper: Paper, language: str, backend: SummaryBackend) -> SummaryRequest:
+    try:
+        content = paper.content
+    except PaperContent.DoesNotExist:
+        content = None
+    source = ""
+    if backend.uses_budget:
+        source = source_build(
+            title=paper.title,
+            abstract=paper.abstract,
+            content=content,
+            token_budget=input_token_budget(model_name=backend.model_name),
+        )
+    return SummaryRequest(
+        arxiv_id=paper.arxiv_id,
+        version=paper.version,
         language=language,
-        defaults={"one_line": first_sentence, "backend": "extractive", "source_version": paper.version},
+        title=paper.title,
+        abstract=paper.abstract,
+        sections=dict(content.sections or {}) if content is not None else {},
+        source=source,
     )
-    return summary
 
 
-def papers_summarize(*, papers: list[Paper]) -> dict[int, Exception | None]:
+def _record(*, job: _Job, backend: SummaryBackend, result: SummaryResult) -> Summary:
+    summary_record_generated(
+        paper=job.paper,
+        language=job.language,
+        content=result.content,
+        generation=Generation(
+            backend=backend.name,
+            model_name=backend.model_name,
+            prompt_version=backend.prompt_version,
+            source_version=job.request.version,
+            input_tokens=result.input_tokens,
+            output_tokens=result.output_tokens,
+            latency_ms=result.latency_ms,
+        ),
+    )
+    return Summary.objects.get(paper=job.paper, language=job.language)
+
+
+def _generate(backend: SummaryBackend, request: SummaryRequest) -> SummaryResult:
+    try:
+        return backend.summarize(request)
+    finally:
+        # Backends do not touch the database, but a thread must never leak a connection.
+        connections.close_all()
+
+
+def paper_summarize(
+    *,
+    paper: Paper,
+    language: str,
+    backend: SummaryBackend | str | None = None,
+    force: bool = False,
+    model: str = "",
+) -> Summary:
+    """Summarize one paper in one language; raise SummarizeError when the backend cannot."""
+    backend = _backend(backend, model)
+    if not force and summary_is_current(paper=paper, language=language, backend=backend):
+        return Summary.objects.get(paper=paper, language=language)
+    job = _Job(paper=paper, language=language, request=_request(paper=paper, language=language, backend=backend))
+    result = backend.summarize(job.request)
+    return _record(job=job, backend=backend, result=result)
+
+
+def _as_summarize_error(language: str, exc: Exception) -> SummarizeError:
+    if isinstance(exc, SummarizeError):
+        return SummarizeError(f"[{language}] {exc}")
+    logger.exception("Summary of a paper failed unexpectedly", exc_info=exc)
+    return SummarizeError(f"[{language}] Summarizing failed unexpectedly: {type(exc).__name__}: {exc}")
+
+
+def papers_summarize(
+    *, papers, backend: SummaryBackend | str | None = None, force: bool = False, model: str = ""
+) -> dict[int, Exception | None]:
+    """Summarize every paper in each of its topics' languages; return failures, never raise them.
+
+    ``force`` regenerates current summaries too; ``model`` overrides ``DIGEST_LLM_MODEL``.
+    """
     outcome: dict[int, Exception | None] = {}
+    errors: dict[int, list[SummarizeError]] = {}
+    try:
+        backend = _backend(backend, model)
+    except Exception as exc:  # a misconfiguration fails every paper, visibly
+        return {paper.pk: SummarizeError(f"Cannot start the summary backend: {exc}") for paper in papers}
+
+    jobs: list[_Job] = []
     for paper in papers:
+        outcome[paper.pk] = None
         try:
-            languages = {topic.language for topic in paper.topics.all()} or {"en"}
-            for language in sorted(languages):
-                paper_summarize(paper=paper, language=language)
-            outcome[paper.pk] = None
-        except Exception as exc:  # reported per paper by the pipeline
-            outcome[paper.pk] = exc
+            for language in paper_languages(paper=paper):
+                if force or not summary_is_current(paper=paper, language=language, backend=backend):
+                    request = _request(paper=paper, language=language, backend=backend)
+                    jobs.append(_Job(paper=paper, language=language, request=request))
+        except Exception as exc:
+            errors.setdefault(paper.pk, []).append(_as_summarize_error("-", exc))
+
+    if jobs:
+        workers = max(1, min(settings.LLM_CONCURRENCY, len(jobs)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="summarize") as pool:
+            futures = {pool.submit(_generate, backend, job.request): job for job in jobs}
+            for future in as_completed(futures):
+                job = futures[future]
+                try:
+                    _record(job=job, backend=backend, result=future.result())
+                except Exception as exc:
+                    errors.setdefault(job.paper.pk, []).append(_as_summarize_error(job.language, exc))
+
+    for paper_id, failures in errors.items():
+        if len(failures) == 1:
+            outcome[paper_id] = failures[0]
+        else:
+            outcome[paper_id] = SummarizeError("; ".join(str(f) for f in failures))
     return outcome

@@ -1,0 +1,163 @@
+"""Any OpenAI-compatible chat-completions server, through the official ``openai`` client.
+
+The client's own retries are off (``max_retries=0``): this backend retries
+itself, boundedly, so that a 429's Retry-After, 5xx answers, timeouts, dropped
+connections and unusable answers (empty, cut off, not JSON, wrong shape) are
+all handled the same way and end in one readable ``SummarizeError``.
+Structured output is tried strictest first (JSON schema, then JSON mode, then
+plain text) and the first mode the server accepts is remembered.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import threading
+import time
+
+import openai
+from django.conf import settings
+
+from papers.services.errors import SummarizeError
+from papers.services.summarize.backends.base import SummaryBackend, SummaryRequest, SummaryResult
+from papers.services.summarize.prompt import PROMPT_VERSION, prompt_messages, response_formats, schema_reminder
+from papers.services.summarize.ratelimit import limiter_for
+from papers.services.summarize.schema import SchemaViolation, content_parse
+
+logger = logging.getLogger("paperdigest.summarize")
+
+MAX_BAD_ANSWERS = 3  # re-ask at most twice after an unusable answer
+MAX_RETRY_AFTER_SECONDS = 120.0
+
+
+def _retry_after(exc: openai.APIStatusError) -> float | None:
+    headers = exc.response.headers
+    for header, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(header)
+        if value is None:
+            continue
+        try:
+            return float(value) / divisor
+        except ValueError:
+            parsed = email.utils.parsedate_to_datetime(value) if header == "retry-after" else None
+            if parsed is not None:
+                return max(0.0, parsed.timestamp() - time.time())
+    return None
+
+
+class OpenAIBackend(SummaryBackend):
+    name = "openai"
+    prompt_version = PROMPT_VERSION
+    uses_budget = True
+    accepts_model = True
+
+    def __init__(self, *, model_name: str | None = None, base_url: str | None = None, api_key: str | None = None):
+        self.model_name = model_name or settings.DIGEST_LLM_MODEL
+        self.base_url = base_url if base_url is not None else settings.OPENAI_BASE_URL
+        self.client = openai.OpenAI(
+            base_url=self.base_url or None,
+            # Local servers (Ollama, vLLM) accept any key; the client insists on one.
+            api_key=(api_key if api_key is not None else settings.OPENAI_API_KEY) or "not-needed",
+            timeout=settings.LLM_TIMEOUT_SECONDS,
+            max_retries=0,
+        )
+        self._formats = response_formats()
+        self._format_lock = threading.Lock()
+
+    def summarize(self, request: SummaryRequest) -> SummaryResult:
+        messages = prompt_messages(language=request.language, source=request.source)
+        limiter = limiter_for(settings.LLM_REQUESTS_PER_MINUTE)
+        transport_failures, bad_answers = 0, 0
+        input_tokens = output_tokens = 0
+        started = time.monotonic()
+        attempts = 0
+        while True:
+            attempts += 1
+            limiter.acquire()
+            fmt = self._formats[0]
+            try:
+                completion = self.client.chat.completions.create(
+                    model=self.model_name,
+                    messages=messages,
+                    temperature=0.2,
+                    **({"response_format": fmt} if fmt else {}),
+                )
+            except openai.BadRequestError as exc:
+                if self._downgrade_format(fmt):
+                    logger.info("Server refused %s output (%s); trying a simpler mode.", fmt and fmt["type"], exc)
+                    continue
+                raise SummarizeError(f"The LLM server refused the request: {self._describe(exc)}") from exc
+            except (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError) as exc:
+                transport_failures += 1
+                if transport_failures > settings.LLM_MAX_RETRIES:
+                    raise SummarizeError(
+                        f"The LLM server failed {transport_failures} times; last error: {self._describe(exc)}"
+                    ) from exc
+                self._wait(exc, transport_failures)
+                continue
+            except openai.APIStatusError as exc:
+                if exc.status_code >= 500:
+                    transport_failures += 1
+                    if transport_failures <= settings.LLM_MAX_RETRIES:
+                        self._wait(exc, transport_failures)
+                        continue
+                raise SummarizeError(f"The LLM server answered with an error: {self._describe(exc)}") from exc
+
+            if completion.usage:
+                input_tokens += completion.usage.prompt_tokens or 0
+                output_tokens += completion.usage.completion_tokens or 0
+            choice = completion.choices[0] if completion.choices else None
+            text = choice.message.content if choice and choice.message else None
+            try:
+                if choice is not None and choice.finish_reason == "length" and text:
+                    raise SchemaViolation("the answer was cut off at the model's output limit")
+                content = content_parse(text)
+            except SchemaViolation as exc:
+                bad_answers += 1
+                if bad_answers >= MAX_BAD_ANSWERS:
+                    raise SummarizeError(
+                        f"The model gave {bad_answers} unusable answers; last problem: {exc}."
+                    ) from exc
+                # Re-ask with the bad answer in context so the model sees what to fix.
+                messages = messages[:2] + [
+                    {"role": "assistant", "content": (text or "")[:2000]},
+                    {"role": "user", "content": schema_reminder()},
+                ]
+                continue
+            return SummaryResult(
+                content=content,
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                latency_ms=int((time.monotonic() - started) * 1000),
+                attempts=attempts,
+            )
+
+    def _downgrade_format(self, fmt) -> bool:
+        """Drop ``fmt`` from the modes to try; return False when nothing simpler is left."""
+        with self._format_lock:
+            if len(self._formats) > 1 and self._formats[0] is fmt:
+                self._formats.pop(0)
+                return True
+            return len(self._formats) > 0 and self._formats[0] is not fmt
+
+    @staticmethod
+    def _wait(exc: Exception, failures: int) -> None:
+        delay = settings.LLM_RETRY_BACKOFF_SECONDS * (2 ** (failures - 1))
+        if isinstance(exc, openai.APIStatusError):
+            retry_after = _retry_after(exc)
+            if retry_after is not None:
+                delay = min(retry_after, MAX_RETRY_AFTER_SECONDS)
+        logger.info("LLM request failed (%s); retrying in %.1fs.", OpenAIBackend._describe(exc), delay)
+        time.sleep(delay)
+
+    @staticmethod
+    def _describe(exc: Exception) -> str:
+        if isinstance(exc, openai.APITimeoutError):
+            return "timed out"
+        if isinstance(exc, openai.APIConnectionError):
+            return f"could not connect ({exc.__cause__ or exc})"
+        if isinstance(exc, openai.APIStatusError):
+            body = exc.body.get("error", exc.body) if isinstance(exc.body, dict) else None
+            message = body.get("message") if isinstance(body, dict) and body.get("message") else exc.message
+            return f"HTTP {exc.status_code}: {message}"[:300]
+        return str(exc)[:300]

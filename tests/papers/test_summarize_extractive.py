@@ -1,0 +1,152 @@
+"""The offline extractive backend: every section from the paper's own sentences."""
+
+import pytest
+
+from papers.models import PaperContent, Summary
+from papers.services.errors import SummarizeError
+from papers.services.summarize import paper_summarize, papers_summarize
+from tests.factories import PaperFactory, TopicFactory, TopicPaperFactory
+
+pytestmark = pytest.mark.django_db
+
+ABSTRACT = (
+    "Generating long and consistent videos has emerged as a significant yet challenging problem. "
+    "While most existing diffusion-based video generation models demonstrate promising performance in generating "
+    "short videos, their simple conditioning mechanism and sampling strategy cause severe performance degradation "
+    "when adapted to long video generation. This results in prominent temporal inconsistency and overexposure. "
+    "Thus, in this work, we introduce FlexiFilm, a new diffusion model tailored for long video generation. "
+    "Our framework incorporates a temporal conditioner to establish a more consistent relationship between "
+    "generation and multi-modal conditions, and a resampling strategy to tackle overexposure. "
+    "Empirical results demonstrate FlexiFilm generates long and consistent videos, each over 30 seconds in length, "
+    "outperforming competitors in qualitative and quantitative analyses."
+)
+METHOD = (
+    "The temporal conditioner encodes the previous frames into a compact latent sequence for the video model. "
+    "We then inject the conditioning latents into every attention block of the denoising network. "
+    "The resampling strategy re-draws noise for overexposed frames during the sampling process. "
+    "Finally, the generated clips are stitched together into a long video with overlapping frames."
+)
+
+
+@pytest.fixture
+def paper():
+    paper = PaperFactory(title="FlexiFilm: Long Video Generation with Flexible Conditions", abstract=ABSTRACT)
+    PaperContent.objects.create(
+        paper=paper,
+        pdf_version=1,
+        pdf="x.pdf",
+        pdf_sha256="0" * 64,
+        sections={
+            "abstract": ABSTRACT,
+            "introduction": "Video generation with diffusion models is increasingly important for film making. "
+            "However, existing approaches fail to keep long videos temporally consistent over many frames.",
+            "3 Method": METHOD,
+            "experiments": "We train the model on 8 GPUs for three days on a dataset of long movie clips. "
+            "FlexiFilm achieves a 25% lower FVD than the strongest baseline on long video benchmarks.",
+            "conclusion": "FlexiFilm paves the way for long video generation with flexible conditions in the future.",
+        },
+    )
+    return paper
+
+
+def own_sentences(paper):
+    text = paper.abstract + " " + " ".join(paper.content.sections.values())
+    return lambda sentence: sentence in text
+
+
+def test_every_section_is_filled_from_the_papers_own_sentences(paper):
+    summary = paper_summarize(paper=paper, language="en", backend="extractive")
+    is_own = own_sentences(paper)
+
+    for name in Summary.SECTION_FIELDS:
+        assert summary.sections()[name], f"{name} is empty"
+    for name in ("one_line", "background", "prior_work", "method", "results", "significance", "workload"):
+        for sentence in summary.sections()[name].split(". "):
+            assert is_own(sentence.rstrip(".")), (name, sentence)
+    assert all(is_own(item) for item in summary.key_takeaways + summary.method_steps)
+    assert 5 <= len(summary.key_takeaways) <= 8
+
+
+def test_sections_pick_sentences_that_fit_them(paper):
+    summary = paper_summarize(paper=paper, language="en", backend="extractive")
+
+    assert "we introduce FlexiFilm" in summary.one_line
+    assert "However" in summary.prior_work or "existing" in summary.prior_work
+    assert "GPUs" in summary.workload
+    assert "25% lower FVD" in summary.results + summary.performance
+    assert "paves the way" in summary.significance
+
+
+def test_method_steps_come_from_the_method_section_in_order(paper):
+    summary = paper_summarize(paper=paper, language="en", backend="extractive")
+
+    assert summary.method_steps and all(step in METHOD for step in summary.method_steps)
+    assert summary.method_steps == sorted(summary.method_steps, key=METHOD.index)
+
+
+def test_keywords_are_scored_terms_of_the_paper(paper):
+    summary = paper_summarize(paper=paper, language="en", backend="extractive")
+
+    assert any("video generation" in kw.lower() for kw in summary.keywords)
+    source = " ".join([paper.title, ABSTRACT, *paper.content.sections.values()]).lower()
+    assert all(kw.lower() in source for kw in summary.keywords)
+    assert 1 <= len(summary.keywords) <= 5
+
+
+def test_extractive_summary_says_no_model_wrote_it(paper):
+    summary = paper_summarize(paper=paper, language="en", backend="extractive")
+    assert (summary.backend, summary.model_name) == ("extractive", "")
+
+
+def test_abstract_only_paper_is_summarized_offline_by_default():
+    paper = PaperFactory(title="FlexiFilm", abstract=ABSTRACT)
+    TopicPaperFactory(paper=paper, topic=TopicFactory(language="zh-hans"))
+
+    outcome = papers_summarize(papers=[paper])
+
+    assert outcome == {paper.pk: None}
+    summary = Summary.objects.get(paper=paper, language="zh-hans")
+    assert summary.backend == "extractive" and summary.method and summary.results
+    # English sentences for a Chinese topic: a note for the editor, not a block.
+    assert [f["code"] for f in summary.flags if f["blocking"]] == []
+    assert any(f["code"] == "wrong_language" for f in summary.flags)
+
+
+def test_paper_without_usable_text_fails_with_a_clear_error():
+    paper = PaperFactory(abstract="TBD.")
+    outcome = papers_summarize(papers=[paper], backend="extractive")
+    assert isinstance(outcome[paper.pk], SummarizeError)
+    assert "no usable sentences" in str(outcome[paper.pk])
+
+
+def _reference_day():
+    """Return (title, authors, arxiv_id, abstract) for each paper of the reference digest."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "fixtures/hexo/digest-2024-05-02-diffusion-models.md").read_text()
+    found = []
+    for block in text.split("\n## ")[1:]:
+        title = block.splitlines()[0].strip()
+        authors = re.search(r"\*\*Authors:(.+?)\*\*", block).group(1).split(", ")
+        abstract = block.split("**\n\n", 1)[1].split("\n\n[PDF]", 1)[0].strip()
+        arxiv_id = re.search(r"arxiv\.org/abs/(\d{4}\.\d{5})", block).group(1)
+        found.append((title, authors, arxiv_id, abstract))
+    return found
+
+
+def test_reference_day_summarizes_offline_without_blocking_flags():
+    topic = TopicFactory(language="zh-hans")
+    papers = []
+    for title, authors, arxiv_id, abstract in _reference_day():
+        papers.append(TopicPaperFactory(
+            topic=topic, paper=PaperFactory(title=title, authors=authors, arxiv_id=arxiv_id, abstract=abstract)
+        ).paper)
+    assert len(papers) == 7
+
+    outcome = papers_summarize(papers=papers)
+
+    assert all(error is None for error in outcome.values()), outcome
+    for summary in Summary.objects.filter(paper__in=papers):
+        assert summary.one_line and summary.method and len(summary.key_takeaways) >= 5
+        assert [f for f in summary.flags if f["blocking"]] == [], (summary.paper.arxiv_id, summary.flags)
