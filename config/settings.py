@@ -190,6 +190,9 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Serve MEDIA_URL from Django itself (fine for one machine); turn off when a
+# web server, CDN or object storage (MEDIA_STORAGE_BACKEND) serves media.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 STORAGES = {
     "default": {"BACKEND": env("DEFAULT_FILE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
     "staticfiles": {
@@ -226,6 +229,8 @@ ARXIV_PAGE_SIZE = env_int("ARXIV_PAGE_SIZE", 100)
 ARXIV_NUM_RETRIES = env_int("ARXIV_NUM_RETRIES", 3)
 ARXIV_RETRY_BACKOFF_SECONDS = env_float("ARXIV_RETRY_BACKOFF_SECONDS", 5.0)
 ARXIV_TIMEOUT_SECONDS = env_float("ARXIV_TIMEOUT_SECONDS", 30.0)
+# Daily ingest time (UTC, HH:MM) used by `manage.py setup_schedules`; arXiv announces ~20:00 US Eastern.
+INGEST_SCHEDULE_UTC = env("INGEST_SCHEDULE_UTC", "21:00")
 
 # --- PDFs -----------------------------------------------------------------
 PDF_MAX_BYTES = env_int("PDF_MAX_BYTES", 50 * 1024 * 1024)

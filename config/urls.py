@@ -1,12 +1,33 @@
+import re
+
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from digests.feeds import DigestAtomFeed, DigestFeed
+from digests.http import public_page
+from digests.sitemaps import SITEMAPS
+from digests.views import robots_txt
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("robots.txt", robots_txt, name="robots"),
+    path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("feeds/rss.xml", public_page(DigestFeed()), name="feed-rss"),
+    path("feeds/atom.xml", public_page(DigestAtomFeed()), name="feed-atom"),
+    path("feeds/<slug:slug>/rss.xml", public_page(DigestFeed()), name="feed-topic-rss"),
+    path("feeds/<slug:slug>/atom.xml", public_page(DigestAtomFeed()), name="feed-topic-atom"),
     path("", include("digests.urls")),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:
+    # Without a CDN or object storage in front, Django serves uploaded figures itself.
+    urlpatterns += [
+        re_path(
+            r"^%s(?P<path>.*)$" % re.escape(settings.MEDIA_URL.lstrip("/")),
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]

@@ -1,18 +1,222 @@
-from django.contrib import admin
+"""Digests in the admin: order and hide entries, choose the cover, preview, publish or schedule."""
 
-from .models import Digest, DigestEntry
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, resolve, reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html
+
+from papers.admin import flags_html
+from papers.admin_forms import PublishForm
+from papers.models import Figure, Summary
+
+from .models import Digest, DigestEntry, DigestStatus
+from .services.publish import PublishBlocked, digest_blockers, digest_publish, digest_unpublish, public_cache_invalidate
+
+PUBLISH_PERMISSION = "digests.publish_digest"
 
 
 class DigestEntryInline(admin.TabularInline):
     model = DigestEntry
     extra = 0
-    raw_id_fields = ["paper"]
+    max_num = 0  # entries come from the digest build; editors order and hide them
+    can_delete = False
+    fields = ["position", "paper_link", "summary_flags", "hidden"]
+    readonly_fields = ["paper_link", "summary_flags"]
+    ordering = ["position", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("paper", "digest__topic").prefetch_related("paper__summaries")
+
+    def _summary(self, obj) -> Summary | None:
+        language = obj.digest.topic.language
+        return next((s for s in obj.paper.summaries.all() if s.language == language), None)
+
+    @admin.display(description="Paper")
+    def paper_link(self, obj):
+        summary = self._summary(obj)
+        if summary is None:
+            return format_html("{}: {} (no summary yet)", obj.paper.arxiv_id, obj.paper.title)
+        return format_html(
+            '<a href="{}">{}</a>: {}',
+            reverse("admin:papers_summary_change", args=[summary.pk]),
+            obj.paper.arxiv_id,
+            obj.paper.title,
+        )
+
+    @admin.display(description="Flags")
+    def summary_flags(self, obj):
+        summary = self._summary(obj)
+        if summary is None:
+            return "—"
+        review = "reviewed" if summary.reviewed_at else "not reviewed"
+        return format_html("{}<small>{}</small>", flags_html(summary.flags), review)
 
 
 @admin.register(Digest)
 class DigestAdmin(admin.ModelAdmin):
-    list_display = ["topic", "date", "status", "published_at"]
+    list_display = ["topic", "date", "state", "visible_entries", "published_at", "published_by"]
     list_filter = ["status", "topic"]
-    list_select_related = ["topic"]
+    list_select_related = ["topic", "published_by"]
+    date_hierarchy = "date"
     inlines = [DigestEntryInline]
-    raw_id_fields = ["cover_figure"]
+    change_form_template = "admin/digests/digest/change_form.html"
+    fieldsets = [
+        (None, {"fields": ["topic", "date", "title", "description", "cover_figure", "cover_preview"]}),
+        (
+            "Publication",
+            {"fields": ["state", "published_at", "first_published_at", "published_by", "override_note"]},
+        ),
+    ]
+    readonly_fields = [
+        "topic", "date", "cover_preview", "state", "published_at", "first_published_at", "published_by",
+        "override_note",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            visible_count=Count("entries", filter=Q(entries__hidden=False))
+        )
+
+    def has_add_permission(self, request):
+        # Digests are composed by build_digest from the topic's papers.
+        return request.user.is_superuser
+
+    @admin.display(description="Entries shown", ordering="visible_count")
+    def visible_entries(self, obj):
+        return obj.visible_count
+
+    @admin.display(description="State")
+    def state(self, obj):
+        if obj.status == DigestStatus.DRAFT:
+            return "Draft"
+        if obj.is_live:
+            return "Live"
+        return f"Scheduled for {timezone.localtime(obj.published_at):%Y-%m-%d %H:%M}"
+
+    @admin.display(description="Cover")
+    def cover_preview(self, obj):
+        figure = obj.cover_figure
+        if figure is None:
+            return "—"
+        image = figure.thumbnail or figure.image
+        if image:
+            return format_html('<img src="{}" alt="{}" style="max-height:120px">', image.url, str(figure))
+        return str(figure)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "cover_figure":
+            digest_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            # Only visible figures of this digest's papers can be its cover.
+            kwargs["queryset"] = (
+                Figure.objects.filter(paper__digest_entries__digest_id=digest_id, hidden=False)
+                .select_related("paper")
+                .order_by("paper__arxiv_id", "order", "id")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        transaction.on_commit(public_cache_invalidate)
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None:
+            context["can_publish"] = request.user.has_perm(PUBLISH_PERMISSION)
+            context["blockers"] = digest_blockers(digest=obj)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:object_id>/publish/", wrap(self.publish_view), name="digests_digest_publish"),
+            path("<int:object_id>/unpublish/", wrap(self.unpublish_view), name="digests_digest_unpublish"),
+            path("<int:object_id>/preview/", wrap(self.preview_view), name="digests_digest_preview"),
+            *super().get_urls(),
+        ]
+
+    def _digest_or_redirect(self, request, object_id):
+        digest = self.get_object(request, str(object_id))
+        if digest is None:
+            return None, self._get_obj_does_not_exist_redirect(request, self.opts, str(object_id))
+        return digest, None
+
+    def publish_view(self, request, object_id):
+        """Publish now or schedule; blocking flags on visible entries need an explicit override."""
+        digest, missing = self._digest_or_redirect(request, object_id)
+        if missing:
+            return missing
+        if not request.user.has_perm(PUBLISH_PERMISSION):
+            raise PermissionDenied
+        blockers = digest_blockers(digest=digest)
+        if request.method == "POST":
+            form = PublishForm(request.POST)
+            if form.is_valid():
+                at = form.cleaned_data["at"]
+                override = form.cleaned_data["override"]
+                try:
+                    digest = digest_publish(digest=digest, user=request.user, at=at, override=override)
+                except PublishBlocked as blocked:
+                    blockers = blocked.blockers
+                    form.add_error(
+                        "override", "Blocking problems remain; tick the box to publish anyway, or fix them first."
+                    )
+                else:
+                    when = "now" if digest.is_live else f"at {timezone.localtime(digest.published_at):%Y-%m-%d %H:%M}"
+                    note = f"Published {when}"
+                    if blockers:
+                        note += " overriding blocking flags on " + ", ".join(b.paper.arxiv_id for b in blockers)
+                    self.log_change(request, digest, note)
+                    self.message_user(request, f"{digest}: {note}.", messages.SUCCESS)
+                    return HttpResponseRedirect(reverse("admin:digests_digest_change", args=[digest.pk]))
+        else:
+            form = PublishForm()
+        return TemplateResponse(
+            request,
+            "admin/digests/digest/publish.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": digest,
+                "digest": digest,
+                "title": f"Publish {digest}",
+                "form": form,
+                "blockers": [
+                    {"blocker": b, "flags": flags_html(b.summary.flags) if b.summary else b.messages[0]}
+                    for b in blockers
+                ],
+            },
+        )
+
+    def unpublish_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        digest, missing = self._digest_or_redirect(request, object_id)
+        if missing:
+            return missing
+        if not request.user.has_perm(PUBLISH_PERMISSION):
+            raise PermissionDenied
+        digest = digest_unpublish(digest=digest, user=request.user)
+        self.log_change(request, digest, "Unpublished")
+        self.message_user(request, f"{digest} is a draft again.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:digests_digest_change", args=[digest.pk]))
+
+    def preview_view(self, request, object_id):
+        """Render the public digest page itself, drafts included (the viewer is staff)."""
+        digest, missing = self._digest_or_redirect(request, object_id)
+        if missing:
+            return missing
+        if not self.has_view_or_change_permission(request, digest):
+            raise PermissionDenied
+        match = resolve(digest.get_absolute_url())
+        response = match.func(request, *match.args, **match.kwargs)
+        if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+            response.render()
+        add_never_cache_headers(response)
+        return response

@@ -1,12 +1,21 @@
-"""Reads for the public pages: every query set the views use is built here."""
+"""Reads for the public pages and feeds: every query set they use is built here.
+
+Visibility comes from ``Digest.objects.published()`` alone; staff additionally
+see drafts so they can preview them. Each read runs a fixed number of queries
+however many papers a digest holds.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from papers.models import Figure, Paper, Summary, Topic
 
-from .models import Digest, DigestEntry
+from .models import Digest, DigestEntry, DigestStatus
 
 
 def digests_visible_to(user) -> QuerySet[Digest]:
@@ -16,54 +25,161 @@ def digests_visible_to(user) -> QuerySet[Digest]:
     return Digest.objects.published()
 
 
-def latest_digests_per_topic(user=None) -> list[Digest]:
-    digests = (
-        digests_visible_to(user)
-        .filter(topic__is_active=True)
+def public_entries() -> QuerySet[DigestEntry]:
+    """Entries the public may see: shown entries of published digests."""
+    return DigestEntry.objects.filter(hidden=False, digest__in=Digest.objects.published())
+
+
+def next_scheduled_publish() -> datetime.datetime | None:
+    """Return when the next scheduled digest goes live, if one is waiting."""
+    return (
+        Digest.objects.filter(status=DigestStatus.PUBLISHED, published_at__gt=timezone.now())
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+
+
+def _with_paper_count(digests: QuerySet[Digest]) -> QuerySet[Digest]:
+    return digests.annotate(paper_count=Count("entries", filter=Q(entries__hidden=False)))
+
+
+def home_digests(*, user) -> list[Digest]:
+    """Return the latest visible digest of every active topic, newest first."""
+    visible = digests_visible_to(user)
+    latest = visible.filter(topic=OuterRef("topic")).order_by("-date").values("pk")[:1]
+    return list(
+        _with_paper_count(visible.filter(topic__is_active=True, pk=Subquery(latest)))
         .select_related("topic", "cover_figure")
-        .annotate(paper_count=Count("entries", filter=Q(entries__hidden=False)))
-        .order_by("topic_id", "-date")
+        .order_by("-date", "topic__name")
     )
-    latest: dict[int, Digest] = {}
-    for digest in digests:
-        latest.setdefault(digest.topic_id, digest)
-    return sorted(latest.values(), key=lambda d: d.date, reverse=True)
 
 
-def topic_digests(topic: Topic, user=None) -> QuerySet[Digest]:
+def home_state(*, user) -> dict:
+    return digests_visible_to(user).filter(topic__is_active=True).aggregate(
+        count=Count("id"), changed=Max("updated_at")
+    )
+
+
+def active_topic(*, slug: str) -> Topic | None:
+    return Topic.objects.filter(slug=slug, is_active=True).first()
+
+
+def topic_digests(*, topic: Topic, user, month: datetime.date | None = None) -> QuerySet[Digest]:
+    digests = digests_visible_to(user).filter(topic=topic)
+    if month is not None:
+        digests = digests.filter(date__year=month.year, date__month=month.month)
+    return _with_paper_count(digests).select_related("cover_figure").order_by("-date")
+
+
+def topic_months(*, topic: Topic, user) -> list[datetime.date]:
+    return list(digests_visible_to(user).filter(topic=topic).dates("date", "month", order="DESC"))
+
+
+def topic_state(*, topic: Topic, user) -> dict:
+    return digests_visible_to(user).filter(topic=topic).aggregate(count=Count("id"), changed=Max("updated_at"))
+
+
+def digest_for_page(*, slug: str, date: datetime.date, user) -> Digest | None:
     return (
         digests_visible_to(user)
-        .filter(topic=topic)
-        .select_related("cover_figure")
-        .annotate(paper_count=Count("entries", filter=Q(entries__hidden=False)))
-        .order_by("-date")
+        .filter(topic__slug=slug, topic__is_active=True, date=date)
+        .select_related("topic", "cover_figure")
+        .first()
     )
 
 
-def digest_entries(digest: Digest) -> QuerySet[DigestEntry]:
-    """Visible entries with everything a digest page shows, in a fixed number of queries."""
+def digest_state(*, digest: Digest) -> dict:
+    """Return what changes when anything on a digest page changes (one query)."""
+    return digest.entries.filter(hidden=False).aggregate(
+        count=Count("id", distinct=True),
+        papers_changed=Max("paper__updated_at"),
+        summaries_changed=Max(
+            "paper__summaries__updated_at", filter=Q(paper__summaries__language=digest.topic.language)
+        ),
+    )
+
+
+def _entries_with_facts(entries: QuerySet[DigestEntry]) -> QuerySet[DigestEntry]:
     return (
-        digest.entries.filter(hidden=False)
+        entries.filter(hidden=False)
         .select_related("paper", "paper__content")
         .prefetch_related(
             Prefetch("paper__figures", queryset=Figure.objects.filter(hidden=False).order_by("order", "id")),
-            Prefetch(
-                "paper__summaries",
-                queryset=Summary.objects.filter(language=digest.topic.language),
-                to_attr="topic_summaries",
-            ),
+            "paper__summaries",
         )
         .order_by("position", "id")
     )
 
 
-def paper_with_everything(arxiv_id: str) -> Paper | None:
-    return (
+def _attach_summary(entries, *, language: str) -> None:
+    for entry in entries:
+        entry.summary = next((s for s in entry.paper.summaries.all() if s.language == language), None)
+
+
+def digest_entries(*, digest: Digest) -> list[DigestEntry]:
+    """Return the shown entries, each with ``.summary`` in the topic's language."""
+    entries = list(_entries_with_facts(digest.entries.all()))
+    _attach_summary(entries, language=digest.topic.language)
+    return entries
+
+
+def feed_digests(*, topic: Topic | None, limit: int) -> list[Digest]:
+    """Return the newest published digests with their entries, for a feed."""
+    digests = Digest.objects.published().filter(topic__is_active=True)
+    if topic is not None:
+        digests = digests.filter(topic=topic)
+    items = list(
+        digests.select_related("topic", "cover_figure")
+        .prefetch_related(
+            Prefetch("entries", queryset=_entries_with_facts(DigestEntry.objects.all()), to_attr="shown_entries")
+        )
+        .order_by("-published_at", "-date")[:limit]
+    )
+    for digest in items:
+        _attach_summary(digest.shown_entries, language=digest.topic.language)
+    return items
+
+
+@dataclass
+class PaperPage:
+    paper: Paper
+    summaries: list[Summary]
+    appearances: list[Digest]
+
+
+def paper_for_page(*, arxiv_id: str, user) -> PaperPage | None:
+    """Return a paper that appears in a visible digest, with its summaries."""
+    paper = (
         Paper.objects.filter(arxiv_id=arxiv_id)
         .select_related("content")
         .prefetch_related(
-            Prefetch("figures", queryset=Figure.objects.filter(hidden=False)),
-            "summaries",
+            Prefetch("figures", queryset=Figure.objects.filter(hidden=False).order_by("order", "id")),
+            Prefetch("summaries", queryset=Summary.objects.order_by("language")),
         )
         .first()
     )
+    if paper is None:
+        return None
+    shown_in = DigestEntry.objects.filter(paper=paper, hidden=False, digest=OuterRef("pk"))
+    appearances = list(
+        digests_visible_to(user).filter(Exists(shown_in)).select_related("topic").order_by("-date")
+    )
+    if not appearances:
+        return None
+    return PaperPage(paper=paper, summaries=list(paper.summaries.all()), appearances=appearances)
+
+
+def papers_for_results(*, ids: list[int]) -> list[Paper]:
+    """Return papers in the order given, with summaries and a digest to link to."""
+    shown = public_entries().filter(paper=OuterRef("pk")).order_by("-digest__date")
+    papers = (
+        Paper.objects.filter(pk__in=ids)
+        .prefetch_related("summaries")
+        .annotate(
+            digest_slug=Subquery(shown.values("digest__topic__slug")[:1]),
+            digest_date=Subquery(shown.values("digest__date")[:1]),
+        )
+        .in_bulk()
+    )
+    return [papers[i] for i in ids if i in papers]

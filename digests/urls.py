@@ -1,17 +1,20 @@
+import datetime
+
 from django.urls import path, register_converter
 
-from . import views
+from . import views, views_export
 
 
 class IsoDateConverter:
     regex = r"\d{4}-\d{2}-\d{2}"
 
-    def to_python(self, value):
-        import datetime
+    def to_python(self, value: str) -> datetime.date:
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError as exc:  # 2024-02-30 matches the regex; make it a 404
+            raise ValueError(value) from exc
 
-        return datetime.date.fromisoformat(value)
-
-    def to_url(self, value):
+    def to_url(self, value) -> str:
         return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
@@ -21,7 +24,9 @@ app_name = "digests"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic"),
     path("topics/<slug:slug>/<isodate:date>/", views.digest_detail, name="digest"),
+    path("topics/<slug:slug>/<isodate:date>.md", views_export.digest_markdown, name="digest_markdown"),
     path("papers/<path:arxiv_id>/", views.paper_detail, name="paper"),
 ]

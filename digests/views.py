@@ -1,39 +1,189 @@
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+"""Public pages: home, topic archive, digest, paper, search, robots.txt.
 
-from papers.models import Topic
+Views fetch through ``selectors``, answer conditional GETs from data-derived
+validators before rendering, and are wrapped by ``http.public_page`` for the
+page cache. Digest and topic pages speak their topic's language.
+"""
+
+from __future__ import annotations
+
+import datetime
+from types import SimpleNamespace
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
 
 from . import selectors
+from .presentation import default_description, summary_banner
+from .http import conditional, is_staff_request, public_page, stamp, validators
+from .search import search_papers
+from .services.search_index import search_index_ensure_fresh
+
+DIGESTS_PER_PAGE = 30
+RESULTS_PER_PAGE = 20
+MAX_QUERY_LENGTH = 200
 
 
-def home(request):
-    return render(request, "digests/home.html", {"digests": selectors.latest_digests_per_topic(request.user)})
+def _in_language(language: str, request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    with translation.override(language):
+        response = render(request, template, context)
+    response["Content-Language"] = language
+    return response
 
 
-def topic_detail(request, slug):
-    topic = get_object_or_404(Topic, slug=slug, is_active=True)
-    return render(
-        request,
-        "digests/topic.html",
-        {"topic": topic, "digests": selectors.topic_digests(topic, request.user)},
+@public_page
+def home(request: HttpRequest) -> HttpResponse:
+    state = selectors.home_state(user=request.user)
+    etag, last_modified = validators(
+        "home", request.LANGUAGE_CODE, is_staff_request(request), state["count"], changed=[state["changed"]]
     )
+    if (not_modified := conditional(request, etag=etag, last_modified=last_modified)) is not None:
+        return not_modified
+    response = render(request, "digests/home.html", {"digests": selectors.home_digests(user=request.user)})
+    return stamp(response, etag=etag, last_modified=last_modified)
 
 
-def digest_detail(request, slug, date):
-    digest = (
-        selectors.digests_visible_to(request.user)
-        .select_related("topic", "cover_figure")
-        .filter(topic__slug=slug, date=date)
-        .first()
+def _month(value: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(f"{value}-01")
+    except ValueError:
+        return None
+
+
+@public_page
+def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    topic = selectors.active_topic(slug=slug)
+    if topic is None:
+        raise Http404("No such topic")
+    month = _month(request.GET.get("month", ""))
+    state = selectors.topic_state(topic=topic, user=request.user)
+    etag, last_modified = validators(
+        "topic",
+        topic.pk,
+        topic.updated_at,
+        is_staff_request(request),
+        request.get_full_path(),
+        state["count"],
+        changed=[state["changed"], topic.updated_at],
     )
+    if (not_modified := conditional(request, etag=etag, last_modified=last_modified)) is not None:
+        return not_modified
+    page = Paginator(
+        selectors.topic_digests(topic=topic, user=request.user, month=month), DIGESTS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    context = {
+        "topic": topic,
+        "page": page,
+        "month": month,
+        "months": selectors.topic_months(topic=topic, user=request.user),
+        "canonical": request.build_absolute_uri(topic.get_absolute_url()),
+    }
+    response = _in_language(topic.language, request, "digests/topic.html", context)
+    return stamp(response, etag=etag, last_modified=last_modified)
+
+
+@public_page
+def digest_detail(request: HttpRequest, slug: str, date: datetime.date) -> HttpResponse:
+    digest = selectors.digest_for_page(slug=slug, date=date, user=request.user)
     if digest is None:
         raise Http404("No such digest")
-    entries = list(selectors.digest_entries(digest))
-    return render(request, "digests/digest.html", {"digest": digest, "entries": entries})
+    state = selectors.digest_state(digest=digest)
+    etag, last_modified = validators(
+        "digest",
+        digest.pk,
+        digest.status,
+        is_staff_request(request),
+        state["count"],
+        changed=[digest.updated_at, digest.topic.updated_at, state["papers_changed"], state["summaries_changed"]],
+    )
+    if (not_modified := conditional(request, etag=etag, last_modified=last_modified)) is not None:
+        return not_modified
+    entries = selectors.digest_entries(digest=digest)
+    cover = digest.cover_figure if digest.cover_figure and not digest.cover_figure.hidden else None
+    if cover is None:
+        cover = next((f for e in entries for f in e.paper.figures.all() if f.image), None)
+    with translation.override(digest.topic.language):
+        description = digest.description or default_description(digest, entries)
+    context = {
+        "digest": digest,
+        "topic": digest.topic,
+        "entries": entries,
+        "description": description,
+        "banner": summary_banner(entries),
+        "cover": cover,
+        "is_draft": not digest.is_live,
+        "canonical": request.build_absolute_uri(digest.get_absolute_url()),
+        "base_url": "",
+    }
+    response = _in_language(digest.topic.language, request, "digests/digest.html", context)
+    return stamp(response, etag=etag, last_modified=last_modified)
 
 
-def paper_detail(request, arxiv_id):
-    paper = selectors.paper_with_everything(arxiv_id)
-    if paper is None:
+@public_page
+def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    page = selectors.paper_for_page(arxiv_id=arxiv_id, user=request.user)
+    if page is None:
         raise Http404("No such paper")
-    return render(request, "digests/paper.html", {"paper": paper})
+    etag, last_modified = validators(
+        "paper",
+        page.paper.pk,
+        request.LANGUAGE_CODE,
+        is_staff_request(request),
+        [(d.pk, d.status) for d in page.appearances],
+        changed=[page.paper.updated_at, *(s.updated_at for s in page.summaries), *(d.updated_at for d in page.appearances)],
+    )
+    if (not_modified := conditional(request, etag=etag, last_modified=last_modified)) is not None:
+        return not_modified
+    figures = list(page.paper.figures.all())
+    for summary in page.summaries:
+        summary.banner_items = summary_banner([SimpleNamespace(summary=summary)])
+    context = {
+        "paper": page.paper,
+        "summaries": page.summaries,
+        "appearances": page.appearances,
+        "figures": figures,
+        "cover": next((f for f in figures if f.image), None),
+        "canonical": request.build_absolute_uri(page.paper.get_absolute_url()),
+    }
+    response = render(request, "digests/paper.html", context)
+    return stamp(response, etag=etag, last_modified=last_modified)
+
+
+@public_page
+def search(request: HttpRequest) -> HttpResponse:
+    query = " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
+    try:
+        number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        number = 1
+    papers, total = [], 0
+    if query:
+        search_index_ensure_fresh()
+        results = search_papers(query=query, limit=RESULTS_PER_PAGE, offset=(number - 1) * RESULTS_PER_PAGE)
+        total = results.total
+        papers = selectors.papers_for_results(ids=results.paper_ids)
+        language = request.LANGUAGE_CODE
+        for paper in papers:
+            summaries = list(paper.summaries.all())
+            paper.summary = next((s for s in summaries if s.language == language), summaries[0] if summaries else None)
+    pages = max(1, -(-total // RESULTS_PER_PAGE))
+    context = {
+        "query": query,
+        "papers": papers,
+        "total": total,
+        "number": number,
+        "start": (number - 1) * RESULTS_PER_PAGE + 1,
+        "previous": number - 1 if number > 1 else None,
+        "next": number + 1 if number < pages else None,
+    }
+    return render(request, "digests/search.html", context)
+
+
+@public_page
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search/", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -10,3 +10,33 @@ def _isolated_settings(settings, tmp_path):
     settings.ARXIV_RETRY_BACKOFF_SECONDS = 0.0
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.DIGEST_LLM = "extractive"
+
+
+@pytest.fixture(autouse=True)
+def _login_rate_limit_off(settings):
+    """django-axes needs the request on authenticate(); the test client's login() has none.
+
+    Tests about lockout turn it back on with ``settings.AXES_ENABLED = True``.
+    """
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    """A staff user in the "Editor" group made by ``manage.py setup_roles``."""
+    from django.core.management import call_command
+
+    call_command("setup_roles", verbosity=0)
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        username="editor", password="correct horse battery staple", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Editor"))
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client

@@ -1,0 +1,1 @@
+"""Hexo digest posts: reading them (``parser``) without touching the database."""

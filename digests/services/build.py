@@ -1,0 +1,94 @@
+"""Compose a topic's digest for one day from the papers the topic matched that day."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from digests.models import Digest, DigestEntry, DigestStatus
+from digests.services.publish import PublishBlocked, digest_publish
+from papers.models import Language, Paper, PaperStatus, Topic
+
+logger = logging.getLogger("paperdigest.digest_build")
+
+TERMINAL = (PaperStatus.SUMMARIZED, PaperStatus.FAILED)
+BUILD_ATTEMPTS = 3
+
+
+def digest_description(*, topic: Topic, date: datetime.date, first_title: str) -> str:
+    """Return the default description, in the topic's language, like the reference digest's."""
+    if topic.language == Language.ZH_HANS:
+        text = f"{topic.name} 方向最新论文已更新，请持续关注 Update in {date.isoformat()}"
+        return f"{text} {first_title}" if first_title else text
+    text = f"Latest {topic.name} papers, updated {date.isoformat()}"
+    return f"{text}: {first_title}" if first_title else text
+
+
+def digest_build(*, topic: Topic, date: datetime.date) -> Digest:
+    """Create or refresh the digest of ``topic`` for ``date``; return it.
+
+    New papers are appended; existing entries keep the position and hidden
+    flag an editor gave them. Failed papers come in hidden. With
+    ``topic.auto_publish`` the digest goes live once every paper is done and
+    no visible summary has a blocking flag.
+    """
+    for attempt in range(1, BUILD_ATTEMPTS + 1):
+        try:
+            return _digest_build(topic=topic, date=date)
+        except IntegrityError:
+            # Another worker built the same digest at the same moment; rebuild on top of it.
+            if attempt == BUILD_ATTEMPTS:
+                raise
+            logger.info("Digest %s %s changed under us; retrying", topic.slug, date)
+    raise AssertionError("unreachable")
+
+
+def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:
+    with transaction.atomic():
+        digest, _ = Digest.objects.get_or_create(
+            topic=topic,
+            date=date,
+            defaults={"title": topic.name, "description": digest_description(topic=topic, date=date, first_title="")},
+        )
+        digest = Digest.objects.select_for_update().get(pk=digest.pk)
+        papers = list(
+            Paper.objects.filter(topicpaper__topic=topic, topicpaper__digest_date=date).order_by("-published", "arxiv_id")
+        )
+        entries = {entry.paper_id: entry for entry in digest.entries.all()}
+        old_first = _first_visible_title(digest)
+        position = (digest.entries.aggregate(Max("position"))["position__max"] + 1) if entries else 0
+        for paper in papers:
+            if paper.pk in entries:
+                continue
+            DigestEntry.objects.create(
+                digest=digest, paper=paper, position=position, hidden=paper.status == PaperStatus.FAILED
+            )
+            position += 1
+
+        # An editor's own description is kept; only ours follows the first paper.
+        new_first = _first_visible_title(digest)
+        ours = {digest_description(topic=topic, date=date, first_title=t) for t in ("", old_first)}
+        if digest.description in ours:
+            digest.description = digest_description(topic=topic, date=date, first_title=new_first)
+            digest.save(update_fields=["description", "updated_at"])
+
+        visible = digest.entries.filter(hidden=False).exists()
+        if topic.auto_publish and digest.status == DigestStatus.DRAFT and visible and _all_done(papers):
+            try:
+                digest = digest_publish(digest=digest, user=None)
+                logger.info("Published %s automatically", digest)
+            except PublishBlocked as blocked:
+                logger.info("Not publishing %s automatically: %s", digest, blocked)
+    return digest
+
+
+def _first_visible_title(digest: Digest) -> str:
+    entry = digest.entries.filter(hidden=False).select_related("paper").order_by("position", "id").first()
+    return entry.paper.title if entry else ""
+
+
+def _all_done(papers: list[Paper]) -> bool:
+    return bool(papers) and all(paper.status in TERMINAL for paper in papers)

@@ -1,0 +1,81 @@
+"""Keep the full-text index in line with the papers the public can see.
+
+The index is refreshed lazily: the first search after a publish, an edit or a
+hide (each bumps the public cache version) brings it up to date, re-indexing
+only papers whose rows changed. A scheduled digest going live is caught by a
+deadline stored beside the marker.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from papers.models import Paper, Summary
+
+from ..search import backend, tokenizable
+from ..selectors import next_scheduled_publish, public_entries
+from .cache import public_cache_version
+
+MARKER_KEY = "paperdigest:search-indexed"
+
+
+def _summary_text(summary: Summary) -> str:
+    parts = []
+    for name in Summary.SECTION_FIELDS:
+        value = getattr(summary, name)
+        if isinstance(value, list):
+            parts.extend(str(v) for v in value)
+        else:
+            parts.append(value or "")
+    return " ".join(p for p in parts if p)
+
+
+def search_index_refresh() -> int:
+    """Re-index changed public papers, drop papers no longer public; return rows changed."""
+    public = (
+        Paper.objects.filter(pk__in=public_entries().values("paper_id"))
+        .annotate(summaries_changed=Max("summaries__updated_at"), summary_count=Count("summaries"))
+        .values_list("pk", "updated_at", "summaries_changed", "summary_count")
+    )
+    wanted = {
+        pk: f"{updated.isoformat()}|{summaries_changed.isoformat() if summaries_changed else '-'}|{count}"
+        for pk, updated, summaries_changed, count in public
+    }
+    engine = backend()
+    with transaction.atomic():
+        stored = engine.fingerprints()
+        stale = [pk for pk, fingerprint in wanted.items() if stored.get(pk) != fingerprint]
+        gone = [pk for pk in stored if pk not in wanted]
+        engine.delete(gone + [pk for pk in stale if pk in stored])
+        for start in range(0, len(stale), 200):
+            papers = Paper.objects.filter(pk__in=stale[start : start + 200]).prefetch_related("summaries")
+            engine.insert(
+                [
+                    (
+                        paper.pk,
+                        wanted[paper.pk],
+                        tokenizable(paper.title),
+                        tokenizable(", ".join(paper.authors)),
+                        tokenizable(paper.abstract),
+                        tokenizable(" ".join(_summary_text(s) for s in paper.summaries.all())),
+                    )
+                    for paper in papers
+                ]
+            )
+    return len(stale) + len(gone)
+
+
+def search_index_ensure_fresh() -> None:
+    """Refresh the index once per public cache version (and when a digest goes live)."""
+    version = public_cache_version()
+    marker = cache.get(MARKER_KEY)
+    now = timezone.now()
+    if marker is not None and marker[0] == version and (marker[1] is None or marker[1] > now):
+        return
+    search_index_refresh()
+    # Bounded life: an edit made without an invalidation still shows up in time.
+    cache.set(MARKER_KEY, (version, next_scheduled_publish()), max(settings.PUBLIC_CACHE_SECONDS, 60))

@@ -1,0 +1,135 @@
+"""Forms for the editor's desk: the summary editor and the small action forms around it."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+
+from papers.models import Summary
+
+SECTION_LABELS = {
+    "one_line": "One-line summary",
+    "key_takeaways": "Key takeaways",
+    "translated_title": "Translated title",
+    "keywords": "Keywords",
+    "background": "Background",
+    "prior_work": "Prior work and its problems",
+    "method": "Method",
+    "results": "Results",
+    "method_steps": "Method steps",
+    "significance": "Significance",
+    "innovation": "Innovation",
+    "performance": "Performance",
+    "workload": "Workload",
+}
+
+ORDERED_LIST_SECTIONS = ("key_takeaways", "method_steps")
+SHORT_SECTIONS = ("one_line", "translated_title")
+
+
+class OrderedListWidget(forms.Textarea):
+    """One item per line; the editor page's script turns it into inputs with add/remove/reorder."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"rows": 6, "data-ordered-list": "1", "class": "vLargeTextField", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(str(item) for item in value)
+        return super().format_value(value)
+
+
+class OrderedListField(forms.Field):
+    widget = OrderedListWidget
+
+    def to_python(self, value) -> list[str]:
+        if not value:
+            return []
+        if isinstance(value, list | tuple):
+            items = value
+        else:
+            items = str(value).splitlines()
+        return [" ".join(str(item).split()) for item in items if str(item).strip()]
+
+
+class CommaListField(forms.CharField):
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value) or ""
+        # Chinese editors type the full-width comma too.
+        return [item.strip() for item in text.replace("，", ",").split(",") if item.strip()]
+
+
+class SummaryEditForm(forms.Form):
+    """Every section of the fixed schema plus the lock version the editor started from."""
+
+    lock_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in Summary.SECTION_FIELDS:
+            label = SECTION_LABELS.get(name, name.replace("_", " ").capitalize())
+            if name in ORDERED_LIST_SECTIONS:
+                field = OrderedListField(label=label, required=False, help_text="One item per line, in order.")
+            elif name == "keywords":
+                field = CommaListField(label=label, required=False, help_text="Comma-separated.")
+            elif name in SHORT_SECTIONS:
+                field = forms.CharField(
+                    label=label, required=False, widget=forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"})
+                )
+            else:
+                field = forms.CharField(
+                    label=label,
+                    required=False,
+                    strip=True,
+                    widget=forms.Textarea(attrs={"rows": 5, "class": "vLargeTextField"}),
+                )
+            self.fields[name] = field
+
+    @classmethod
+    def for_summary(cls, summary: Summary, data=None) -> SummaryEditForm:
+        initial = {**summary.sections(), "lock_version": summary.lock_version}
+        return cls(data=data, initial=initial)
+
+    def sections(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in Summary.SECTION_FIELDS}
+
+    def changed_sections(self) -> list[str]:
+        return [name for name in self.changed_data if name in Summary.SECTION_FIELDS]
+
+
+class AffiliationForm(forms.Form):
+    affiliation = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"class": "vLargeTextField", "size": 60}),
+        help_text="First author's affiliation as printed on the PDF's first page.",
+    )
+
+
+class RegenerateForm(forms.Form):
+    """Choose the model for a regeneration; blank keeps the configured one."""
+
+    model = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text=f"Model name for the summary backend; blank uses {settings.DIGEST_LLM_MODEL!r}.",
+    )
+
+
+class PublishForm(forms.Form):
+    at = forms.DateTimeField(
+        required=False,
+        label="Go live at",
+        help_text="Leave blank to publish now; a future time schedules it (YYYY-MM-DD HH:MM, site time zone).",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+    )
+    override = forms.BooleanField(
+        required=False,
+        label="Publish anyway: I have read the blocking problems above",
+    )

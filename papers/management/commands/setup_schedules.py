@@ -1,0 +1,63 @@
+"""Create the daily ingest schedule of every active topic (idempotent)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django_q.models import Schedule
+
+from papers.models import Topic
+
+PREFIX = "ingest:"
+
+
+def next_daily_run(hhmm: str, now: datetime.datetime) -> datetime.datetime:
+    """Return the next moment at HH:MM UTC after ``now``."""
+    try:
+        hour, minute = (int(part) for part in hhmm.split(":"))
+        at = datetime.time(hour, minute, tzinfo=datetime.timezone.utc)
+    except ValueError as exc:
+        raise CommandError(f"INGEST_SCHEDULE_UTC must be HH:MM, got {hhmm!r}") from exc
+    candidate = datetime.datetime.combine(now.astimezone(datetime.timezone.utc).date(), at)
+    return candidate if candidate > now else candidate + datetime.timedelta(days=1)
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update one daily django-q2 schedule per active topic (named ingest:<slug>) and remove "
+        "the schedules of inactive or deleted topics. arXiv announces at about 20:00 US Eastern."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--at",
+            default=settings.INGEST_SCHEDULE_UTC,
+            help="Time of day in UTC, HH:MM (default: setting INGEST_SCHEDULE_UTC, 21:00)",
+        )
+
+    def handle(self, *args, at: str, **options):
+        next_run = next_daily_run(at, timezone.now())
+        active = list(Topic.objects.filter(is_active=True))
+        keep = set()
+        for topic in active:
+            name = f"{PREFIX}{topic.slug}"
+            keep.add(name)
+            _, created = Schedule.objects.update_or_create(
+                name=name,
+                defaults={
+                    "func": "papers.tasks.ingest_topic_task",
+                    "args": repr(topic.pk),
+                    "kwargs": repr({"q_options": {"timeout": settings.Q_TIMEOUT, "group": "ingest"}}),
+                    "schedule_type": Schedule.DAILY,
+                    "repeats": -1,
+                    "next_run": next_run,
+                },
+            )
+            self.stdout.write(f"{'created' if created else 'updated'} {name}: daily at {at} UTC, next {next_run:%Y-%m-%d %H:%M}")
+        stale = Schedule.objects.filter(name__startswith=PREFIX).exclude(name__in=keep)
+        for name in stale.values_list("name", flat=True):
+            self.stdout.write(f"removed {name}")
+        stale.delete()

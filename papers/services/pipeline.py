@@ -1,0 +1,199 @@
+"""The per-paper pipeline: download -> parse -> summarize, then refresh the digests.
+
+Each step is skipped when its result for the paper's current version is
+already stored, so a retry resumes where the paper failed. A failure is
+recorded on the paper (status, step, message) and never stops the batch.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from papers.models import Paper, PaperContent, PaperStatus, PipelineStep, Topic, TopicPaper
+from papers.services.download import paper_download
+from papers.services.errors import PipelineError
+from papers.services.pdf import paper_parse
+from papers.services.summarize import papers_summarize
+
+logger = logging.getLogger("paperdigest.pipeline")
+
+
+@dataclass
+class PipelineOutcome:
+    done: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+    busy: list[int] = field(default_factory=list)  # leased by another worker
+    missing: list[int] = field(default_factory=list)
+    changed: list[int] = field(default_factory=list)  # a new version arrived meanwhile
+
+    def as_dict(self) -> dict:
+        return {
+            "done": self.done,
+            "failed": self.failed,
+            "busy": self.busy,
+            "missing": self.missing,
+            "changed": self.changed,
+        }
+
+
+def paper_lease_acquire(*, paper_id: int, seconds: float | None = None) -> bool:
+    """Take the paper's processing lease unless a live one exists; return whether taken.
+
+    One conditional UPDATE, so two workers (or a double-clicked admin action)
+    cannot both win; a lease left by a killed worker expires and is taken over.
+    """
+    now = timezone.now()
+    until = now + datetime.timedelta(seconds=seconds if seconds is not None else settings.Q_TIMEOUT)
+    taken = (
+        Paper.objects.filter(pk=paper_id)
+        .filter(Q(processing_until__isnull=True) | Q(processing_until__lte=now))
+        .update(processing_until=until)
+    )
+    return taken == 1
+
+
+def paper_lease_release(*, paper_id: int) -> None:
+    Paper.objects.filter(pk=paper_id).update(processing_until=None)
+
+
+def paper_process(*, paper_id: int, force: bool = False) -> PipelineOutcome:
+    """Run the pipeline for one paper."""
+    return papers_process(paper_ids=[paper_id], force=force)
+
+
+def papers_process(*, paper_ids: list[int], force: bool = False, _again: bool = True) -> PipelineOutcome:
+    """Bring each paper to SUMMARIZED (or FAILED with its error), then refresh its digests.
+
+    ``force`` re-parses even when the stored parse is current.
+    """
+    outcome = PipelineOutcome()
+    leased: list[int] = []
+    for paper_id in dict.fromkeys(paper_ids):
+        if not Paper.objects.filter(pk=paper_id).exists():
+            outcome.missing.append(paper_id)
+        elif paper_lease_acquire(paper_id=paper_id):
+            leased.append(paper_id)
+        else:
+            logger.info("Paper %s is being processed by another worker; skipped", paper_id)
+            outcome.busy.append(paper_id)
+    changed: list[int] = []
+    try:
+        prepared: list[Paper] = []
+        for paper in Paper.objects.filter(pk__in=leased).order_by("pk"):
+            if _paper_prepare(paper, force=force, outcome=outcome):
+                prepared.append(paper)
+        if prepared:
+            # The batch's summaries run together; give them a full lease.
+            _leases_renew([paper.pk for paper in prepared])
+            _papers_summarize(prepared, outcome=outcome)
+        changed = outcome.changed
+    finally:
+        for paper_id in leased:
+            paper_lease_release(paper_id=paper_id)
+    if changed and _again:
+        # A new arXiv version arrived while we worked; its own task found the paper
+        # leased and skipped it, so process the new version now.
+        logger.info("Papers %s changed version during processing; processing again", changed)
+        again = papers_process(paper_ids=changed, force=force, _again=False)
+        outcome.done = [pk for pk in outcome.done if pk not in changed] + again.done
+        outcome.failed.update(again.failed)
+    if leased:
+        _digests_refresh(paper_ids=leased)
+    return outcome
+
+
+def _leases_renew(paper_ids: list[int]) -> None:
+    until = timezone.now() + datetime.timedelta(seconds=settings.Q_TIMEOUT)
+    Paper.objects.filter(pk__in=paper_ids).update(processing_until=until)
+
+
+def _paper_prepare(paper: Paper, *, force: bool, outcome: PipelineOutcome) -> bool:
+    """Download and parse as needed; record a failure and return False on error."""
+    step = PipelineStep.DOWNLOAD
+    try:
+        content = PaperContent.objects.filter(paper=paper).first()
+        if content is None or not content.pdf or content.pdf_version < paper.version:
+            content = paper_download(paper=paper)
+            _status_set(paper, PaperStatus.PDF_READY)
+        step = PipelineStep.PARSE
+        if force or content.parsed_version != paper.version:
+            paper.content = content
+            paper_parse(paper=paper)
+            _status_set(paper, PaperStatus.PARSED)
+        return True
+    except Exception as exc:
+        _paper_fail(paper, step=step, exc=exc, outcome=outcome)
+        return False
+
+
+def _papers_summarize(papers: list[Paper], *, outcome: PipelineOutcome) -> None:
+    try:
+        results = papers_summarize(papers=papers)
+    except Exception as exc:  # the contract says per-paper errors are returned; be safe anyway
+        results = {paper.pk: exc for paper in papers}
+    for paper in papers:
+        error = results.get(paper.pk)
+        if error is None:
+            if _status_set(paper, PaperStatus.SUMMARIZED, clear_error=True):
+                outcome.done.append(paper.pk)
+            else:
+                outcome.changed.append(paper.pk)
+        else:
+            _paper_fail(paper, step=PipelineStep.SUMMARIZE, exc=error, outcome=outcome)
+
+
+def _status_set(paper: Paper, status: str, *, clear_error: bool = False) -> bool:
+    """Record progress unless a newer version was ingested meanwhile; return whether recorded."""
+    # UPDATE only these columns: an editor may be saving the paper in the admin meanwhile.
+    fields = {"status": status, "last_task_at": timezone.now(), "updated_at": timezone.now()}
+    if clear_error:
+        fields.update(failed_step="", last_error="")
+    updated = Paper.objects.filter(pk=paper.pk, version=paper.version).update(**fields)
+    for name, value in fields.items():
+        setattr(paper, name, value)
+    return updated == 1
+
+
+def _paper_fail(paper: Paper, *, step: str, exc: BaseException, outcome: PipelineOutcome) -> None:
+    if isinstance(exc, PipelineError):
+        message = str(exc)
+        step = exc.step or step
+        logger.warning("Paper %s failed at %s: %s", paper.arxiv_id, step, message)
+    else:
+        message = f"Unexpected {type(exc).__name__}: {exc}"
+        logger.exception("Paper %s failed at %s with an unexpected error", paper.arxiv_id, step, exc_info=exc)
+    fields = {
+        "status": PaperStatus.FAILED,
+        "failed_step": step,
+        "last_error": message,
+        "last_task_at": timezone.now(),
+        "updated_at": timezone.now(),
+    }
+    Paper.objects.filter(pk=paper.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(paper, name, value)
+    outcome.failed[paper.pk] = message
+
+
+def _digests_refresh(*, paper_ids: list[int]) -> None:
+    from digests.services.build import digest_build
+
+    pairs = (
+        TopicPaper.objects.filter(paper_id__in=paper_ids)
+        .values_list("topic_id", "digest_date")
+        .distinct()
+        .order_by("topic_id", "digest_date")
+    )
+    topics = Topic.objects.in_bulk({topic_id for topic_id, _ in pairs})
+    for topic_id, date in pairs:
+        try:
+            digest_build(topic=topics[topic_id], date=date)
+        except Exception:
+            # The papers are processed; a digest can be rebuilt with build_digest.
+            logger.exception("Refreshing the digest of topic %s for %s failed", topic_id, date)

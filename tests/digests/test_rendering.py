@@ -1,0 +1,96 @@
+from html.parser import HTMLParser
+
+import pytest
+
+from digests.rendering import ALLOWED_TAGS, render_inline, render_markdown, render_text, render_text_inline
+from tests.digests.builders import HOSTILE
+
+
+class ActiveMarkup(HTMLParser):
+    """Collect every tag or attribute in parsed HTML that could run or load something."""
+
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ALLOWED_TAGS:
+            self.found.append(tag)
+        for name, value in attrs:
+            if name.startswith("on") or name in {"style", "src", "srcdoc"}:
+                self.found.append(f"{tag}[{name}]")
+            if name == "href" and not (value or "").startswith(("http://", "https://", "mailto:")):
+                self.found.append(f"{tag}[href={value}]")
+
+
+def active_markup(html: str) -> list[str]:
+    parser = ActiveMarkup()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+def test_inline_math_becomes_mathml():
+    html = render_markdown("Energy $E = mc^2$ holds.")
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">' in html
+    assert "<msup><mi>c</mi><mn>2</mn></msup>" in html
+
+
+def test_display_math_becomes_block_mathml():
+    assert 'display="block"' in render_markdown("$$\\frac{a}{b}$$")
+    assert 'display="block"' in render_markdown("\\[x+y\\]")
+
+
+def test_parenthesis_delimiters_are_inline_math():
+    assert 'display="inline"' in render_markdown("see \\(x_1\\)")
+
+
+def test_dollar_amounts_are_not_math():
+    html = render_markdown("It costs $5 and $10 to train.")
+    assert "<math" not in html
+    assert "$5 and $10" in html
+
+
+def test_unterminated_math_stays_text():
+    html = render_markdown("the bound $x^2 + y is loose")
+    assert "<math" not in html
+    assert "$x^2 + y is loose" in html
+
+
+def test_latex_the_converter_rejects_is_shown_as_code():
+    html = render_text("broken $\\frac{a}{b$ end")
+    assert "end" in html
+    assert "<script" not in html
+
+
+def test_markdown_keeps_emphasis_lists_and_http_links():
+    html = render_markdown("**bold** and [arXiv](https://arxiv.org)\n\n- one\n- two")
+    assert "<strong>bold</strong>" in html
+    assert '<a href="https://arxiv.org" rel="nofollow noopener noreferrer ugc">arXiv</a>' in html
+    assert "<li>one</li>" in html
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+@pytest.mark.parametrize("render", [render_markdown, render_text, render_inline, render_text_inline])
+def test_hostile_input_loses_every_active_part(payload, render):
+    html = render(f"Before {payload} after")
+    assert active_markup(html) == [], html
+    assert "Before" in html
+
+
+def test_plain_text_is_escaped_not_interpreted():
+    html = render_text("A <b>bold</b> claim")
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def test_plain_text_keeps_paragraphs():
+    assert render_text("one\n\ntwo") == "<p>one</p><p>two</p>"
+
+
+def test_text_cannot_forge_a_math_marker():
+    html = render_markdown("\ue0000\ue001 and $x$")
+    assert html.count("<math") == 1
+
+
+def test_list_item_has_no_wrapping_paragraph():
+    assert render_inline("a **b**") == "a <strong>b</strong>"

@@ -1,0 +1,110 @@
+import datetime
+
+import pytest
+
+from digests.search import search_papers
+from digests.services.cache import public_cache_invalidate
+from digests.services.search_index import search_index_ensure_fresh, search_index_refresh
+from tests.digests.builders import full_summary, make_digest
+from tests.factories import DigestEntryFactory, PaperFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(query, **kwargs):
+    search_index_ensure_fresh()
+    from papers.models import Paper
+
+    ids = search_papers(query=query, limit=kwargs.get("limit", 20), offset=kwargs.get("offset", 0)).paper_ids
+    by_id = Paper.objects.in_bulk(ids)
+    return [by_id[i].title for i in ids]
+
+
+@pytest.fixture
+def digest():
+    digest = make_digest(papers=0)
+    for position, (title, abstract, authors) in enumerate(
+        [
+            ("Sparse Attention for Video", "We cut memory of transformers.", ["Grace Hopper"]),
+            ("Consistency Models", "Distilling samplers; attention is only a side note.", ["Edsger Dijkstra"]),
+            ("Protein Folding", "Nothing about the other topics.", ["Barbara Liskov"]),
+        ]
+    ):
+        paper = PaperFactory(title=title, abstract=abstract, authors=authors)
+        full_summary(paper, one_line=f"Summary {position}", background="扩散模型的反学习研究" if position == 2 else "")
+        DigestEntryFactory(digest=digest, paper=paper, position=position)
+    return digest
+
+
+def test_finds_by_title_word(digest):
+    assert titles("consistency") == ["Consistency Models"]
+
+
+def test_finds_by_author(digest):
+    assert titles("Liskov") == ["Protein Folding"]
+
+
+def test_finds_by_chinese_summary_text(digest):
+    assert titles("反学习") == ["Protein Folding"]
+    assert titles("学反") == []
+
+
+def test_title_match_ranks_above_abstract_match(digest):
+    assert titles("attention") == ["Sparse Attention for Video", "Consistency Models"]
+
+
+def test_stems_english_words(digest):
+    assert titles("distilled") == ["Consistency Models"]
+
+
+def test_all_terms_must_match(digest):
+    assert titles("attention memory") == ["Sparse Attention for Video"]
+
+
+@pytest.mark.parametrize("query", ['"', "attention OR", "NEAR(a b)", "a* -b", "title:x", "(((", "'; DROP TABLE x; --", "^"])
+def test_query_syntax_from_users_never_errors(digest, query):
+    titles(query)
+
+
+def test_drafts_and_hidden_entries_are_not_searchable(digest):
+    draft = make_digest(papers=0, published=False, date=datetime.date(2024, 6, 1))
+    DigestEntryFactory(digest=draft, paper=PaperFactory(title="Unpublished Attention"))
+    hidden = digest.entries.get(paper__title="Protein Folding")
+    hidden.hidden = True
+    hidden.save()
+    public_cache_invalidate()
+    assert "Unpublished Attention" not in titles("attention")
+    assert titles("protein") == []
+
+
+def test_edit_is_searchable_after_invalidation(digest):
+    assert titles("zebrafish") == []
+    summary = digest.entries.get(paper__title="Consistency Models").paper.summaries.get()
+    summary.results = "Works on zebrafish."
+    summary.save()
+    public_cache_invalidate()
+    assert titles("zebrafish") == ["Consistency Models"]
+
+
+def test_refresh_reindexes_only_changed_papers(digest):
+    assert search_index_refresh() == 3
+    assert search_index_refresh() == 0
+
+
+def test_results_paginate(digest):
+    assert len(titles("summary", limit=2)) == 2
+    assert len(titles("summary", limit=2, offset=2)) == 1
+    assert search_papers(query="summary", limit=2).total == 3
+
+
+def test_search_page_lists_results_linking_to_the_digest(client, digest):
+    html = client.get("/search/?q=consistency").content.decode()
+    assert "1 result" in html
+    assert "Consistency Models" in html
+    assert f"{digest.get_absolute_url()}#paper-" in html
+
+
+def test_empty_query_shows_no_results(client, digest):
+    response = client.get("/search/?q=")
+    assert response.status_code == 200
+    assert "result" not in response.content.decode().split("<main")[1].split("</form>")[1]
