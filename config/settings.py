@@ -258,6 +258,8 @@ LLM_RETRY_BACKOFF_SECONDS = env_float("LLM_RETRY_BACKOFF_SECONDS", 2.0)
 # --- Background tasks (django-q2) -----------------------------------------
 # Bounded retries: django-q2 retries a failed task forever unless told not to.
 Q_TIMEOUT = env_int("Q_TIMEOUT", 600)
+# Minutes between sweeps that re-queue papers whose task was lost (Redis never re-delivers).
+PIPELINE_RESUME_MINUTES = env_int("PIPELINE_RESUME_MINUTES", 5)
 Q_BROKER_URL = env("Q_BROKER_URL")
 Q_CLUSTER = {
     "name": env("Q_CLUSTER_NAME", "paperdigest"),

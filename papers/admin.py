@@ -22,7 +22,7 @@ from digests.models import DigestEntry
 
 from . import admin_views
 from .admin_forms import RegenerateForm
-from .admin_tasks import ACTIONS, papers_enqueue_action
+from .services.actions import ACTIONS, papers_enqueue_action
 from .models import (
     Figure,
     IngestRun,

@@ -8,9 +8,10 @@ import logging
 from django.conf import settings
 from django_q.tasks import async_task
 
-from papers.models import Topic
+from papers.models import Paper, Topic
 from papers.services.ingest import topic_ingest
-from papers.services.pipeline import papers_process
+from papers.services.metadata import paper_refresh_metadata
+from papers.services.pipeline import papers_process, papers_stalled
 
 logger = logging.getLogger("paperdigest.tasks")
 
@@ -20,6 +21,39 @@ INGEST_GROUP = "ingest"
 
 def process_papers_task(paper_ids: list[int]) -> dict:
     return papers_process(paper_ids=list(paper_ids)).as_dict()
+
+
+def reprocess_papers_task(paper_ids: list[int]) -> dict:
+    """Parse the PDF again even if current, then summarize what changed."""
+    return papers_process(paper_ids=list(paper_ids), force=True).as_dict()
+
+
+def regenerate_summaries_task(paper_ids: list[int], model: str = "") -> dict:
+    return papers_process(paper_ids=list(paper_ids), resummarize=True, model=model).as_dict()
+
+
+def refresh_metadata_task(paper_id: int) -> str:
+    return paper_refresh_metadata(paper=Paper.objects.get(pk=paper_id))
+
+
+def papers_resume_task() -> dict:
+    """Queue the pipeline again for papers whose task was lost; do nothing while tasks wait.
+
+    Runs on the ``pipeline:resume`` schedule. Papers waiting in the queue look
+    stalled too, so a non-empty queue means "not now" (duplicates would be
+    harmless, leases and current-result checks make the pipeline idempotent,
+    but wasteful).
+    """
+    from django_q.brokers import get_broker
+
+    waiting = get_broker().queue_size() or 0
+    if waiting:
+        return {"queued": 0, "waiting_tasks": waiting}
+    ids = papers_stalled(idle_seconds=settings.Q_CLUSTER["retry"])
+    if ids:
+        logger.warning("Re-queueing %d papers whose pipeline task was lost", len(ids))
+        papers_enqueue(paper_ids=ids)
+    return {"queued": len(ids)}
 
 
 def ingest_topic_task(topic_id: int, date_iso: str | None = None) -> dict:

@@ -189,7 +189,7 @@ def _papers_upsert(run: IngestRun, *, topic: Topic, digest_date: datetime.date, 
     pending: list[int] = []
     with transaction.atomic():
         for fact in facts:
-            paper, outcome = _paper_upsert(fact)
+            paper, outcome = paper_upsert(fact)
             setattr(run, f"{outcome}_count", getattr(run, f"{outcome}_count") + 1)
             _, linked = TopicPaper.objects.get_or_create(
                 topic=topic, paper=paper, defaults={"digest_date": digest_date, "ingest_run": run}
@@ -210,7 +210,7 @@ def _run_fail(run: IngestRun, exc: BaseException) -> IngestRun:
     return run
 
 
-def _paper_upsert(fact: PaperFacts) -> tuple[Paper, str]:
+def paper_upsert(fact: PaperFacts) -> tuple[Paper, str]:
     """Create or update the paper; return it and "new", "updated" or "unchanged"."""
     paper = Paper.objects.select_for_update().filter(arxiv_id=fact.arxiv_id).first()
     if paper is None:

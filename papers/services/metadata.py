@@ -22,7 +22,7 @@ def paper_refresh_metadata(*, paper: Paper) -> str:
     and summary; a failure is written to the paper's last_error and re-raised.
     """
     # Imported late: the ingest module imports the arXiv client and its parser.
-    from papers.services.ingest import _paper_upsert, paper_facts_from_result
+    from papers.services.ingest import paper_upsert, paper_facts_from_result
 
     try:
         client = arxiv_client_build()
@@ -33,7 +33,7 @@ def paper_refresh_metadata(*, paper: Paper) -> str:
         if facts.arxiv_id != paper.arxiv_id:
             raise MetadataError(f"arXiv answered with {facts.arxiv_id} when asked for {paper.arxiv_id}.")
         with transaction.atomic():
-            _refreshed, outcome = _paper_upsert(facts)
+            _refreshed, outcome = paper_upsert(facts)
             Paper.objects.filter(pk=paper.pk).update(last_task_at=timezone.now())
     except PipelineError as exc:
         Paper.objects.filter(pk=paper.pk).update(

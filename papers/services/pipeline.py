@@ -67,10 +67,20 @@ def paper_process(*, paper_id: int, force: bool = False) -> PipelineOutcome:
     return papers_process(paper_ids=[paper_id], force=force)
 
 
-def papers_process(*, paper_ids: list[int], force: bool = False, _again: bool = True) -> PipelineOutcome:
+def papers_process(
+    *,
+    paper_ids: list[int],
+    force: bool = False,
+    resummarize: bool = False,
+    model: str = "",
+    _again: bool = True,
+) -> PipelineOutcome:
     """Bring each paper to SUMMARIZED (or FAILED with its error), then refresh its digests.
 
-    ``force`` re-parses even when the stored parse is current.
+    ``force`` re-parses even when the stored parse is current; ``resummarize``
+    asks the model again (with ``model`` instead of the configured one, if
+    given) even when the summary is current. An editor's text is never
+    replaced: a regeneration after an edit waits as a candidate.
     """
     outcome = PipelineOutcome()
     leased: list[int] = []
@@ -91,7 +101,7 @@ def papers_process(*, paper_ids: list[int], force: bool = False, _again: bool = 
         if prepared:
             # The batch's summaries run together; give them a full lease.
             _leases_renew([paper.pk for paper in prepared])
-            _papers_summarize(prepared, outcome=outcome)
+            _papers_summarize(prepared, outcome=outcome, force=resummarize, model=model)
         changed = outcome.changed
     finally:
         for paper_id in leased:
@@ -100,7 +110,7 @@ def papers_process(*, paper_ids: list[int], force: bool = False, _again: bool = 
         # A new arXiv version arrived while we worked; its own task found the paper
         # leased and skipped it, so process the new version now.
         logger.info("Papers %s changed version during processing; processing again", changed)
-        again = papers_process(paper_ids=changed, force=force, _again=False)
+        again = papers_process(paper_ids=changed, force=force, resummarize=resummarize, model=model, _again=False)
         outcome.done = [pk for pk in outcome.done if pk not in changed] + again.done
         outcome.failed.update(again.failed)
     if leased:
@@ -132,9 +142,9 @@ def _paper_prepare(paper: Paper, *, force: bool, outcome: PipelineOutcome) -> bo
         return False
 
 
-def _papers_summarize(papers: list[Paper], *, outcome: PipelineOutcome) -> None:
+def _papers_summarize(papers: list[Paper], *, outcome: PipelineOutcome, force: bool, model: str) -> None:
     try:
-        results = papers_summarize(papers=papers)
+        results = papers_summarize(papers=papers, force=force, model=model)
     except Exception as exc:  # the contract says per-paper errors are returned; be safe anyway
         results = {paper.pk: exc for paper in papers}
     for paper in papers:
@@ -197,3 +207,20 @@ def _digests_refresh(*, paper_ids: list[int]) -> None:
         except Exception:
             # The papers are processed; a digest can be rebuilt with build_digest.
             logger.exception("Refreshing the digest of topic %s for %s failed", topic_id, date)
+
+
+def papers_stalled(*, idle_seconds: float) -> list[int]:
+    """Return unfinished papers nobody holds: not terminal, lease free, untouched for ``idle_seconds``.
+
+    A task lost with its worker (SIGKILL, OOM) or with the broker (a Redis
+    restart empties the queue) leaves its papers like this, and django-q2's
+    Redis broker never re-delivers a task, so nothing else picks them up.
+    """
+    now = timezone.now()
+    return list(
+        Paper.objects.exclude(status__in=[PaperStatus.SUMMARIZED, PaperStatus.FAILED])
+        .filter(Q(processing_until__isnull=True) | Q(processing_until__lte=now))
+        .filter(updated_at__lte=now - datetime.timedelta(seconds=idle_seconds))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

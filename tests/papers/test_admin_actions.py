@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import OrmQ, Task
 
-from papers.admin_tasks import paper_refresh_metadata_task, papers_regenerate_task
+from papers.tasks import refresh_metadata_task, regenerate_summaries_task
 from papers.admin_views import pipeline_counts
 from papers.models import Paper
 from tests.atom import Entry, feed
@@ -40,9 +40,9 @@ def _run_action(client, action, papers, **extra):
 @pytest.mark.parametrize(
     "action, func",
     [
-        ("refresh_metadata", "papers.admin_tasks.paper_refresh_metadata_task"),
-        ("reprocess", "papers.admin_tasks.papers_reprocess_task"),
-        ("regenerate", "papers.admin_tasks.papers_regenerate_task"),
+        ("refresh_metadata", "papers.tasks.refresh_metadata_task"),
+        ("reprocess", "papers.tasks.reprocess_papers_task"),
+        ("regenerate", "papers.tasks.regenerate_summaries_task"),
     ],
 )
 def test_bulk_action_queues_one_task_per_paper(editor_client, editor, settings, action, func):
@@ -92,7 +92,7 @@ def test_single_paper_button_queues_and_shows_on_the_paper_page(editor_client):
 def test_regenerate_task_skips_a_leased_paper(db):
     paper = PaperFactory()
     Paper.objects.filter(pk=paper.pk).update(processing_until=timezone.now() + datetime.timedelta(minutes=5))
-    assert papers_regenerate_task([paper.pk])["busy"] == [paper.pk]
+    assert regenerate_summaries_task([paper.pk])["busy"] == [paper.pk]
 
 
 def test_refresh_metadata_task_updates_the_paper_from_the_real_client(settings):
@@ -101,7 +101,7 @@ def test_refresh_metadata_task_updates_the_paper_from_the_real_client(settings):
     with FakeServer() as server:
         server.route("/api/query", Reply.atom(feed([entry])))
         settings.ARXIV_API_URL = server.url("/api/query")
-        assert paper_refresh_metadata_task(paper.pk) == "unchanged"
+        assert refresh_metadata_task(paper.pk) == "unchanged"
         (request,) = server.requests_to("/api/query")
     assert request.arg("id_list") == "2404.19382"
     paper.refresh_from_db()
@@ -117,7 +117,7 @@ def test_refresh_metadata_failure_is_written_on_the_paper(settings):
         server.route("/api/query", Reply(404, b"no such thing"))
         settings.ARXIV_API_URL = server.url("/api/query")
         with pytest.raises(MetadataError):
-            paper_refresh_metadata_task(paper.pk)
+            refresh_metadata_task(paper.pk)
     paper.refresh_from_db()
     assert paper.last_error.startswith("Re-fetching metadata failed: The arXiv API")
     assert paper.status == "fetched"  # nothing already fetched is lost
@@ -170,7 +170,7 @@ def test_regenerate_task_after_an_edit_leaves_a_candidate(editor):
         summary=day.flagged, content={"one_line": RIGHT_CLAIM}, user=editor,
         expected_lock_version=day.flagged.lock_version,
     )
-    outcome = papers_regenerate_task([summary.paper_id])
+    outcome = regenerate_summaries_task([summary.paper_id])
     assert outcome["done"] == [summary.paper_id], outcome
     summary.refresh_from_db()
     assert summary.one_line == RIGHT_CLAIM

@@ -163,7 +163,7 @@ def test_requests_are_paced_by_the_shared_delay(arxiv_api, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_pacing_holds_across_threads_sharing_the_limiter(arxiv_api, settings):
-    settings.ARXIV_API_DELAY_SECONDS = 0.3
+    settings.ARXIV_API_DELAY_SECONDS = 0.5
     settings.ARXIV_PAGE_SIZE = 2
     arxiv_api.route("/api/query", paged_handler(entries(4)))
     topics = [TopicFactory(), TopicFactory()]
@@ -185,7 +185,9 @@ def test_pacing_holds_across_threads_sharing_the_limiter(arxiv_api, settings):
     assert not errors
     times = sorted(arxiv_api.request_times("/api/query"))
     assert len(times) == 4
-    assert all(b - a >= 0.29 for a, b in zip(times, times[1:]))
+    # Slots are reserved 0.5 s apart; a busy machine may delay one process
+    # between waking up and sending, so allow 0.1 s of scheduling jitter.
+    assert all(b - a >= 0.4 for a, b in zip(times, times[1:])), times
 
 
 @pytest.mark.slow
@@ -203,7 +205,7 @@ def test_pacing_holds_across_processes_sharing_the_limiter(arxiv_api, subprocess
         **os.environ,
         **subprocess_db_env,
         "ARXIV_API_URL": arxiv_api.url("/api/query"),
-        "ARXIV_API_DELAY_SECONDS": "0.3",
+        "ARXIV_API_DELAY_SECONDS": "0.5",
         "ARXIV_PAGE_SIZE": "2",
     }
     procs = [
@@ -220,4 +222,6 @@ def test_pacing_holds_across_processes_sharing_the_limiter(arxiv_api, subprocess
     assert [proc.returncode for proc in procs] == [0, 0], outputs
     times = sorted(arxiv_api.request_times("/api/query"))
     assert len(times) == 4
-    assert all(b - a >= 0.29 for a, b in zip(times, times[1:]))
+    # Slots are reserved 0.5 s apart; a busy machine may delay one process
+    # between waking up and sending, so allow 0.1 s of scheduling jitter.
+    assert all(b - a >= 0.4 for a, b in zip(times, times[1:])), times

@@ -87,7 +87,7 @@ def test_summarize_failure_is_recorded_per_paper(server, monkeypatch):
 
     monkeypatch.setattr(
         "papers.services.pipeline.papers_summarize",
-        lambda *, papers: {p.pk: (SummarizeError("The model refused") if p.pk == bad.pk else None) for p in papers},
+        lambda *, papers, **_options: {p.pk: (SummarizeError("The model refused") if p.pk == bad.pk else None) for p in papers},
     )
     papers_process(paper_ids=[ok.pk, bad.pk])
     bad.refresh_from_db()

@@ -86,7 +86,7 @@ def test_setup_schedules_is_idempotent_and_drops_inactive_topics():
     inactive.save()
     call_command("setup_schedules", at="21:30")
     call_command("setup_schedules", at="21:30")
-    schedule = Schedule.objects.get()
+    schedule = Schedule.objects.get(name__startswith="ingest:")
     assert schedule.name == "ingest:active" and schedule.args == str(active.pk)
     assert schedule.schedule_type == Schedule.DAILY
     assert (schedule.next_run.hour, schedule.next_run.minute) == (21, 30)

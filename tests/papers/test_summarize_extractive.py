@@ -150,3 +150,35 @@ def test_reference_day_summarizes_offline_without_blocking_flags():
     for summary in Summary.objects.filter(paper__in=papers):
         assert summary.one_line and summary.method and len(summary.key_takeaways) >= 5
         assert [f for f in summary.flags if f["blocking"]] == [], (summary.paper.arxiv_id, summary.flags)
+
+
+def test_a_sentence_the_introduction_repeats_from_the_abstract_appears_once_in_a_section():
+    from papers.services.summarize.backends.base import SummaryRequest
+    from papers.services.summarize.backends.extractive import ExtractiveBackend
+
+    request = SummaryRequest(
+        arxiv_id="2404.18620",
+        version=1,
+        language="en",
+        title="FlexiFilm",
+        abstract=ABSTRACT,
+        sections={"introduction": ABSTRACT, "3 Method": METHOD},  # papers often repeat their abstract
+    )
+    content = ExtractiveBackend().summarize(request).content
+    repeated = [
+        (name, sentence)
+        for name in ("background", "prior_work", "method", "results")
+        for sentence in ABSTRACT.split(". ")
+        if content[name].count(sentence.rstrip(".")) > 1
+    ]
+    assert repeated == []
+
+
+def test_figure_captions_glued_into_the_text_are_not_used_as_prose(paper):
+    sections = dict(paper.content.sections)
+    caption = "Overview Figure 2: (a) The temporal conditioner and the resampling strategy of the long video model"
+    sections["3 Method"] = caption + ". " + METHOD
+    PaperContent.objects.filter(paper=paper).update(sections=sections)
+    paper.refresh_from_db()
+    summary = paper_summarize(paper=paper, language="en", backend="extractive")
+    assert all("Figure 2:" not in str(value) for value in summary.sections().values())

@@ -12,6 +12,7 @@ from django_q.models import Schedule
 from papers.models import Topic
 
 PREFIX = "ingest:"
+RESUME_SCHEDULE = "pipeline:resume"
 
 
 def next_daily_run(hhmm: str, now: datetime.datetime) -> datetime.datetime:
@@ -57,6 +58,19 @@ class Command(BaseCommand):
                 },
             )
             self.stdout.write(f"{'created' if created else 'updated'} {name}: daily at {at} UTC, next {next_run:%Y-%m-%d %H:%M}")
+        # A pipeline task lost with a killed worker or a restarted Redis is not
+        # re-delivered; this sweep queues its papers again.
+        Schedule.objects.update_or_create(
+            name=RESUME_SCHEDULE,
+            defaults={
+                "func": "papers.tasks.papers_resume_task",
+                "kwargs": repr({"q_options": {"timeout": settings.Q_TIMEOUT, "group": "pipeline"}}),
+                "schedule_type": Schedule.MINUTES,
+                "minutes": settings.PIPELINE_RESUME_MINUTES,
+                "repeats": -1,
+            },
+        )
+        self.stdout.write(f"{RESUME_SCHEDULE}: every {settings.PIPELINE_RESUME_MINUTES} min")
         stale = Schedule.objects.filter(name__startswith=PREFIX).exclude(name__in=keep)
         for name in stale.values_list("name", flat=True):
             self.stdout.write(f"removed {name}")

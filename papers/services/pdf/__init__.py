@@ -1,32 +1,338 @@
 """The PDF stage: text, sections, facts and figure screenshots from a downloaded PDF.
 
-PLACEHOLDER until the PDF stage lands: reads the page count and plain text only.
-Contract: ``paper_parse(*, paper) -> PaperContent`` reads ``paper.content.pdf``,
-fills the content row and the paper's automatic figures, and raises
-``PdfError`` with a readable message when the file cannot be read.
+``paper_parse(*, paper) -> PaperContent`` reads ``paper.content.pdf`` through
+Django's storage, fills the content row (text, sections, affiliation, code
+links, warnings) and replaces the paper's automatic figures; it raises
+``PdfError`` with a message an editor understands when the file cannot be read,
+leaving the metadata, the stored PDF and existing figures untouched.
+
+Thread safety: pymupdf (MuPDF) is not thread-safe. Every document, page and
+display-list call happens in the calling thread, and one document is open at a
+time; run several papers in parallel with processes (the django-q2 workers are
+processes), never threads.
+
+Modules: ``layout`` (lines, furniture, columns), ``figures`` (caption → region),
+``images`` (render, encode, store), ``sections`` (paragraphs, headings, the
+summarizer's input), ``facts`` (affiliation, links).
 """
 
 from __future__ import annotations
 
+import logging
+import re
+
 import pymupdf
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
-from papers.models import Paper, PaperContent
+from papers.models import Figure, FigureKind, Paper, PaperContent
 from papers.services.errors import PdfError
+
+from . import facts, figures, images, layout, sections
+from .sections import summarizer_input
+
+__all__ = ["paper_parse", "summarizer_input"]
+
+logger = logging.getLogger("paperdigest.pdf")
+
+# MuPDF prints errors and warnings to stderr by default; we keep them with the paper instead.
+pymupdf.TOOLS.mupdf_display_errors(False)
+pymupdf.TOOLS.mupdf_display_warnings(False)
+
+MAX_WARNINGS = 50
+COVER_SHARE = 0.45  # the cover is the top 45% of page 1: title, authors, usually a teaser
 
 
 def paper_parse(*, paper: Paper) -> PaperContent:
+    """Read the stored PDF into the paper's content row and automatic figures."""
     content = paper.content
+    pymupdf.TOOLS.mupdf_warnings(reset=True)
+    doc = _open(content)
     try:
-        with content.pdf.open("rb") as fh:
-            data = fh.read()
-        doc = pymupdf.open(stream=data, filetype="pdf")
-    except Exception as exc:  # pymupdf raises several types for broken files
-        raise PdfError(f"Cannot open the PDF: {exc}") from exc
-    with doc:
-        content.page_count = doc.page_count
-        content.text = "\n".join(page.get_text() for page in doc)
-    content.parsed_version = paper.version
-    content.parsed_at = timezone.now()
-    content.save()
+        result = _read(doc, paper)
+        pictures = _render(doc, result)
+    except PdfError:
+        raise
+    except Exception as exc:  # MuPDF raises several types for damaged content streams
+        logger.warning("PDF parse failed for %s: %r", paper.arxiv_id, exc)
+        raise PdfError(f"The PDF is damaged and could not be read ({_short(exc)}).") from exc
+    finally:
+        doc.close()
+        # MuPDF keeps decoded images and fonts in a process-wide store (up to 256 MB);
+        # nothing of a closed paper is reused, so hand it back and keep workers flat.
+        pymupdf.TOOLS.store_shrink(100)
+    result["warnings"] = _mupdf_warnings() + result["warnings"]
+    _save(paper=paper, content=content, result=result, pictures=pictures)
     return content
+
+
+# --- opening --------------------------------------------------------------
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    return text.splitlines()[0][:200]
+
+
+def _open(content: PaperContent) -> pymupdf.Document:
+    """Open the stored PDF or raise PdfError saying what is wrong with the file."""
+    if not content.pdf:
+        raise PdfError("No PDF is stored for this paper; download it first.")
+    try:
+        size = content.pdf.size
+        with content.pdf.open("rb") as fh:
+            head = fh.read(1024)
+            fh.seek(max(0, size - 2048))
+            tail = fh.read()
+    except (FileNotFoundError, OSError) as exc:
+        raise PdfError(f"The stored PDF file is missing or unreadable ({_short(exc)}); download it again.") from exc
+    if size == 0:
+        raise PdfError("The PDF file is empty (0 bytes); download it again.")
+    if b"%PDF-" not in head:
+        sniff = head.lstrip()[:200].lower()
+        if sniff.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body")) or b"<html" in sniff:
+            raise PdfError("The stored file is an HTML page, not a PDF (the server sent an error page); download it again.")
+        raise PdfError("The stored file is not a PDF (it does not start with %PDF-).")
+    if b"%%EOF" not in tail:
+        raise PdfError("The PDF is truncated (it has no end-of-file marker); download it again.")
+    try:
+        path = content.pdf.path
+    except NotImplementedError:  # remote storage: read into memory, bounded by PDF_MAX_BYTES
+        path = None
+    try:
+        if path:
+            doc = pymupdf.open(path, filetype="pdf")
+        else:
+            with content.pdf.open("rb") as fh:
+                doc = pymupdf.open(stream=fh.read(), filetype="pdf")
+    except Exception as exc:
+        raise PdfError(f"The PDF is damaged and cannot be opened ({_short(exc)}).") from exc
+    if doc.needs_pass:
+        doc.close()
+        raise PdfError("The PDF is password-protected, so it cannot be read.")
+    if doc.page_count == 0:
+        doc.close()
+        raise PdfError("The PDF has no readable pages (the file is damaged).")
+    return doc
+
+
+def _mupdf_warnings() -> list[str]:
+    raw = pymupdf.TOOLS.mupdf_warnings(reset=True) or ""
+    out: list[str] = []
+    for line in raw.splitlines():
+        line = line.strip()
+        if line and line not in out:
+            out.append(f"MuPDF: {line}")
+    return out[:MAX_WARNINGS]
+
+
+# --- reading --------------------------------------------------------------
+
+
+def _read(doc: pymupdf.Document, paper: Paper) -> dict:
+    warnings: list[str] = []
+    total = doc.page_count
+    limit = max(1, settings.PDF_MAX_PAGES)
+    count = min(total, limit)
+    if total > limit:
+        warnings.append(f"Only the first {limit} of {total} pages were read (PDF_MAX_PAGES).")
+    pages: list[layout.PageLayout] = []
+    uris: list[tuple[int, pymupdf.Rect, str]] = []
+    for i in range(count):
+        try:
+            page = doc.load_page(i)
+            pages.append(layout.page_layout(page, i))
+            for link in page.get_links():
+                if link.get("kind") == pymupdf.LINK_URI and link.get("uri"):
+                    uris.append((i, pymupdf.Rect(link["from"]), link["uri"]))
+        except Exception as exc:
+            warnings.append(f"Page {i + 1} could not be read: {_short(exc)}")
+    if not pages:
+        raise PdfError("No page of the PDF could be read (the file is damaged).")
+    layout.mark_furniture(pages)
+    body_size = layout.body_font_size(pages)
+    found: list[figures.FoundFigure] = []
+    ordered_all: list[layout.Line] = []
+    for pl in pages:
+        layout.assign_columns(pl)
+    usual = layout.document_gutter(pages)
+    for pl in pages:
+        if pl.gutter is None and usual is not None:
+            layout.assign_columns(pl, fallback=usual)
+        ordered = layout.reading_order([ln for ln in pl.lines if ln.role == "body"])
+        page_figs = figures.find_figures(pl, ordered, body_size)
+        inside = figures.region_lines([f.rect for f in page_figs], ordered)
+        ordered_all.extend(ln for ln in ordered if id(ln) not in inside)
+        found.extend(page_figs)
+    document = sections.build_document(ordered_all, body_size)
+    if not document.text.strip():
+        warnings.append("The PDF has no extractable text (scanned images only?).")
+    affiliation, evidence = facts.first_author_affiliation(pages[0], list(paper.authors or []), body_size)
+    links = (
+        facts.find_links(paper.abstract or "", "abstract")
+        + facts.find_links(paper.comment or "", "comment")
+        + facts.find_links(_link_text(pages, document), "pdf")
+        + facts.annotation_links([uri for p, rect, uri in uris if not _in_references(p, rect, document, pages)])
+    )
+    return {
+        "page_count": total,
+        "text": document.text,
+        "sections": document.sections,
+        "affiliation": affiliation,
+        "affiliation_evidence": evidence,
+        "code_links": facts.dedupe_links(links),
+        "warnings": warnings,
+        "figures": _dedupe_figures(found),
+        "page_sizes": {pl.index: (pl.width, pl.height) for pl in pages},
+    }
+
+
+def _link_text(pages: list[layout.PageLayout], document: sections.Document) -> str:
+    """Body text with line breaks kept, so URLs split across lines can be re-joined."""
+    out = []
+    for pl in pages:
+        for ln in layout.reading_order([ln for ln in pl.lines if ln.role in ("body", "caption")]):
+            if document.references_at and _after_references(pl.index, ln.rect, document, pl):
+                continue
+            out.append(ln.text)
+    return "\n".join(out)
+
+
+def _after_references(page: int, rect: pymupdf.Rect, document: sections.Document, pl: layout.PageLayout) -> bool:
+    """Is this spot inside the reference list? (Other papers' code links live there.)"""
+    ref_page, ref_y, ref_col = document.references_at
+    if page != ref_page:
+        return page > ref_page
+    if pl.gutter is None or ref_col == -1:
+        return rect.y0 >= ref_y - 1
+    right = rect.x0 >= pl.gutter - 2
+    if ref_col == 0:
+        return right or rect.y0 >= ref_y - 1
+    return right and rect.y0 >= ref_y - 1
+
+
+def _in_references(page: int, rect: pymupdf.Rect, document: sections.Document, pages: list[layout.PageLayout]) -> bool:
+    if not document.references_at:
+        return False
+    pl = next((p for p in pages if p.index == page), None)
+    return pl is not None and _after_references(page, rect, document, pl)
+
+
+def _dedupe_figures(found: list[figures.FoundFigure]) -> list[figures.FoundFigure]:
+    """Keep one region per label: the first, in document order."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for fig in sorted(found, key=lambda f: (f.page, f.seq)):
+        key = (fig.kind, fig.label)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(fig)
+    return out
+
+
+# --- rendering ------------------------------------------------------------
+
+
+def _render(doc: pymupdf.Document, result: dict) -> list[tuple[dict, images.Picture]]:
+    """Render every region once per page's display list; fall back to a cover."""
+    by_page: dict[int, list[figures.FoundFigure]] = {}
+    for fig in result["figures"]:
+        by_page.setdefault(fig.page, []).append(fig)
+    pictures: list[tuple[dict, images.Picture]] = []
+    for index, figs in by_page.items():
+        page = doc.load_page(index)
+        # One clip: render straight from the page. Several: interpret the page once.
+        source = page.get_displaylist() if len(figs) > 1 else page
+        for fig in figs:
+            img = images.render_clip(source, fig.rect)
+            if img is None:
+                result["warnings"].append(f"{fig.label} on page {fig.page + 1} looked blank and was skipped.")
+                continue
+            meta = {
+                "kind": fig.kind,
+                "label": fig.label,
+                "caption": fig.caption,
+                "page": fig.page + 1,
+                "bbox": [round(v, 1) for v in fig.rect],
+                "fingerprint": fig.fingerprint,
+                "seq": fig.seq,
+            }
+            pictures.append((meta, images.encode(img)))
+        del source, page
+    pictures.sort(key=lambda p: (p[0]["page"], p[0]["seq"]))
+    if not pictures:
+        page = doc.load_page(0)
+        clip = pymupdf.Rect(0, 0, page.rect.width, page.rect.height * COVER_SHARE)
+        # Title pages are mostly white by nature; only a truly empty top is refused.
+        img = images.render_clip(page.get_displaylist(), clip, max_white=0.999)
+        if img is not None:
+            meta = {
+                "kind": FigureKind.COVER,
+                "label": "",
+                "caption": "",
+                "page": 1,
+                "bbox": [round(v, 1) for v in clip],
+                "fingerprint": figures.figure_fingerprint(kind="cover", label="", caption=""),
+            }
+            pictures.append((meta, images.encode(img)))
+    return pictures
+
+
+# --- saving ---------------------------------------------------------------
+
+
+def _stem(meta: dict) -> str:
+    label = re.sub(r"[^a-z0-9]+", "-", (meta["label"] or meta["kind"]).lower()).strip("-")
+    return f"{label}-p{meta['page']}"
+
+
+def _save(*, paper: Paper, content: PaperContent, result: dict, pictures: list[tuple[dict, images.Picture]]) -> None:
+    """Store files first, then swap rows in one transaction; old files go after commit.
+
+    A figure found again (same fingerprint) is updated in place, so its ``hidden``
+    flag and any digest pointing at it as cover stay as the editor left them.
+    """
+    written: list[tuple[dict, Figure, list[str]]] = []
+    try:
+        for meta, picture in pictures:
+            holder = Figure(paper=paper)
+            names = images.store_picture(figure=holder, picture=picture, stem=_stem(meta))
+            written.append((meta, holder, names))
+        with transaction.atomic():
+            existing: dict[str, Figure] = {}
+            stale: list[Figure] = []
+            for fig in Figure.objects.select_for_update().filter(paper=paper, is_automatic=True).order_by("id"):
+                if fig.fingerprint and fig.fingerprint not in existing:
+                    existing[fig.fingerprint] = fig
+                else:
+                    stale.append(fig)
+            old_files: list[str] = []
+            for order, (meta, holder, _names) in enumerate(written):
+                fig = existing.pop(meta["fingerprint"], None)
+                if fig is None:
+                    fig = Figure(paper=paper, is_automatic=True)
+                else:
+                    old_files += [fig.image.name, fig.thumbnail.name]
+                for key in ("kind", "label", "caption", "page", "bbox", "fingerprint"):
+                    setattr(fig, key, meta[key])
+                fig.order = order
+                for field in ("image", "thumbnail"):
+                    getattr(fig, field).name = getattr(holder, field).name
+                fig.width, fig.height = holder.width, holder.height
+                fig.thumb_width, fig.thumb_height = holder.thumb_width, holder.thumb_height
+                fig.save()
+            for fig in stale + list(existing.values()):
+                old_files += [fig.image.name, fig.thumbnail.name]
+                fig.delete()
+            for key in ("page_count", "text", "sections", "affiliation", "affiliation_evidence", "code_links"):
+                setattr(content, key, result[key])
+            content.warnings = result["warnings"][:MAX_WARNINGS]
+            content.parsed_version = paper.version
+            content.parsed_at = timezone.now()
+            content.save()
+            transaction.on_commit(lambda: images.delete_files(old_files))
+    except Exception:
+        images.delete_files([name for _m, _h, names in written for name in names])
+        raise

@@ -40,6 +40,8 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]|[A-Za-z]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
 _REFERENCE = re.compile(r"https?://|www\.|\b\d{4}\.\d{4,5}\b|\b10\.\d{4,9}/|arxiv", re.IGNORECASE)
 _FRAGMENT = re.compile(r"^(fig\.?|figure|table|tab\.|algorithm|eq\.|equation)\s*\d", re.IGNORECASE)
+# A caption glued to the text around it ("... Attack Figure 2: (a) ...") is not prose.
+_CAPTION = re.compile(r"\b(fig\.?|figure|table)\s*\d+\s*:", re.IGNORECASE)
 
 # Where each section's sentences come from (best first) and the words that mark them.
 PLAN = {
@@ -133,7 +135,7 @@ def sentences_split(text: str, *, where: str, start: int, limit: int = 60) -> li
     for raw in _SENTENCE_END.split(text):
         raw = raw.strip()
         n_words = len(words(raw))
-        if not 6 <= n_words <= 80 or _FRAGMENT.match(raw) or _REFERENCE.search(raw):
+        if not 6 <= n_words <= 80 or _FRAGMENT.match(raw) or _CAPTION.search(raw) or _REFERENCE.search(raw):
             continue
         if sum(ch.isalpha() for ch in raw) < len(raw) * 0.6:  # tables, equations
             continue
@@ -208,7 +210,12 @@ class ExtractiveBackend(SummaryBackend):
             if kind == "abstract" or not isinstance(text, str):
                 continue
             found += sentences_split(text, where=kind, start=len(found))
-        return found
+        # Papers repeat their abstract in the introduction; one copy of a
+        # sentence is enough, and the abstract's copy comes first.
+        unique: dict[str, Sentence] = {}
+        for sentence in found:
+            unique.setdefault(" ".join(words(sentence.text)), sentence)
+        return list(unique.values())
 
     @staticmethod
     def _pick(pool, cue, count, used, *, preferred: str = "") -> str:

@@ -1,0 +1,357 @@
+"""Locate figure and table regions from their captions.
+
+For each "Figure N" / "Fig. N" / "Table N" caption the region is grown from the
+drawings and images next to it (above for figures, below for tables, then the
+other column when a caption opens a column, then beside), stopping at body text.
+Text inside that area (axis labels, panel titles) joins the region, so a
+multi-panel figure comes out as one picture.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import pymupdf
+
+from .layout import Line, PageLayout
+
+CAPTION = re.compile(
+    r"^(?P<word>Figure|FIGURE|Fig\.?|FIG\.?|Table|TABLE)\s*(?P<num>\d{1,3}|[IVXL]{1,6})(?P<rest>\s*[:.|]|\s*$|\s+(?=\S))",
+)
+MAX_GAP = 28.0  # points between caption and figure, or between parts of one figure
+MIN_W, MIN_H = 40.0, 25.0
+
+
+@dataclass
+class FoundFigure:
+    page: int  # 0-based
+    kind: str  # figure | table
+    label: str
+    caption: str
+    rect: pymupdf.Rect
+    seq: int  # the caption's place in the page's reading order
+
+    @property
+    def fingerprint(self) -> str:
+        return figure_fingerprint(kind=self.kind, label=self.label, caption=self.caption)
+
+
+def figure_fingerprint(*, kind: str, label: str, caption: str) -> str:
+    """Identify "the same figure" across re-processing, whatever its pixels or position."""
+    norm = re.sub(r"[^a-z0-9]+", " ", caption.lower()).strip()[:300]
+    return hashlib.sha256(f"{kind}|{label.lower()}|{norm}".encode()).hexdigest()[:40]
+
+
+def caption_label(line: Line) -> tuple[str, str] | None:
+    """Return (kind, label) when the line opens a caption."""
+    m = CAPTION.match(line.text)
+    if not m:
+        return None
+    rest = m.group("rest")
+    first_bold = line.spans[0].bold if line.spans else False
+    # "Table 2 shows ..." is prose; captions have punctuation after the number or a bold label.
+    if not re.match(r"\s*[:.|]|\s*$", rest) and not first_bold:
+        return None
+    word = m.group("word").lower()
+    kind = "table" if word.startswith("tab") else "figure"
+    return kind, f"{'Table' if kind == 'table' else 'Figure'} {m.group('num')}"
+
+
+def caption_lines(start: Line, ordered: list[Line], index: int) -> list[Line]:
+    """Return the caption's lines: the opening line and its paragraph continuation."""
+    out = [start]
+    prev = start
+    for line in ordered[index + 1 :]:
+        if line.col != prev.col or line.role in ("caption", "heading"):
+            break
+        gap = line.y0 - prev.y1
+        if gap > 0.6 * max(prev.size, 6) or gap < -2 or abs(line.size - prev.size) > 0.8:
+            break
+        if caption_label(line):
+            break
+        out.append(line)
+        prev = line
+        if len(out) >= 12:
+            break
+    return out
+
+
+def find_figures(layout: PageLayout, ordered: list[Line], body_size: float) -> list[FoundFigure]:
+    """Find captions on the page and the region each describes."""
+    captions: list[tuple[str, str, list[Line], int]] = []
+    for i, line in enumerate(ordered):
+        if line.role != "body":
+            continue
+        found = caption_label(line)
+        if not found:
+            continue
+        lines = caption_lines(line, ordered, i)
+        for ln in lines:
+            ln.role = "caption"
+        captions.append((found[0], found[1], lines, i))
+    if not captions:
+        return []
+    elements = [pymupdf.Rect(r) for r in layout.graphics + layout.images]
+    elements = [r for r in elements if not _in_margin(r, layout)]
+    boxes = [tuple(e) for e in elements]
+    blockers = [ln for ln in ordered if _is_blocker(ln, boxes, body_size, layout)]
+    out: list[FoundFigure] = []
+    taken: list[pymupdf.Rect] = []
+    for kind, label, lines, seq in captions:
+        cap = pymupdf.Rect(lines[0].bbox)
+        for ln in lines[1:]:
+            cap |= ln.rect
+        col = lines[0].col if all(ln.col == lines[0].col for ln in lines) else -1
+        own = [b for b in blockers if b not in lines]
+        free = [e for e in elements if not any(_overlap_ratio(e, t) > 0.5 for t in taken)]
+        weak = [ln.rect for ln in ordered if ln.role == "body" and ln not in blockers]
+        rect = _locate(kind, cap, col, layout, free, own, weak)
+        if rect is None:
+            continue
+        rect |= _labels_inside(rect, ordered, lines, own, body_size)
+        rect = _pad(rect, layout)
+        if rect.width < MIN_W or rect.height < MIN_H:
+            continue
+        if abs(rect) > 0.8 * layout.width * layout.height:
+            continue
+        taken.append(rect)
+        text = " ".join(ln.text for ln in lines)
+        out.append(FoundFigure(layout.index, kind, label, _clean_caption(text), rect, seq))
+    return out
+
+
+def _clean_caption(text: str) -> str:
+    text = re.sub(r"(\w)- (\w)", r"\1\2", text)
+    return re.sub(r"\s+", " ", text).strip()[:2000]
+
+
+def _in_margin(r: pymupdf.Rect, layout: PageLayout) -> bool:
+    return r.y1 < 0.06 * layout.height or r.y0 > 0.94 * layout.height
+
+
+def _is_prose(line: Line) -> bool:
+    text = line.text
+    words = text.split()
+    letters = sum(c.isalpha() for c in text)
+    visible = sum(not c.isspace() for c in text) or 1
+    return len(words) >= 5 and letters >= 0.6 * visible
+
+
+def _is_blocker(line: Line, elements: list[tuple], body_size: float, layout: PageLayout) -> bool:
+    """Body text, headings and other captions bound a figure; labels inside a drawing do not."""
+    if line.role in ("furniture", "gutter", "figure-text"):
+        return False
+    if line.role in ("caption", "heading"):
+        return True
+    if line.size < body_size - 0.6:
+        return False
+    cx, cy = (line.x0 + line.x1) / 2, (line.y0 + line.y1) / 2
+    if any(e[0] - 1 <= cx <= e[2] + 1 and e[1] - 1 <= cy <= e[3] + 1 for e in elements):
+        return False
+    c0, c1 = layout.column_range(line.col)
+    return line.width >= 0.5 * (c1 - c0) and _is_prose(line)
+
+
+def _band(col: int, layout: PageLayout) -> tuple[float, float]:
+    return layout.column_range(col)
+
+
+def _in_band(r: pymupdf.Rect, x0: float, x1: float) -> bool:
+    inside = min(r.x1, x1) - max(r.x0, x0)
+    return r.width <= 0 and x0 <= r.x0 <= x1 or inside >= 0.5 * max(r.width, 0.1)
+
+
+def _locate(
+    kind: str,
+    cap: pymupdf.Rect,
+    col: int,
+    layout: PageLayout,
+    elements: list[pymupdf.Rect],
+    blockers: list[Line],
+    weak: list[pymupdf.Rect],
+) -> pymupdf.Rect | None:
+    x0, x1 = _band(col, layout)
+    order = ("below", "above") if kind == "table" else ("above", "other-column", "beside", "below")
+    for direction in order:
+        if direction == "above":
+            rect = _grow(cap, x0, x1, elements, blockers, up=True, weak=weak)
+        elif direction == "below":
+            rect = _grow(cap, x0, x1, elements, blockers, up=False, weak=weak)
+        elif direction == "other-column":
+            rect = _other_column(cap, col, layout, elements, blockers, weak)
+        else:
+            rect = _beside(cap, col, layout, elements, blockers)
+        if rect is not None:
+            return rect
+    if kind == "table":
+        return _text_table(cap, x0, x1, layout, blockers)
+    return None
+
+
+def _blocked(a: float, b: float, x0: float, x1: float, blockers: list[Line]) -> bool:
+    """Is there body text between heights a < b within the band?"""
+    for ln in blockers:
+        if ln.y0 >= a - 1 and ln.y1 <= b + 1 and min(ln.x1, x1) - max(ln.x0, x0) > 0.3 * ln.width:
+            return True
+    return False
+
+
+def _bridged(lo: float, hi: float, x0: float, x1: float, weak: list[pymupdf.Rect]) -> bool:
+    """Is the vertical gap lo..hi short, or filled by figure text (e.g. a table's rows)?"""
+    if hi - lo <= MAX_GAP:
+        return True
+    cur = lo
+    for r in sorted((r for r in weak if r.y0 >= lo - 1 and r.y1 <= hi + 1 and _in_band(r, x0, x1)), key=lambda r: r.y0):
+        if r.y0 - cur > MAX_GAP:
+            return False
+        cur = max(cur, r.y1)
+    return hi - cur <= MAX_GAP
+
+
+def _grow(
+    cap: pymupdf.Rect,
+    x0: float,
+    x1: float,
+    elements: list[pymupdf.Rect],
+    blockers: list[Line],
+    *,
+    up: bool,
+    weak: list[pymupdf.Rect] = (),
+) -> pymupdf.Rect | None:
+    if up:
+        cands = [e for e in elements if e.y1 <= cap.y0 + 3 and _in_band(e, x0, x1)]
+        cands.sort(key=lambda e: -e.y1)
+    else:
+        cands = [e for e in elements if e.y0 >= cap.y1 - 3 and _in_band(e, x0, x1)]
+        cands.sort(key=lambda e: e.y0)
+    region: pymupdf.Rect | None = None
+    for e in cands:
+        edge = cap if region is None else region
+        lo, hi = (e.y1, edge.y0) if up else (edge.y1, e.y0)
+        if hi > lo and (_blocked(lo, hi, x0, x1, blockers) or not _bridged(lo, hi, x0, x1, weak)):
+            if region is None:
+                return None
+            break
+        region = pymupdf.Rect(e) if region is None else region | e
+    return region
+
+
+def _other_column(
+    cap: pymupdf.Rect,
+    col: int,
+    layout: PageLayout,
+    elements: list[pymupdf.Rect],
+    blockers: list[Line],
+    weak: list[pymupdf.Rect],
+) -> pymupdf.Rect | None:
+    """A caption opening the right column describes the figure closing the left one."""
+    if col != 1 or layout.gutter is None:
+        return None
+    rx0, rx1 = layout.column_range(1)
+    if _blocked(layout.content_y[0], cap.y0, rx0, rx1, blockers):
+        return None
+    if any(e.y1 <= cap.y0 and _in_band(e, rx0, rx1) for e in elements):
+        return None
+    lx0, lx1 = layout.column_range(0)
+    left = [e for e in elements if _in_band(e, lx0, lx1)]
+    if not left:
+        return None
+    lowest = max(left, key=lambda e: e.y1)
+    if any(b.col == 0 and b.y0 >= lowest.y1 - 1 for b in blockers):
+        return None
+    virtual = pymupdf.Rect(lx0, lowest.y1, lx1, lowest.y1 + 0.5)
+    return _grow(virtual, lx0, lx1, elements, blockers, up=True, weak=weak)
+
+
+def _beside(
+    cap: pymupdf.Rect, col: int, layout: PageLayout, elements: list[pymupdf.Rect], blockers: list[Line]
+) -> pymupdf.Rect | None:
+    """Side captions: drawings in the same rows as the caption, across the page."""
+    near = [
+        e
+        for e in elements
+        if min(e.y1, cap.y1) - max(e.y0, cap.y0) > 0.5 * min(cap.height, e.height) and not e.intersects(cap)
+    ]
+    if not near:
+        return None
+    region = pymupdf.Rect(near[0])
+    for e in near[1:]:
+        region |= e
+    return region
+
+
+def _text_table(
+    cap: pymupdf.Rect, x0: float, x1: float, layout: PageLayout, blockers: list[Line]
+) -> pymupdf.Rect | None:
+    """A ruled-less table: the short non-prose lines right under its caption."""
+    rows = [
+        ln
+        for ln in layout.lines
+        if ln.role == "body" and ln.y0 >= cap.y1 - 1 and ln not in blockers and _in_band(ln.rect, x0, x1)
+    ]
+    rows.sort(key=lambda ln: ln.y0)
+    region: pymupdf.Rect | None = None
+    bottom = cap.y1
+    for ln in rows:
+        if ln.y0 - bottom > 14:
+            break
+        if _blocked(bottom, ln.y0, x0, x1, blockers):
+            break
+        region = ln.rect if region is None else region | ln.rect
+        bottom = max(bottom, ln.y1)
+    if region is None or region.height < 3 * 8:
+        return None
+    return region
+
+
+def _labels_inside(
+    rect: pymupdf.Rect, ordered: list[Line], caption: list[Line], blockers: list[Line], body_size: float
+) -> pymupdf.Rect:
+    """Grow the region by text lines it overlaps (tick labels, legends) or small text beside it (sub-captions).
+
+    Repeated until stable, so an axis title below the tick labels joins too.
+    """
+    grown = pymupdf.Rect(rect)
+    candidates = [
+        ln
+        for ln in ordered
+        if ln not in caption and ln not in blockers and ln.role not in ("furniture", "gutter", "caption", "heading")
+    ]
+    for _ in range(4):
+        before = pymupdf.Rect(grown)
+        zone = pymupdf.Rect(grown.x0 - 12, grown.y0 - 12, grown.x1 + 12, grown.y1 + 12)
+        for ln in candidates:
+            r = ln.rect
+            small = ln.size < body_size - 0.6
+            center = pymupdf.Point((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2)
+            if (small and zone.contains(center)) or (r.intersects(grown) and abs(r & grown) > 0.3 * abs(r)):
+                grown |= r
+        if grown == before:
+            break
+    return grown
+
+
+def _pad(rect: pymupdf.Rect, layout: PageLayout) -> pymupdf.Rect:
+    page = pymupdf.Rect(0, 0, layout.width, layout.height)
+    return pymupdf.Rect(rect.x0 - 3, rect.y0 - 3, rect.x1 + 3, rect.y1 + 3) & page
+
+
+def _overlap_ratio(a: pymupdf.Rect, b: pymupdf.Rect) -> float:
+    inter = a & b
+    if inter.is_empty:
+        return 0.0
+    return abs(inter) / max(abs(a), 1e-6)
+
+
+def region_lines(rects: list[pymupdf.Rect], lines: list[Line]) -> set[int]:
+    """Return ids of lines whose centre lies inside any of the figure regions."""
+    out: set[int] = set()
+    for ln in lines:
+        if ln.role == "caption":
+            continue
+        c = pymupdf.Point((ln.x0 + ln.x1) / 2, (ln.y0 + ln.y1) / 2)
+        if any(r.contains(c) for r in rects):
+            out.add(id(ln))
+    return out
