@@ -191,8 +191,9 @@ _GITHUB_NON_REPO = {"features", "about", "pricing", "orgs", "topics", "sponsors"
 
 def join_broken_urls(text: str) -> str:
     """Re-join URLs that a line break split after a slash, hyphen or underscore."""
+    # A section number starting the next line ("1 Introduction") is not the URL's tail.
     return re.sub(
-        r"((?:https?://|www\.)\S*[/\-_=&?#])\n\s*([\w\-./~#=&?%]+)",
+        r"((?:https?://|www\.)\S*[/\-_=&?#])\n\s*(?!\d+(?:\.\d+)*\s+[A-Z])([\w\-./~#=&?%]+)",
         lambda m: m.group(1) + m.group(2),
         text,
     )

@@ -20,6 +20,7 @@ BOLD = 16
 
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$|^[-–]\s*\d{1,4}\s*[-–]$", re.I)
 _INTEGER = re.compile(r"^\d{1,4}$")
+_FOOTNOTE_MARK = re.compile(r"^\s*([\d*†‡§¶]|\([a-z\d]\))")
 
 
 @dataclass
@@ -211,6 +212,9 @@ def mark_furniture(pages: list[PageLayout]) -> None:
             if _PAGE_NUMBER.match(line.text) and alone and in_margin:
                 line.role = "furniture"
                 continue
+            if bottom and in_margin and alone and _one_off_footer(line, layout):
+                line.role = "furniture"
+                continue
             key = f"{round(line.y0 / 4)}|" + re.sub(r"\d+", "#", line.text.lower())
             keyed.append((line, key))
             if key not in seen:
@@ -222,6 +226,19 @@ def mark_furniture(pages: list[PageLayout]) -> None:
             line.role = "furniture"
     for layout in pages:
         _mark_gutters(layout)
+
+
+def _one_off_footer(line: Line, layout: PageLayout) -> bool:
+    """A short note alone in the bottom margin of one page ("Preprint. Under review.").
+
+    Footnotes start with a marker (an affiliation's "1", "*", "†") and are kept.
+    """
+    if len(line.text) > 100 or _FOOTNOTE_MARK.match(line.text):
+        return False
+    lowest_body = max(
+        (ln.y1 for ln in layout.lines if ln.role == "body" and ln.y0 <= 0.9 * layout.height), default=0.0
+    )
+    return line.y0 > lowest_body
 
 
 def _mark_gutters(layout: PageLayout) -> None:
