@@ -230,7 +230,7 @@ ARXIV_NUM_RETRIES = env_int("ARXIV_NUM_RETRIES", 3)
 ARXIV_RETRY_BACKOFF_SECONDS = env_float("ARXIV_RETRY_BACKOFF_SECONDS", 5.0)
 ARXIV_TIMEOUT_SECONDS = env_float("ARXIV_TIMEOUT_SECONDS", 30.0)
 # Daily ingest time (UTC, HH:MM) used by `manage.py setup_schedules`; arXiv announces ~20:00 US Eastern.
-INGEST_SCHEDULE_UTC = env("INGEST_SCHEDULE_UTC", "21:00")
+INGEST_SCHEDULE_UTC = env("INGEST_SCHEDULE_UTC", "01:30")
 
 # --- PDFs -----------------------------------------------------------------
 PDF_MAX_BYTES = env_int("PDF_MAX_BYTES", 50 * 1024 * 1024)

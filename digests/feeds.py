@@ -23,8 +23,8 @@ from django.utils.http import http_date, parse_http_date_safe
 from papers.models import Topic
 
 from . import selectors
-from .services.cache import public_cache_changed_at
 from .presentation import default_description, summary_banner
+from .services.cache import public_cache_changed_at
 
 ITEMS_PER_FEED = 10
 

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from . import selectors
-from .presentation import default_description, summary_banner
 from .http import conditional, is_staff_request, public_page, stamp, validators
+from .presentation import default_description, summary_banner
 from .search import search_papers
 from .services.search_index import search_index_ensure_fresh
 

@@ -22,7 +22,6 @@ from digests.models import DigestEntry
 
 from . import admin_views
 from .admin_forms import RegenerateForm
-from .services.actions import ACTIONS, papers_enqueue_action
 from .models import (
     Figure,
     IngestRun,
@@ -34,6 +33,7 @@ from .models import (
     Topic,
     TopicPaper,
 )
+from .services.actions import ACTIONS, papers_enqueue_action
 
 # Flags are a JSON list; matching their text keeps the queue one portable query
 # (SQLite has no JSON containment). Django and PostgreSQL both write ``"key": value``.

@@ -36,8 +36,10 @@ class Topic(models.Model):
     )
     language = models.CharField(max_length=10, choices=Language.choices, default=Language.ZH_HANS)
     max_papers_per_day = models.PositiveIntegerField(default=50)
+    # Two days by default: papers submitted late in the day are announced a day
+    # later, and a paper already in an earlier digest is not added again.
     lookback_days = models.PositiveSmallIntegerField(
-        default=1,
+        default=2,
         help_text="How many days before the digest date a paper's first submission may fall.",
     )
     is_active = models.BooleanField(default=True)

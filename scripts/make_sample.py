@@ -20,10 +20,10 @@ import math
 import random
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 

@@ -1,5 +1,7 @@
 import pytest
 
+from tests.fake_llm import FakeLLM, language_responder
+
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(settings, tmp_path):
@@ -40,3 +42,18 @@ def editor(db, django_user_model):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def fake_llm(settings):
+    """A running scripted OpenAI-compatible server, with the openai backend pointed at it and no real waiting."""
+    with FakeLLM(responder=language_responder) as server:
+        settings.DIGEST_LLM = "openai"
+        settings.DIGEST_LLM_MODEL = "fake-model"
+        settings.OPENAI_BASE_URL = server.base_url
+        settings.OPENAI_API_KEY = "test-key"
+        settings.LLM_TIMEOUT_SECONDS = 5.0
+        settings.LLM_RETRY_BACKOFF_SECONDS = 0.01
+        settings.LLM_MAX_RETRIES = 3
+        settings.LLM_REQUESTS_PER_MINUTE = 10_000
+        yield server

@@ -18,9 +18,10 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass
@@ -285,25 +286,3 @@ def language_responder(body: dict) -> Reply:
     """Answer in the language the system prompt asks for."""
     system = str(body.get("messages", [{}])[0].get("content", ""))
     return Reply(answer("zh-hans" if "简体中文" in system else "en"))
-
-
-try:
-    import pytest
-except ImportError:  # the bench imports this module without pytest
-    pytest = None
-
-if pytest is not None:
-
-    @pytest.fixture
-    def fake_llm(settings):
-        """A running scripted server, with the openai backend pointed at it and no real waiting."""
-        with FakeLLM(responder=language_responder) as server:
-            settings.DIGEST_LLM = "openai"
-            settings.DIGEST_LLM_MODEL = "fake-model"
-            settings.OPENAI_BASE_URL = server.base_url
-            settings.OPENAI_API_KEY = "test-key"
-            settings.LLM_TIMEOUT_SECONDS = 5.0
-            settings.LLM_RETRY_BACKOFF_SECONDS = 0.01
-            settings.LLM_MAX_RETRIES = 3
-            settings.LLM_REQUESTS_PER_MINUTE = 10_000
-            yield server

@@ -233,7 +233,7 @@ class _Writer:
             shape.draw_polyline(pts)
             shape.finish(color=color, width=1.2)
         # A scatter of measurements, as matplotlib draws it: one small path per marker.
-        for i in range(150):
+        for _ in range(150):
             t = self.rng.random()
             v = min(0.95, max(0.02, 0.1 + 0.8 * (1 - (1 - t) ** 2) + self.rng.gauss(0, 0.05)))
             shape.draw_circle((ax.x0 + t * ax.width, ax.y1 - v * ax.height), 0.9)

@@ -31,7 +31,7 @@ def digest_build(*, topic: Topic, date: datetime.date) -> Digest:
     """Create or refresh the digest of ``topic`` for ``date``; return it.
 
     New papers are appended; existing entries keep the position and hidden
-    flag an editor gave them. Failed papers come in hidden. With
+    flag an editor gave them. Failed papers are left out until they succeed. With
     ``topic.auto_publish`` the digest goes live once every paper is done and
     no visible summary has a blocking flag.
     """
@@ -61,11 +61,11 @@ def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:
         old_first = _first_visible_title(digest)
         position = (digest.entries.aggregate(Max("position"))["position__max"] + 1) if entries else 0
         for paper in papers:
-            if paper.pk in entries:
+            # A failed paper stays out until a retry succeeds; then it is appended.
+            # Hiding it instead would be indistinguishable from an editor's hide.
+            if paper.pk in entries or paper.status == PaperStatus.FAILED:
                 continue
-            DigestEntry.objects.create(
-                digest=digest, paper=paper, position=position, hidden=paper.status == PaperStatus.FAILED
-            )
+            DigestEntry.objects.create(digest=digest, paper=paper, position=position)
             position += 1
 
         # An editor's own description is kept; only ours follows the first paper.

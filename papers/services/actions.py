@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
-
 from django_q.tasks import async_task
 
 from papers.models import Paper

@@ -22,7 +22,7 @@ def paper_refresh_metadata(*, paper: Paper) -> str:
     and summary; a failure is written to the paper's last_error and re-raised.
     """
     # Imported late: the ingest module imports the arXiv client and its parser.
-    from papers.services.ingest import paper_upsert, paper_facts_from_result
+    from papers.services.ingest import paper_facts_from_result, paper_upsert
 
     try:
         client = arxiv_client_build()

@@ -7,7 +7,15 @@ from django.core.management import call_command
 
 from digests.models import DigestStatus
 from digests.services.build import digest_build
-from tests.factories import DigestFactory, DigestEntryFactory, PaperFactory, SummaryFactory, TopicFactory, TopicPaperFactory
+from papers.models import Paper
+from tests.factories import (
+    DigestEntryFactory,
+    DigestFactory,
+    PaperFactory,
+    SummaryFactory,
+    TopicFactory,
+    TopicPaperFactory,
+)
 
 DAY = datetime.date(2024, 5, 2)
 UTC = datetime.timezone.utc
@@ -71,11 +79,14 @@ def test_editor_description_is_kept():
 
 
 @pytest.mark.django_db
-def test_failed_papers_come_in_hidden():
+def test_failed_papers_stay_out_until_a_retry_succeeds():
     topic = TopicFactory()
     ok, failed = day_paper(topic, 12), day_paper(topic, 8, status="failed")
     digest = digest_build(topic=topic, date=DAY)
-    assert positions(digest) == [(ok.pk, False), (failed.pk, True)]
+    assert positions(digest) == [(ok.pk, False)]
+    Paper.objects.filter(pk=failed.pk).update(status="summarized", failed_step="", last_error="")
+    digest = digest_build(topic=topic, date=DAY)
+    assert positions(digest) == [(ok.pk, False), (failed.pk, False)]
 
 
 @pytest.mark.django_db

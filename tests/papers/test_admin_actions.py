@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import OrmQ, Task
 
-from papers.tasks import refresh_metadata_task, regenerate_summaries_task
 from papers.admin_views import pipeline_counts
 from papers.models import Paper
+from papers.tasks import refresh_metadata_task, regenerate_summaries_task
 from tests.atom import Entry, feed
 from tests.factories import PaperFactory, TopicFactory, TopicPaperFactory
 from tests.papers.admin_data import flagged_day

@@ -41,7 +41,7 @@ def test_paging_fetches_every_page(arxiv_api, settings):
 @pytest.mark.django_db
 def test_query_sent_has_topic_query_date_window_and_sort(arxiv_api):
     arxiv_api.route("/api/query", Reply.atom(feed(entries(1))))
-    ingest(TopicFactory(arxiv_query='abs:"diffusion model"', categories=["cs.CV"]))
+    ingest(TopicFactory(arxiv_query='abs:"diffusion model"', categories=["cs.CV"], lookback_days=1))
     request = arxiv_api.requests_to("/api/query")[0]
     assert request.arg("search_query") == (
         '(abs:"diffusion model") AND (cat:cs.CV) AND submittedDate:[202405010000 TO 202405012359]'

@@ -16,7 +16,7 @@ from papers.services.revisions import (
 )
 from papers.services.summarize import paper_summarize, papers_summarize
 from tests.factories import PaperFactory
-from tests.fake_llm import Reply, answer, fake_llm  # noqa: F401 (fixture)
+from tests.fake_llm import Reply, answer
 
 EDIT = "An editor's corrected one-line summary of diffusion models for image generation."
 REGENERATED = "A regenerated summary of diffusion models for image generation on ImageNet."

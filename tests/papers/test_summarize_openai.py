@@ -9,7 +9,7 @@ from papers.services.errors import SummarizeError
 from papers.services.summarize import PROMPT_VERSION, paper_summarize, papers_summarize
 from papers.services.summarize.budget import tokens_estimate
 from tests.factories import PaperFactory, TopicFactory, TopicPaperFactory
-from tests.fake_llm import Drop, Raw, Reply, Status, answer, fake_llm, truncated  # noqa: F401 (fixture)
+from tests.fake_llm import Drop, Raw, Reply, Status, answer, truncated
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 
 from papers.services.summarize import paper_summarize
 from tests.factories import PaperFactory
-from tests.fake_llm import Reply, answer, fake_llm  # noqa: F401 (fixture)
+from tests.fake_llm import Reply, answer
 
 pytestmark = pytest.mark.django_db
 

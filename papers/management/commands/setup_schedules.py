@@ -36,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--at",
             default=settings.INGEST_SCHEDULE_UTC,
-            help="Time of day in UTC, HH:MM (default: setting INGEST_SCHEDULE_UTC, 21:00)",
+            help="Time of day in UTC, HH:MM (default: setting INGEST_SCHEDULE_UTC, 01:30)",
         )
 
     def handle(self, *args, at: str, **options):
