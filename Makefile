@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv test-deps serve clean lock
+.PHONY: demo test lint venv test-deps clean lock
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,14 @@ demo: venv
 test-deps: venv
 	bash scripts/install-test-deps.sh
 
-test: test-deps
+# The whole suite on the embedded defaults (SQLite, ORM broker), then again on
+# PostgreSQL + Redis started from Debian's packages (scripts/with-services.sh).
+test: test-deps lint
 	$(PY) -m pytest
+	bash scripts/with-services.sh $(PY) -m pytest -m "not browser"
+
+lint: venv
+	$(VENV)/bin/ruff check .
 
 # Re-pin after changing dependencies in pyproject.toml.
 lock:

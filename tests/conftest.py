@@ -15,6 +15,17 @@ def _isolated_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _empty_task_queue(request):
+    """A Redis broker outlives each test's database rollback: start every test with an empty queue."""
+    from django.conf import settings
+
+    if "redis" in settings.Q_CLUSTER:
+        from tests.queue import queue_purge
+
+        queue_purge()
+
+
+@pytest.fixture(autouse=True)
 def _login_rate_limit_off(settings):
     """django-axes needs the request on authenticate(); the test client's login() has none.
 

@@ -1,7 +1,8 @@
 """Full-text index of public papers: FTS5 on SQLite, tsvector + GIN on PostgreSQL.
 
 Raw SQL because neither table is a Django model; each branch is a no-op on the
-other database.
+other database. No foreign key to papers: Django's flush truncates only model
+tables, and the refresh drops rows of papers that are gone.
 """
 
 from django.db import migrations
@@ -15,7 +16,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS digests_paper_search USING fts5(
 POSTGRES_CREATE = [
     """
     CREATE TABLE IF NOT EXISTS digests_paper_search (
-        paper_id bigint PRIMARY KEY REFERENCES papers_paper (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+        paper_id bigint PRIMARY KEY,
         fingerprint varchar(200) NOT NULL,
         document tsvector NOT NULL
     )

@@ -7,7 +7,7 @@ from django.contrib.admin.models import LogEntry
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
-from django_q.models import OrmQ, Task
+from django_q.models import Task
 
 from papers.admin_views import pipeline_counts
 from papers.models import Paper
@@ -15,6 +15,7 @@ from papers.tasks import refresh_metadata_task, regenerate_summaries_task
 from tests.atom import Entry, feed
 from tests.factories import PaperFactory, TopicFactory, TopicPaperFactory
 from tests.papers.admin_data import flagged_day
+from tests.queue import queued_tasks
 from tests.servers import FakeServer, Reply
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def _fresh_cache():
 
 
 def _queued() -> list[dict]:
-    return [q.task for q in OrmQ.objects.order_by("id")]
+    return queued_tasks()
 
 
 def _run_action(client, action, papers, **extra):

@@ -4,12 +4,12 @@ import datetime
 
 import pytest
 from django.core.management import CommandError, call_command
-from django_q.models import OrmQ
 
 from papers.models import IngestRun, IngestRunStatus, Paper, PaperStatus, PaperVersion, TopicPaper
 from papers.services.ingest import topic_ingest
 from tests.atom import Entry, feed, make_pdf
 from tests.factories import SummaryFactory, TopicFactory
+from tests.queue import queued_tasks
 from tests.servers import Reply
 
 UTC = datetime.timezone.utc
@@ -178,7 +178,7 @@ def test_pipeline_is_enqueued_after_commit_in_batches(arxiv_api, settings):
     settings.LLM_CONCURRENCY = 2
     serve(arxiv_api, *[Entry(arxiv_id=f"2405.0000{i}") for i in range(5)])
     ingest(TopicFactory(), enqueue=True)
-    assert OrmQ.objects.count() == 3
+    assert len(queued_tasks()) == 3
 
 
 @pytest.mark.django_db(transaction=True)
@@ -188,7 +188,7 @@ def test_summarized_unchanged_papers_are_not_enqueued_again(arxiv_api):
     ingest(topic)
     Paper.objects.update(status=PaperStatus.SUMMARIZED)
     run = ingest(topic, enqueue=True)
-    assert run.pending_paper_ids == [] and OrmQ.objects.count() == 0
+    assert run.pending_paper_ids == [] and len(queued_tasks()) == 0
 
 
 @pytest.mark.django_db
