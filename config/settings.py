@@ -5,6 +5,7 @@ Every value comes from the environment with a safe local default; README's
 refuses to start without the values that must never fall back to defaults.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -194,7 +195,13 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # web server, CDN or object storage (MEDIA_STORAGE_BACKEND) serves media.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 STORAGES = {
-    "default": {"BACKEND": env("DEFAULT_FILE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
+    # PDFs and figures go through Django's storage API, so object storage is a
+    # settings change: e.g. MEDIA_STORAGE_BACKEND=storages.backends.s3.S3Storage
+    # with MEDIA_STORAGE_OPTIONS='{"bucket_name": "...", "endpoint_url": "..."}'.
+    "default": {
+        "BACKEND": env("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(env("MEDIA_STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION

@@ -94,3 +94,14 @@ def test_defaults_are_sqlite_with_wal_and_orm_broker(tmp_path):
     assert result.stdout.split() == ["django.db.backends.sqlite3", "IMMEDIATE", "default", "True", "True"], (
         result.stderr
     )
+
+
+def test_media_storage_backend_and_options_come_from_the_environment(tmp_path):
+    env = {
+        "SQLITE_PATH": str(tmp_path / "x.sqlite3"),
+        "MEDIA_STORAGE_BACKEND": "storages.backends.s3.S3Storage",
+        "MEDIA_STORAGE_OPTIONS": '{"bucket_name": "digest-media", "endpoint_url": "http://127.0.0.1:9000"}',
+    }
+    code = "from django.core.files.storage import storages; s = storages['default']; print(type(s).__name__, s.bucket_name)"
+    result = run_manage("shell", "-v", "0", "-c", code, env=env)
+    assert result.stdout.split() == ["S3Storage", "digest-media"], result.stderr

@@ -19,6 +19,7 @@ summarizer's input), ``facts`` (affiliation, links).
 from __future__ import annotations
 
 import logging
+import os
 import re
 
 import pymupdf
@@ -99,6 +100,8 @@ def _open(content: PaperContent) -> pymupdf.Document:
     try:
         path = content.pdf.path
     except NotImplementedError:  # remote storage: read into memory, bounded by PDF_MAX_BYTES
+        path = None
+    if path and not os.path.isfile(path):  # a storage with paths that are not local files
         path = None
     try:
         if path:
