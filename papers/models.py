@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from papers.sections import SECTION_FIELDS
+
 
 class Language(models.TextChoices):
     ZH_HANS = "zh-hans", "简体中文"
@@ -357,21 +359,7 @@ class Summary(models.Model):
 
     objects = SummaryQuerySet.as_manager()
 
-    SECTION_FIELDS = (
-        "one_line",
-        "key_takeaways",
-        "translated_title",
-        "keywords",
-        "background",
-        "prior_work",
-        "method",
-        "results",
-        "method_steps",
-        "significance",
-        "innovation",
-        "performance",
-        "workload",
-    )
+    SECTION_FIELDS = SECTION_FIELDS
 
     class Meta:
         ordering = ["paper", "language"]

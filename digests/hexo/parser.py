@@ -18,27 +18,11 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from papers.sections import LIST_SECTIONS, SECTION_FIELDS
+
 # libyaml when present: front matter is a third of the parsing time otherwise.
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-# The summary schema's sections, as ``papers.models.Summary.SECTION_FIELDS``
-# (kept here so this module needs no Django; a test holds them equal).
-SECTION_NAMES = (
-    "one_line",
-    "key_takeaways",
-    "translated_title",
-    "keywords",
-    "background",
-    "prior_work",
-    "method",
-    "results",
-    "method_steps",
-    "significance",
-    "innovation",
-    "performance",
-    "workload",
-)
-LIST_SECTION_NAMES = frozenset({"key_takeaways", "keywords", "method_steps"})
 
 
 class HexoParseError(Exception):
@@ -442,8 +426,8 @@ def _paper(block: list[str], first_line: int) -> PostPaper:
         elif line.strip() and takeaways:
             takeaways[-1] = join_lines([takeaways[-1], line])
     sections["key_takeaways"] = [html.unescape(item) for item in takeaways]
-    for name in SECTION_NAMES:
-        sections.setdefault(name, [] if name in LIST_SECTION_NAMES else "")
+    for name in SECTION_FIELDS:
+        sections.setdefault(name, [] if name in LIST_SECTIONS else "")
     if not sections["one_line"]:
         warnings.append(Problem(first_line, "no one-line summary"))
     if not takeaways:

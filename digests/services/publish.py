@@ -124,11 +124,7 @@ def digest_unpublish(*, digest: Digest, user=None) -> Digest:
 @transaction.atomic
 def digest_reorder(*, digest: Digest, paper_ids: list[int]) -> None:
     """Put the listed papers first, in that order; the rest keep their relative order after them."""
-    entries = list(digest.entries.order_by("position", "id"))
-    rank = {paper_id: i for i, paper_id in enumerate(paper_ids)}
-    entries.sort(key=lambda e: (0, rank[e.paper_id]) if e.paper_id in rank else (1, e.position, e.id))
-    for position, entry in enumerate(entries):
-        entry.position = position
+    entries = _listed_first(list(digest.entries.all()), key=lambda e: e.paper_id, wanted=paper_ids, field="position")
     DigestEntry.objects.bulk_update(entries, ["position"])
     Digest.objects.filter(pk=digest.pk).update(updated_at=timezone.now())
     _invalidate_on_commit()
@@ -179,10 +175,15 @@ def figure_set_hidden(*, figure: Figure, hidden: bool) -> Figure:
 @transaction.atomic
 def figures_reorder(*, paper: Paper, figure_ids: list[int]) -> None:
     """Order a paper's figures as listed; unlisted ones follow in their current order."""
-    figures = list(paper.figures.order_by("order", "id"))
-    rank = {figure_id: i for i, figure_id in enumerate(figure_ids)}
-    figures.sort(key=lambda f: (0, rank[f.id]) if f.id in rank else (1, f.order, f.id))
-    for order, figure in enumerate(figures):
-        figure.order = order
+    figures = _listed_first(list(paper.figures.all()), key=lambda f: f.id, wanted=figure_ids, field="order")
     Figure.objects.bulk_update(figures, ["order"])
     _invalidate_on_commit()
+
+
+def _listed_first(rows: list, *, key, wanted: list[int], field: str) -> list:
+    """Renumber ``field`` so the ``wanted`` rows come first in that order, the rest after as they were."""
+    rank = {value: i for i, value in enumerate(wanted)}
+    rows.sort(key=lambda r: (0, rank[key(r)], 0) if key(r) in rank else (1, getattr(r, field), r.pk))
+    for number, row in enumerate(rows):
+        setattr(row, field, number)
+    return rows

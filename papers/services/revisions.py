@@ -14,8 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from papers.models import Paper, RevisionKind, RevisionState, Summary, SummaryRevision
-
-LIST_SECTIONS = frozenset({"key_takeaways", "keywords", "method_steps"})
+from papers.sections import LIST_SECTIONS
 
 
 class EditConflict(Exception):
@@ -127,30 +126,16 @@ def summary_edit(*, summary: Summary, content: dict, user, expected_lock_version
             "This summary was changed by someone else after you opened it. "
             "Reload to see their version, then re-apply your change."
         )
-    merged = {**locked.sections(), **content}
-    content = normalise_content(merged)
-    _apply(locked, content)
+    _apply(locked, normalise_content({**locked.sections(), **content}))
     locked.is_edited = True
-    locked.flags = _validate(locked)
-    locked.lock_version += 1
-    locked.save()
-    SummaryRevision.objects.create(
-        summary=locked,
-        kind=RevisionKind.EDITED,
-        content=content,
-        author=user,
-        flags=locked.flags,
-        source_version=locked.source_version,
-    )
-    return locked
+    return _save_with_revision(locked, kind=RevisionKind.EDITED, user=user)
 
 
 @transaction.atomic
 def summary_apply_revision(*, revision: SummaryRevision, user) -> Summary:
     """Make an earlier revision or a candidate live again, as a new revision."""
     summary = Summary.objects.select_for_update().get(pk=revision.summary_id)
-    content = normalise_content(revision.content)
-    _apply(summary, content)
+    _apply(summary, normalise_content(revision.content))
     if revision.state == RevisionState.CANDIDATE:
         revision.state = RevisionState.APPLIED
         revision.save(update_fields=["state"])
@@ -161,13 +146,18 @@ def summary_apply_revision(*, revision: SummaryRevision, user) -> Summary:
     # The live text is an editor's only when the chosen revision was an edit;
     # otherwise later regenerations may replace it again.
     summary.is_edited = revision.kind == RevisionKind.EDITED
+    return _save_with_revision(summary, kind=RevisionKind.REVERTED, user=user)
+
+
+def _save_with_revision(summary: Summary, *, kind: str, user) -> Summary:
+    """Re-validate and save a locked summary a person changed, and record the snapshot."""
     summary.flags = _validate(summary)
     summary.lock_version += 1
     summary.save()
     SummaryRevision.objects.create(
         summary=summary,
-        kind=RevisionKind.REVERTED,
-        content=content,
+        kind=kind,
+        content=summary.sections(),
         author=user,
         flags=summary.flags,
         source_version=summary.source_version,

@@ -11,8 +11,8 @@ import json
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from papers.models import Summary
+from papers.sections import LIST_SECTIONS
 
-LIST_SECTIONS = ("key_takeaways", "keywords", "method_steps")
 TEXT_SECTIONS = tuple(name for name in Summary.SECTION_FIELDS if name not in LIST_SECTIONS)
 TAKEAWAYS_MIN, TAKEAWAYS_MAX = 5, 8
 
