@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
 from django_q.tasks import async_task
 
 from papers.models import Paper, Topic
@@ -17,9 +19,30 @@ logger = logging.getLogger("paperdigest.tasks")
 
 PIPELINE_GROUP = "pipeline"
 INGEST_GROUP = "ingest"
+# How long a task waits for the database to come back before failing.
+DATABASE_WAIT_SECONDS = 60.0
+
+
+def database_wait(*, within: float = DATABASE_WAIT_SECONDS) -> None:
+    """Block until the database answers, at most ``within`` seconds.
+
+    Without it, a restarting database fails every queued task within a second
+    (each fails at its first query), and the Redis broker does not retry them.
+    """
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            with connection.cursor():  # runs the health check and reconnects
+                return
+        except (OperationalError, InterfaceError):
+            connection.close()
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(1.0)
 
 
 def process_papers_task(paper_ids: list[int]) -> dict:
+    database_wait()
     return papers_process(paper_ids=list(paper_ids)).as_dict()
 
 
@@ -57,6 +80,7 @@ def papers_resume_task() -> dict:
 
 
 def ingest_topic_task(topic_id: int, date_iso: str | None = None) -> dict:
+    database_wait()
     topic = Topic.objects.get(pk=topic_id)
     date = datetime.date.fromisoformat(date_iso) if date_iso else datetime.datetime.now(datetime.timezone.utc).date()
     run = topic_ingest(topic=topic, digest_date=date)

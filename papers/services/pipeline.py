@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -22,6 +23,10 @@ from papers.services.pdf import paper_parse
 from papers.services.summarize import papers_summarize
 
 logger = logging.getLogger("paperdigest.pipeline")
+
+# A lost database connection is not the paper's fault: the task fails, the
+# lease expires and ``papers_resume_task`` queues the paper again.
+INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
 
 
 @dataclass
@@ -137,6 +142,8 @@ def _paper_prepare(paper: Paper, *, force: bool, outcome: PipelineOutcome) -> bo
             paper_parse(paper=paper)
             _status_set(paper, PaperStatus.PARSED)
         return True
+    except INFRASTRUCTURE_ERRORS:
+        raise
     except Exception as exc:
         _paper_fail(paper, step=step, exc=exc, outcome=outcome)
         return False
@@ -145,6 +152,8 @@ def _paper_prepare(paper: Paper, *, force: bool, outcome: PipelineOutcome) -> bo
 def _papers_summarize(papers: list[Paper], *, outcome: PipelineOutcome, force: bool, model: str) -> None:
     try:
         results = papers_summarize(papers=papers, force=force, model=model)
+    except INFRASTRUCTURE_ERRORS:
+        raise
     except Exception as exc:  # the contract says per-paper errors are returned; be safe anyway
         results = {paper.pk: exc for paper in papers}
     for paper in papers:

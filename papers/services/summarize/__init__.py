@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connections
+from django.db import InterfaceError, OperationalError, connections
 
 from papers.models import Language, Paper, PaperContent, RevisionKind, Summary
 from papers.services.errors import SummarizeError
@@ -150,6 +150,7 @@ def papers_summarize(
 ) -> dict[int, Exception | None]:
     """Summarize every paper in each of its topics' languages; return failures, never raise them.
 
+    A lost database connection is raised instead: it is no paper's failure.
     ``force`` regenerates current summaries too; ``model`` overrides ``DIGEST_LLM_MODEL``.
     """
     outcome: dict[int, Exception | None] = {}
@@ -167,6 +168,8 @@ def papers_summarize(
                 if force or not summary_is_current(paper=paper, language=language, backend=backend):
                     request = _request(paper=paper, language=language, backend=backend)
                     jobs.append(_Job(paper=paper, language=language, request=request))
+        except (OperationalError, InterfaceError):
+            raise
         except Exception as exc:
             errors.setdefault(paper.pk, []).append(_as_summarize_error("-", exc))
 
@@ -178,6 +181,8 @@ def papers_summarize(
                 job = futures[future]
                 try:
                     _record(job=job, backend=backend, result=future.result())
+                except (OperationalError, InterfaceError):
+                    raise
                 except Exception as exc:
                     errors.setdefault(job.paper.pk, []).append(_as_summarize_error(job.language, exc))
 
