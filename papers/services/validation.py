@@ -9,8 +9,10 @@ Codes:
   and method, which every entry shows; a note otherwise).
 - ``list_size``: key takeaways not 5–8 (note).
 - ``placeholder_text``: error/apology/placeholder text printed as content (blocking).
-- ``wrong_language``: the text is not in the topic's language (blocking for model
-  output; a note for the extractive backend, which quotes the paper as written).
+- ``wrong_language``: a model wrote in another language than the topic's
+  (blocking). The extractive backend quotes the paper as written, by design,
+  and says so on the page, so it is not flagged: a flag on every paper would
+  teach editors to ignore flags.
 - ``foreign_reference``: an arXiv id, DOI or URL that is not the paper's own (blocking).
 - ``unknown_author``: a person named as an author who is not one (blocking).
 - ``unsupported_number``: a number in results/performance that the paper never states (note).
@@ -178,6 +180,8 @@ def check_placeholders(summary: Summary, texts: dict[str, str]) -> list[dict]:
 
 
 def check_language(summary: Summary, texts: dict[str, str]) -> list[dict]:
+    if summary.backend == "extractive":
+        return []
     wrong = []
     for name in Summary.SECTION_FIELDS:
         if name == "keywords":  # technical terms are often kept in English
@@ -195,12 +199,8 @@ def check_language(summary: Summary, texts: dict[str, str]) -> list[dict]:
     if not wrong:
         return []
     expected = dict(Language.choices).get(summary.language, summary.language)
-    extractive = summary.backend == "extractive"
-    message = (
-        f"not written in {expected}: {', '.join(n.replace('_', ' ') for n in wrong)}"
-        + (" (extractive summary quotes the paper in its own language)" if extractive else "")
-    )
-    return [_flag("wrong_language", message, blocking=not extractive, section=wrong[0])]
+    message = f"not written in {expected}: {', '.join(n.replace('_', ' ') for n in wrong)}"
+    return [_flag("wrong_language", message, blocking=True, section=wrong[0])]
 
 
 def _own_references(paper, content) -> tuple[set[str], set[str], set[str]]:

@@ -107,9 +107,8 @@ def test_abstract_only_paper_is_summarized_offline_by_default():
     assert outcome == {paper.pk: None}
     summary = Summary.objects.get(paper=paper, language="zh-hans")
     assert summary.backend == "extractive" and summary.method and summary.results
-    # English sentences for a Chinese topic: a note for the editor, not a block.
-    assert [f["code"] for f in summary.flags if f["blocking"]] == []
-    assert any(f["code"] == "wrong_language" for f in summary.flags)
+    # English sentences for a Chinese topic are the extractive backend's design, not an error.
+    assert [f["code"] for f in summary.flags] == []
 
 
 def test_paper_without_usable_text_fails_with_a_clear_error():
