@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+
+from django.dispatch import receiver
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.autoreload import file_changed
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from papers.models import Summary
+
+from . import rendering
+
+# Everything ``_summary.html`` may read: the memo key, and the only context it gets.
+SUMMARY_BLOCK_FIELDS = (*Summary.SECTION_FIELDS, "is_edited")
 
 
 def summary_banner(entries) -> list[dict]:
@@ -30,3 +46,88 @@ def default_description(digest, entries) -> str:
         "date": digest.date.isoformat(),
         "title": " ".join(first_title.split()),
     }
+
+
+def _frozen(value):
+    # JSON lists become tuples so the memo can hash them.
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(item) for item in value)
+    if isinstance(value, dict):
+        return tuple(sorted((str(key), _frozen(item)) for key, item in value.items()))
+    return value
+
+
+def summary_section(summary: Summary) -> SafeString:
+    """Return a digest entry's summary section (one line, takeaways, analysis) as HTML.
+
+    The section is a pure function of the summary's text and the active
+    language, so it is memoised per process on exactly those: an edited
+    summary is new text and misses the memo by itself, with no invalidation.
+    Rendering it (Markdown, MathML, a dozen headings) for fifty entries is
+    most of a digest page's cost.
+    """
+    fields = tuple((name, _frozen(getattr(summary, name))) for name in SUMMARY_BLOCK_FIELDS)
+    return _summary_section(translation.get_language(), fields)
+
+
+@lru_cache(maxsize=2048)
+def _summary_section(language: str | None, fields: tuple) -> SafeString:
+    with translation.override(language):
+        html = render_to_string("digests/_summary.html", {"summary": dict(fields)})
+    # Safe: a Django template with autoescape and the nh3-sanitising filters.
+    return mark_safe(html)  # noqa: S308
+
+
+def clear_memo() -> None:
+    """Forget memoised summary sections (benchmarks measure a cold render with it)."""
+    _summary_section.cache_clear()
+
+
+@receiver(file_changed)
+def _forget_sections_on_template_change(sender, file_path: Path, **kwargs) -> None:
+    # runserver reloads templates without restarting; the memo must follow.
+    if Path(file_path).suffix == ".html":
+        clear_memo()
+
+
+def figure_thumbs(figures, *, in_feed: bool = False, base_url: str = "") -> SafeString:
+    """Return the thumbnail links of an entry's figures (those with an image).
+
+    Built in Python rather than a template loop: a digest shows some two
+    hundred figures, and there the template engine cost more than the rest
+    of the page. Every value is escaped; captions pass through nh3.
+    """
+    default_alt = _("Figure")
+    parts = []
+    for figure in figures:
+        image, thumbnail = figure.image, figure.thumbnail
+        if not image:
+            continue
+        href = image.url
+        if thumbnail:
+            src, width, height = thumbnail.url, figure.thumb_width, figure.thumb_height
+        else:
+            src, width, height = href, figure.width, figure.height
+        size = f'width="{_dimension(width)}" height="{_dimension(height)}"'
+        if in_feed:
+            parts.append(
+                f'<a href="{escape(base_url + href)}"><img src="{escape(base_url + src)}" {size}'
+                f' alt="{escape(figure.label)}"></a> '
+            )
+            continue
+        caption = ""
+        if figure.label or figure.caption:
+            label = f"<strong>{escape(figure.label)}</strong> " if figure.label else ""
+            caption = f"\n        <figcaption>{label}{rendering.render_text_inline(figure.caption or '')}</figcaption>"
+        parts.append(
+            f'\n      <li><figure>\n        <a href="{escape(href)}"><img src="{escape(src)}" {size}'
+            f' alt="{escape(figure.label or default_alt)}" loading="lazy" decoding="async"></a>{caption}'
+            "\n      </figure></li>"
+        )
+    # Safe: every value above is escaped or nh3-sanitised.
+    return mark_safe("".join(parts))  # noqa: S308
+
+
+def _dimension(value) -> str:
+    # The template printed "None" for a missing size; an empty attribute is at least valid HTML.
+    return "" if value is None else str(int(value))

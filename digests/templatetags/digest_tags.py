@@ -3,7 +3,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
-from digests import rendering
+from digests import presentation, rendering
 
 register = template.Library()
 
@@ -30,6 +30,16 @@ def mathtext_inline(text: str) -> str:
 
 
 @register.filter
+def paper_content(paper):
+    """Return what the PDF step read from ``paper``, or None before it ran.
+
+    ``paper.content`` in a template would raise for a missing row and make the
+    template engine search the model's attributes, once per entry.
+    """
+    return getattr(paper, "content", None)
+
+
+@register.filter
 def anchor(paper) -> str:
     """Return a stable HTML id for a paper (arXiv ids hold dots and slashes)."""
     return "paper-" + "".join(c if c.isalnum() else "-" for c in paper.arxiv_id)
@@ -40,3 +50,15 @@ def safe_url(url: str) -> str:
     """Return ``url`` if it is http(s), else an empty string (links read from PDFs)."""
     url = (url or "").strip()
     return url if url.lower().startswith(("http://", "https://")) else ""
+
+
+@register.filter
+def summary_section(summary) -> str:
+    """Render a digest entry's summary section (memoised on its text)."""
+    return presentation.summary_section(summary)
+
+
+@register.simple_tag
+def figure_thumbs(figures, in_feed=False, base_url=""):
+    """Render an entry's figure thumbnails: list items on a page, plain links in a feed."""
+    return presentation.figure_thumbs(figures, in_feed=bool(in_feed), base_url=base_url or "")

@@ -1,11 +1,13 @@
 import datetime
 import re
+import time
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from digests.services.cache import public_cache_invalidate
+from papers.models import Summary
 from tests.digests.builders import add_figure, full_summary, make_digest
 from tests.factories import DigestEntryFactory, DigestFactory, PaperFactory, TopicFactory
 
@@ -114,6 +116,56 @@ def test_figures_fold_out_with_lazy_sized_thumbnails_linking_full_image(client):
     assert html.count('loading="lazy"') == 2
 
 
+def test_summary_text_changed_without_a_new_update_time_still_shows(client, settings):
+    # The summary section is memoised on its text, not on updated_at, which
+    # a queryset update() leaves alone.
+    settings.PUBLIC_CACHE_SECONDS = 0
+    digest = make_digest(papers=1)
+    url = digest.get_absolute_url()
+    assert "Better FID on ImageNet." in page(client, url)
+    Summary.objects.filter(paper__digest_entries__digest=digest).update(results="Worse FID than hoped.")
+    html = page(client, url)
+    assert "Worse FID than hoped." in html
+    assert "Better FID on ImageNet." not in html
+
+
+def test_edited_marker_appears_when_only_is_edited_changes(client, settings):
+    settings.PUBLIC_CACHE_SECONDS = 0
+    digest = make_digest(papers=1)
+    url = digest.get_absolute_url()
+    assert 'class="edited"' not in page(client, url)
+    Summary.objects.filter(paper__digest_entries__digest=digest).update(is_edited=True)
+    assert 'class="edited"' in page(client, url)
+
+
+def test_identical_summary_text_gets_each_topic_language_headings(client):
+    english = make_digest(papers=1, topic=TopicFactory(language="en"))
+    chinese = make_digest(papers=1, topic=TopicFactory(language="zh-hans"))
+    same_text = {"one_line": "Same words.", "background": "Same background."}
+    Summary.objects.filter(paper__digest_entries__digest__in=[english, chinese]).update(**same_text)
+    assert ">Background<" in page(client, english.get_absolute_url())
+    chinese_html = page(client, chinese.get_absolute_url())
+    assert ">研究背景<" in chinese_html
+    assert ">Background<" not in chinese_html
+
+
+def test_figure_without_thumbnail_shows_its_image_at_its_own_size(client):
+    digest = make_digest(papers=1)
+    figure = digest.entries.first().paper.figures.get()
+    figure.thumbnail = ""
+    figure.save()
+    html = page(client, digest.get_absolute_url())
+    assert f'<a href="{figure.image.url}"><img src="{figure.image.url}" width="640" height="400"' in html
+
+
+def test_figure_label_is_escaped_in_alt_text_and_caption(client):
+    digest = make_digest(papers=1, figures=0)
+    add_figure(digest.entries.first().paper, label='Fig" onerror="window.__xss=1', caption="<b>bold</b>")
+    html = page(client, digest.get_absolute_url())
+    assert 'alt="Fig&quot; onerror=&quot;window.__xss=1"' in html
+    assert "<strong>Fig&quot; onerror=&quot;window.__xss=1</strong>" in html
+    assert "<b>bold</b>" not in html
+
 def test_extractive_summaries_are_labelled_written_without_an_llm(client):
     html = page(client, make_digest(papers=1).get_absolute_url())
     assert "written without an LLM" in html
@@ -204,7 +256,19 @@ def test_sitemap_lists_published_digests_and_their_papers_only(client):
     assert draft.entries.first().paper.get_absolute_url() not in xml
 
 
+EARLY_CACHE = "digests.http.PublicPageCacheMiddleware"
+
+
 class TestCaching:
+    """Every caching behaviour, with the view decorator alone and with the early middleware."""
+
+    @pytest.fixture(autouse=True, params=["decorator", "middleware"])
+    def _cache_layer(self, request, settings):
+        if request.param == "middleware":
+            middleware = list(settings.MIDDLEWARE)
+            middleware.insert(middleware.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, EARLY_CACHE)
+            settings.MIDDLEWARE = middleware
+
     def test_second_request_is_served_from_cache_without_queries(self, client, django_assert_num_queries):
         url = make_digest(papers=3).get_absolute_url()
         first = client.get(url)
@@ -262,7 +326,37 @@ class TestCaching:
         summary.save()
         assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
 
+    def test_page_cached_before_a_scheduled_digest_goes_live_shows_it_afterwards(self, client):
+        # Each process also holds recent pages in memory: that copy must expire with the shared one.
+        make_digest(papers=1)
+        scheduled = make_digest(papers=1, topic=TopicFactory(name="Scheduled topic"))
+        scheduled.published_at = timezone.now() + datetime.timedelta(seconds=0.3)
+        scheduled.save()
+        assert "Scheduled topic" not in page(client, "/")
+        time.sleep(1.1)
+        assert "Scheduled topic" in page(client, "/")
+
     def test_staff_responses_never_fill_the_public_cache(self, client, admin_client, django_assert_num_queries):
         digest = make_digest(papers=1, published=False)
         admin_client.get(digest.get_absolute_url())
         assert client.get(digest.get_absolute_url()).status_code == 404
+
+    def test_cached_response_carries_the_same_headers_as_the_rendered_one(self, client):
+        url = make_digest(papers=2).get_absolute_url()
+        first = client.get(url)
+        second = client.get(url)
+        for header in ("ETag", "Last-Modified", "Content-Language", "Content-Type", "Vary", "Cache-Control",
+                       "X-Frame-Options", "X-Content-Type-Options", "Content-Length"):  # fmt: skip
+            assert second[header] == first[header], header
+
+    def test_staff_never_get_the_cached_public_page(self, client, admin_client):
+        url = make_digest(papers=1).get_absolute_url()
+        client.get(url)
+        response = admin_client.get(url)
+        assert "no-cache" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+    def test_each_language_gets_its_own_cached_page(self, client):
+        make_digest(papers=1)
+        assert "最新速览" not in page(client, "/", HTTP_ACCEPT_LANGUAGE="en")
+        assert "最新速览" in page(client, "/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
+        assert "最新速览" not in page(client, "/", HTTP_ACCEPT_LANGUAGE="en")
