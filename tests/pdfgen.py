@@ -62,6 +62,7 @@ class GeneratedPaper:
     reference_marker: str = "[R-LIST]"
     code_links: list[str] = field(default_factory=list)
     page_count: int = 0
+    two_column: bool = True
 
 
 def _sentence(rng: random.Random, n: int = 14) -> str:
@@ -495,6 +496,7 @@ def make_paper(
             "https://github.com/ada-lab/annotated-only",
         ],
         page_count=page_count,
+        two_column=two_column,
     )
 
 

@@ -11,6 +11,11 @@ display-list call happens in the calling thread, and one document is open at a
 time; run several papers in parallel with processes (the django-q2 workers are
 processes), never threads.
 
+Speed: each page is interpreted once, into a display list; its text and the
+boxes of its drawings come from one text pass over that list, and the figure
+screenshots are rendered from the same list, only where a figure is. Time per
+step is kept in ``STEP_SECONDS`` (bench/pdf.py prints it).
+
 Modules: ``layout`` (lines, furniture, columns), ``figures`` (caption → region),
 ``images`` (render, encode, store), ``sections`` (paragraphs, headings, the
 summarizer's input), ``facts`` (affiliation, links).
@@ -21,6 +26,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
+from collections import Counter
+from contextlib import contextmanager
 
 import pymupdf
 from django.conf import settings
@@ -43,28 +51,57 @@ pymupdf.TOOLS.mupdf_display_warnings(False)
 
 MAX_WARNINGS = 50
 COVER_SHARE = 0.45  # the cover is the top 45% of page 1: title, authors, usually a teaser
+STORE_FREE_PERCENT = 99
+MAX_KEPT_LISTS = 16  # display lists kept from reading to rendering, per paper
+
+# Seconds this process has spent in each step of the stage; bench/pdf.py prints
+# the breakdown, and each parse logs its own at DEBUG.
+STEPS = ("open/close", "text extraction", "layout", "figure detection", "rendering", "encoding", "DB/storage")
+STEP_SECONDS: Counter[str] = Counter()
+
+
+@contextmanager
+def _step(name: str, spent: Counter):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        spent[name] += time.perf_counter() - start
 
 
 def paper_parse(*, paper: Paper) -> PaperContent:
     """Read the stored PDF into the paper's content row and automatic figures."""
     content = paper.content
+    spent: Counter[str] = Counter()
     pymupdf.TOOLS.mupdf_warnings(reset=True)
-    doc = _open(content)
+    with _step("open/close", spent):
+        doc = _open(content)
     try:
-        result = _read(doc, paper)
-        pictures = _render(doc, result)
+        result, lists = _read(doc, paper, spent)
+        pictures = _render(doc, result, lists, spent)
+        del lists
     except PdfError:
         raise
     except Exception as exc:  # MuPDF raises several types for damaged content streams
         logger.warning("PDF parse failed for %s: %r", paper.arxiv_id, exc)
         raise PdfError(f"The PDF is damaged and could not be read ({_short(exc)}).") from exc
     finally:
+        start = time.perf_counter()
         doc.close()
         # MuPDF keeps decoded images and fonts in a process-wide store (up to 256 MB);
         # nothing of a closed paper is reused, so hand it back and keep workers flat.
-        pymupdf.TOOLS.store_shrink(100)
+        # Free 99%, least recently used first: emptying it all (100) also drops the
+        # small entries every render needs (colour conversions), and rebuilding
+        # them cost ~2 ms a paper.
+        pymupdf.TOOLS.store_shrink(STORE_FREE_PERCENT)
+        spent["open/close"] += time.perf_counter() - start
     result["warnings"] = _mupdf_warnings() + result["warnings"]
-    _save(paper=paper, content=content, result=result, pictures=pictures)
+    with _step("DB/storage", spent):
+        _save(paper=paper, content=content, result=result, pictures=pictures)
+    STEP_SECONDS.update(spent)
+    logger.debug(
+        "Parsed %s: %s", paper.arxiv_id, ", ".join(f"{name} {1000 * spent[name]:.0f} ms" for name in STEPS)
+    )
     return content
 
 
@@ -83,9 +120,16 @@ def _open(content: PaperContent) -> pymupdf.Document:
     try:
         size = content.pdf.size
         with content.pdf.open("rb") as fh:
-            head = fh.read(1024)
-            fh.seek(max(0, size - 2048))
-            tail = fh.read()
+            if size <= settings.PDF_MAX_BYTES:
+                # Parse from memory (the download caps the size): MuPDF reads a page
+                # ~0.4 ms faster from memory than through a file.
+                data = fh.read()
+                head, tail = data[:1024], data[-2048:]
+            else:  # stored before a lower cap: let MuPDF read the file, not a copy in memory
+                data = None
+                head = fh.read(1024)
+                fh.seek(max(0, size - 2048))
+                tail = fh.read()
     except (FileNotFoundError, OSError) as exc:
         raise PdfError(f"The stored PDF file is missing or unreadable ({_short(exc)}); download it again.") from exc
     if size == 0:
@@ -98,15 +142,11 @@ def _open(content: PaperContent) -> pymupdf.Document:
     if b"%%EOF" not in tail:
         raise PdfError("The PDF is truncated (it has no end-of-file marker); download it again.")
     try:
-        path = content.pdf.path
-    except NotImplementedError:  # remote storage: read into memory, bounded by PDF_MAX_BYTES
-        path = None
-    if path and not os.path.isfile(path):  # a storage with paths that are not local files
-        path = None
-    try:
-        if path:
+        if data is not None:
+            doc = pymupdf.open(stream=data, filetype="pdf")
+        elif path := _local_path(content):
             doc = pymupdf.open(path, filetype="pdf")
-        else:
+        else:  # a remote storage: no path to hand MuPDF
             with content.pdf.open("rb") as fh:
                 doc = pymupdf.open(stream=fh.read(), filetype="pdf")
     except Exception as exc:
@@ -118,6 +158,14 @@ def _open(content: PaperContent) -> pymupdf.Document:
         doc.close()
         raise PdfError("The PDF has no readable pages (the file is damaged).")
     return doc
+
+
+def _local_path(content: PaperContent) -> str | None:
+    try:
+        path = content.pdf.path
+    except NotImplementedError:
+        return None
+    return path if os.path.isfile(path) else None
 
 
 def _mupdf_warnings() -> list[str]:
@@ -133,7 +181,17 @@ def _mupdf_warnings() -> list[str]:
 # --- reading --------------------------------------------------------------
 
 
-def _read(doc: pymupdf.Document, paper: Paper) -> dict:
+def _read(doc: pymupdf.Document, paper: Paper, spent: Counter) -> tuple[dict, dict[int, pymupdf.DisplayList]]:
+    """Read every page once; return the result and the display lists worth keeping for rendering.
+
+    A page's display list is kept when the page may hold a figure (a caption-like
+    line) and for page 1 (the cover fallback), so no page is interpreted twice;
+    figure detection reads drawings and images from it only where a caption is.
+    At most MAX_KEPT_LISTS are kept (a display list of a dense plot is large);
+    pages past that are interpreted again when needed.
+    """
+    clock = time.perf_counter()
+    extracting = 0.0
     warnings: list[str] = []
     total = doc.page_count
     limit = max(1, settings.PDF_MAX_PAGES)
@@ -141,31 +199,48 @@ def _read(doc: pymupdf.Document, paper: Paper) -> dict:
     if total > limit:
         warnings.append(f"Only the first {limit} of {total} pages were read (PDF_MAX_PAGES).")
     pages: list[layout.PageLayout] = []
+    lists: dict[int, pymupdf.DisplayList] = {}
     uris: list[tuple[int, pymupdf.Rect, str]] = []
     for i in range(count):
+        start = time.perf_counter()
         try:
             page = doc.load_page(i)
-            pages.append(layout.page_layout(page, i))
+            dl = page.get_displaylist()
+            pl = layout.page_layout(dl, i, page.rect)
+            pages.append(pl)
+            if (i == 0 or figures.may_hold_figures(pl)) and len(lists) < MAX_KEPT_LISTS:
+                lists[i] = dl
             for link in page.get_links():
                 if link.get("kind") == pymupdf.LINK_URI and link.get("uri"):
                     uris.append((i, pymupdf.Rect(link["from"]), link["uri"]))
         except Exception as exc:
             warnings.append(f"Page {i + 1} could not be read: {_short(exc)}")
+        extracting += time.perf_counter() - start
     if not pages:
         raise PdfError("No page of the PDF could be read (the file is damaged).")
     layout.mark_furniture(pages)
     body_size = layout.body_font_size(pages)
     found: list[figures.FoundFigure] = []
     ordered_all: list[layout.Line] = []
+    # Each page's body lines in reading order; finding figures only turns some into
+    # captions, so this is also the order of the body and caption lines links are read from.
+    orders: list[tuple[layout.PageLayout, list[layout.Line]]] = []
     for pl in pages:
         layout.assign_columns(pl)
     usual = layout.document_gutter(pages)
+    detecting = 0.0
     for pl in pages:
         if pl.gutter is None and usual is not None:
             layout.assign_columns(pl, fallback=usual)
         ordered = layout.reading_order([ln for ln in pl.lines if ln.role == "body"])
-        page_figs = figures.find_figures(pl, ordered, body_size)
+        orders.append((pl, ordered))
+        start = time.perf_counter()
+        captions = figures.find_captions(ordered)
+        if captions:
+            layout.read_graphics(pl, _display_list(doc, lists, pl.index))
+        page_figs = figures.find_figures(pl, ordered, captions, body_size)
         inside = figures.region_lines([f.rect for f in page_figs], ordered)
+        detecting += time.perf_counter() - start
         ordered_all.extend(ln for ln in ordered if id(ln) not in inside)
         found.extend(page_figs)
     document = sections.build_document(ordered_all, body_size)
@@ -175,9 +250,12 @@ def _read(doc: pymupdf.Document, paper: Paper) -> dict:
     links = (
         facts.find_links(paper.abstract or "", "abstract")
         + facts.find_links(paper.comment or "", "comment")
-        + facts.find_links(_link_text(pages, document), "pdf")
+        + facts.find_links(_link_text(orders, document), "pdf")
         + facts.annotation_links([uri for p, rect, uri in uris if not _in_references(p, rect, document, pages)])
     )
+    spent["text extraction"] += extracting
+    spent["figure detection"] += detecting
+    spent["layout"] += time.perf_counter() - clock - extracting - detecting
     return {
         "page_count": total,
         "text": document.text,
@@ -188,21 +266,29 @@ def _read(doc: pymupdf.Document, paper: Paper) -> dict:
         "warnings": warnings,
         "figures": _dedupe_figures(found),
         "page_sizes": {pl.index: (pl.width, pl.height) for pl in pages},
-    }
+    }, lists
 
 
-def _link_text(pages: list[layout.PageLayout], document: sections.Document) -> str:
-    """Body text with line breaks kept, so URLs split across lines can be re-joined."""
+def _display_list(doc: pymupdf.Document, lists: dict[int, pymupdf.DisplayList], index: int) -> pymupdf.DisplayList:
+    """The page's display list: the one kept from reading, or the page interpreted again."""
+    kept = lists.get(index)
+    return kept if kept is not None else doc.load_page(index).get_displaylist()
+
+
+def _link_text(orders: list[tuple[layout.PageLayout, list[layout.Line]]], document: sections.Document) -> str:
+    """Body and caption text with line breaks kept, so URLs split across lines can be re-joined."""
     out = []
-    for pl in pages:
-        for ln in layout.reading_order([ln for ln in pl.lines if ln.role in ("body", "caption")]):
-            if document.references_at and _after_references(pl.index, ln.rect, document, pl):
+    for pl, ordered in orders:
+        for ln in ordered:
+            if document.references_at and _after_references(pl.index, ln, document, pl):
                 continue
             out.append(ln.text)
     return "\n".join(out)
 
 
-def _after_references(page: int, rect: pymupdf.Rect, document: sections.Document, pl: layout.PageLayout) -> bool:
+def _after_references(
+    page: int, rect: layout.Line | pymupdf.Rect, document: sections.Document, pl: layout.PageLayout
+) -> bool:
     """Is this spot inside the reference list? (Other papers' code links live there.)"""
     ref_page, ref_y, ref_col = document.references_at
     if page != ref_page:
@@ -238,18 +324,23 @@ def _dedupe_figures(found: list[figures.FoundFigure]) -> list[figures.FoundFigur
 # --- rendering ------------------------------------------------------------
 
 
-def _render(doc: pymupdf.Document, result: dict) -> list[tuple[dict, images.Picture]]:
-    """Render every region once per page's display list; fall back to a cover."""
+def _render(
+    doc: pymupdf.Document, result: dict, lists: dict[int, pymupdf.DisplayList], spent: Counter
+) -> list[tuple[dict, images.Picture]]:
+    """Render each region from its page's display list; fall back to a cover.
+
+    Only pages with a figure are rasterised, and only inside each region's clip.
+    """
     by_page: dict[int, list[figures.FoundFigure]] = {}
     for fig in result["figures"]:
         by_page.setdefault(fig.page, []).append(fig)
     pictures: list[tuple[dict, images.Picture]] = []
     for index, figs in by_page.items():
-        page = doc.load_page(index)
-        # One clip: render straight from the page. Several: interpret the page once.
-        source = page.get_displaylist() if len(figs) > 1 else page
+        with _step("rendering", spent):
+            dl = _display_list(doc, lists, index)
         for fig in figs:
-            img = images.render_clip(source, fig.rect)
+            with _step("rendering", spent):
+                img = images.render_clip(dl, fig.rect)
             if img is None:
                 result["warnings"].append(f"{fig.label} on page {fig.page + 1} looked blank and was skipped.")
                 continue
@@ -262,14 +353,16 @@ def _render(doc: pymupdf.Document, result: dict) -> list[tuple[dict, images.Pict
                 "fingerprint": fig.fingerprint,
                 "seq": fig.seq,
             }
-            pictures.append((meta, images.encode(img)))
-        del source, page
+            with _step("encoding", spent):
+                pictures.append((meta, images.encode(img)))
+        del dl
     pictures.sort(key=lambda p: (p[0]["page"], p[0]["seq"]))
     if not pictures:
         page = doc.load_page(0)
         clip = pymupdf.Rect(0, 0, page.rect.width, page.rect.height * COVER_SHARE)
-        # Title pages are mostly white by nature; only a truly empty top is refused.
-        img = images.render_clip(page.get_displaylist(), clip, max_white=0.999)
+        with _step("rendering", spent):
+            # Title pages are mostly white by nature; only a truly empty top is refused.
+            img = images.render_clip(_display_list(doc, lists, 0), clip, max_white=0.999)
         if img is not None:
             meta = {
                 "kind": FigureKind.COVER,
@@ -279,7 +372,8 @@ def _render(doc: pymupdf.Document, result: dict) -> list[tuple[dict, images.Pict
                 "bbox": [round(v, 1) for v in clip],
                 "fingerprint": figures.figure_fingerprint(kind="cover", label="", caption=""),
             }
-            pictures.append((meta, images.encode(img)))
+            with _step("encoding", spent):
+                pictures.append((meta, images.encode(img)))
     return pictures
 
 
@@ -289,6 +383,12 @@ def _render(doc: pymupdf.Document, result: dict) -> list[tuple[dict, images.Pict
 def _stem(meta: dict) -> str:
     label = re.sub(r"[^a-z0-9]+", "-", (meta["label"] or meta["kind"]).lower()).strip("-")
     return f"{label}-p{meta['page']}"
+
+
+_FIGURE_FIELDS = (
+    "kind", "label", "caption", "page", "bbox", "fingerprint", "order",
+    "image", "thumbnail", "width", "height", "thumb_width", "thumb_height",
+)
 
 
 def _save(*, paper: Paper, content: PaperContent, result: dict, pictures: list[tuple[dict, images.Picture]]) -> None:
@@ -312,12 +412,16 @@ def _save(*, paper: Paper, content: PaperContent, result: dict, pictures: list[t
                 else:
                     stale.append(fig)
             old_files: list[str] = []
+            created: list[Figure] = []
+            updated: list[Figure] = []
             for order, (meta, holder, _names) in enumerate(written):
                 fig = existing.pop(meta["fingerprint"], None)
                 if fig is None:
                     fig = Figure(paper=paper, is_automatic=True)
+                    created.append(fig)
                 else:
                     old_files += [fig.image.name, fig.thumbnail.name]
+                    updated.append(fig)
                 for key in ("kind", "label", "caption", "page", "bbox", "fingerprint"):
                     setattr(fig, key, meta[key])
                 fig.order = order
@@ -325,10 +429,14 @@ def _save(*, paper: Paper, content: PaperContent, result: dict, pictures: list[t
                     getattr(fig, field).name = getattr(holder, field).name
                 fig.width, fig.height = holder.width, holder.height
                 fig.thumb_width, fig.thumb_height = holder.thumb_width, holder.thumb_height
-                fig.save()
-            for fig in stale + list(existing.values()):
+            # A query for all new rows and one for all kept rows, not one per figure.
+            Figure.objects.bulk_create(created)
+            Figure.objects.bulk_update(updated, _FIGURE_FIELDS)
+            gone = stale + list(existing.values())
+            for fig in gone:
                 old_files += [fig.image.name, fig.thumbnail.name]
-                fig.delete()
+            if gone:
+                Figure.objects.filter(pk__in=[fig.pk for fig in gone]).delete()
             for key in ("page_count", "text", "sections", "affiliation", "affiliation_evidence", "code_links"):
                 setattr(content, key, result[key])
             content.warnings = result["warnings"][:MAX_WARNINGS]

@@ -78,9 +78,17 @@ def caption_lines(start: Line, ordered: list[Line], index: int) -> list[Line]:
     return out
 
 
-def find_figures(layout: PageLayout, ordered: list[Line], body_size: float) -> list[FoundFigure]:
-    """Find captions on the page and the region each describes."""
-    captions: list[tuple[str, str, list[Line], int]] = []
+Caption = tuple[str, str, list[Line], int]  # kind, label, its lines, place in reading order
+
+
+def may_hold_figures(layout: PageLayout) -> bool:
+    """True when a line of the page could open a caption (worth keeping its display list)."""
+    return any(CAPTION.match(ln.text) for ln in layout.lines)
+
+
+def find_captions(ordered: list[Line]) -> list[Caption]:
+    """Find the captions among a page's body lines in reading order, and mark their lines."""
+    captions: list[Caption] = []
     for i, line in enumerate(ordered):
         if line.role != "body":
             continue
@@ -91,12 +99,20 @@ def find_figures(layout: PageLayout, ordered: list[Line], body_size: float) -> l
         for ln in lines:
             ln.role = "caption"
         captions.append((found[0], found[1], lines, i))
+    return captions
+
+
+def find_figures(layout: PageLayout, ordered: list[Line], captions: list[Caption], body_size: float) -> list[FoundFigure]:
+    """Find the region each caption describes, from the page's graphics (``layout.read_graphics``)."""
     if not captions:
         return []
     elements = [pymupdf.Rect(r) for r in layout.graphics + layout.images]
     elements = [r for r in elements if not _in_margin(r, layout)]
     boxes = [tuple(e) for e in elements]
     blockers = [ln for ln in ordered if _is_blocker(ln, boxes, body_size, layout)]
+    blocking = {id(ln) for ln in blockers}
+    # Body lines that do not block: a table's rows, text between parts of a figure.
+    weak = [ln for ln in ordered if ln.role == "body" and id(ln) not in blocking]
     out: list[FoundFigure] = []
     taken: list[pymupdf.Rect] = []
     for kind, label, lines, seq in captions:
@@ -106,11 +122,10 @@ def find_figures(layout: PageLayout, ordered: list[Line], body_size: float) -> l
         col = lines[0].col if all(ln.col == lines[0].col for ln in lines) else -1
         own = [b for b in blockers if b not in lines]
         free = [e for e in elements if not any(_overlap_ratio(e, t) > 0.5 for t in taken)]
-        weak = [ln.rect for ln in ordered if ln.role == "body" and ln not in blockers]
         rect = _locate(kind, cap, col, layout, free, own, weak)
         if rect is None:
             continue
-        rect |= _labels_inside(rect, ordered, lines, own, body_size)
+        rect = _labels_inside(rect, ordered, lines, own, body_size)
         rect = _pad(rect, layout)
         if rect.width < MIN_W or rect.height < MIN_H:
             continue
@@ -134,9 +149,11 @@ def _in_margin(r: pymupdf.Rect, layout: PageLayout) -> bool:
 def _is_prose(line: Line) -> bool:
     text = line.text
     words = text.split()
-    letters = sum(c.isalpha() for c in text)
-    visible = sum(not c.isspace() for c in text) or 1
-    return len(words) >= 5 and letters >= 0.6 * visible
+    if len(words) < 5:
+        return False
+    letters = sum(map(str.isalpha, text))
+    visible = sum(map(len, words)) or 1
+    return letters >= 0.6 * visible
 
 
 def _is_blocker(line: Line, elements: list[tuple], body_size: float, layout: PageLayout) -> bool:
@@ -170,7 +187,7 @@ def _locate(
     layout: PageLayout,
     elements: list[pymupdf.Rect],
     blockers: list[Line],
-    weak: list[pymupdf.Rect],
+    weak: list[Line],
 ) -> pymupdf.Rect | None:
     x0, x1 = _band(col, layout)
     order = ("below", "above") if kind == "table" else ("above", "other-column", "beside", "below")
@@ -198,7 +215,7 @@ def _blocked(a: float, b: float, x0: float, x1: float, blockers: list[Line]) -> 
     return False
 
 
-def _bridged(lo: float, hi: float, x0: float, x1: float, weak: list[pymupdf.Rect]) -> bool:
+def _bridged(lo: float, hi: float, x0: float, x1: float, weak: list[Line]) -> bool:
     """Is the vertical gap lo..hi short, or filled by figure text (e.g. a table's rows)?"""
     if hi - lo <= MAX_GAP:
         return True
@@ -218,7 +235,7 @@ def _grow(
     blockers: list[Line],
     *,
     up: bool,
-    weak: list[pymupdf.Rect] = (),
+    weak: list[Line] = (),
 ) -> pymupdf.Rect | None:
     if up:
         cands = [e for e in elements if e.y1 <= cap.y0 + 3 and _in_band(e, x0, x1)]
@@ -244,7 +261,7 @@ def _other_column(
     layout: PageLayout,
     elements: list[pymupdf.Rect],
     blockers: list[Line],
-    weak: list[pymupdf.Rect],
+    weak: list[Line],
 ) -> pymupdf.Rect | None:
     """A caption opening the right column describes the figure closing the left one."""
     if col != 1 or layout.gutter is None:
@@ -289,7 +306,7 @@ def _text_table(
     rows = [
         ln
         for ln in layout.lines
-        if ln.role == "body" and ln.y0 >= cap.y1 - 1 and ln not in blockers and _in_band(ln.rect, x0, x1)
+        if ln.role == "body" and ln.y0 >= cap.y1 - 1 and ln not in blockers and _in_band(ln, x0, x1)
     ]
     rows.sort(key=lambda ln: ln.y0)
     region: pymupdf.Rect | None = None
@@ -312,25 +329,37 @@ def _labels_inside(
     """Grow the region by text lines it overlaps (tick labels, legends) or small text beside it (sub-captions).
 
     Repeated until stable, so an axis title below the tick labels joins too.
+    Plain floats, not pymupdf.Rect: this runs for every line near every figure.
     """
-    grown = pymupdf.Rect(rect)
+    skip = {id(ln) for ln in caption} | {id(ln) for ln in blockers}
     candidates = [
         ln
         for ln in ordered
-        if ln not in caption and ln not in blockers and ln.role not in ("furniture", "gutter", "caption", "heading")
+        if id(ln) not in skip
+        and ln.role not in ("furniture", "gutter", "caption", "heading")
+        and ln.x0 < ln.x1
+        and ln.y0 < ln.y1  # an empty box can neither overlap nor grow the region
     ]
+    gx0, gy0, gx1, gy1 = rect
     for _ in range(4):
-        before = pymupdf.Rect(grown)
-        zone = pymupdf.Rect(grown.x0 - 12, grown.y0 - 12, grown.x1 + 12, grown.y1 + 12)
+        before = (gx0, gy0, gx1, gy1)
+        zx0, zy0, zx1, zy1 = gx0 - 12, gy0 - 12, gx1 + 12, gy1 + 12
         for ln in candidates:
-            r = ln.rect
-            small = ln.size < body_size - 0.6
-            center = pymupdf.Point((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2)
-            if (small and zone.contains(center)) or (r.intersects(grown) and abs(r & grown) > 0.3 * abs(r)):
-                grown |= r
-        if grown == before:
+            x0, y0, x1, y1 = ln.bbox
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            if ln.size < body_size - 0.6 and zx0 <= cx < zx1 and zy0 <= cy < zy1:
+                pass  # small text whose centre is in the zone
+            else:
+                ix0, iy0, ix1, iy1 = max(x0, gx0), max(y0, gy0), min(x1, gx1), min(y1, gy1)
+                if not (ix0 < ix1 and iy0 < iy1 and (ix1 - ix0) * (iy1 - iy0) > 0.3 * (x1 - x0) * (y1 - y0)):
+                    continue
+            if gx0 >= gx1 or gy0 >= gy1:  # as pymupdf's union: an empty region is replaced
+                gx0, gy0, gx1, gy1 = x0, y0, x1, y1
+            else:
+                gx0, gy0, gx1, gy1 = min(gx0, x0), min(gy0, y0), max(gx1, x1), max(gy1, y1)
+        if (gx0, gy0, gx1, gy1) == before:
             break
-    return grown
+    return pymupdf.Rect(gx0, gy0, gx1, gy1)
 
 
 def _pad(rect: pymupdf.Rect, layout: PageLayout) -> pymupdf.Rect:
@@ -348,10 +377,14 @@ def _overlap_ratio(a: pymupdf.Rect, b: pymupdf.Rect) -> float:
 def region_lines(rects: list[pymupdf.Rect], lines: list[Line]) -> set[int]:
     """Return ids of lines whose centre lies inside any of the figure regions."""
     out: set[int] = set()
+    if not rects:
+        return out
+    boxes = [tuple(r) for r in rects]
     for ln in lines:
         if ln.role == "caption":
             continue
-        c = pymupdf.Point((ln.x0 + ln.x1) / 2, (ln.y0 + ln.y1) / 2)
-        if any(r.contains(c) for r in rects):
+        x0, y0, x1, y1 = ln.bbox
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        if any(b[0] <= cx < b[2] and b[1] <= cy < b[3] for b in boxes):
             out.add(id(ln))
     return out

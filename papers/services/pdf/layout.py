@@ -12,8 +12,15 @@ from dataclasses import dataclass, field
 
 import pymupdf
 
-# Text without embedded image bytes: figures are located via image rects instead.
-TEXT_FLAGS = (pymupdf.TEXTFLAGS_DICT & ~pymupdf.TEXT_PRESERVE_IMAGES) | pymupdf.TEXT_MEDIABOX_CLIP
+# One text pass per page gives the lines and the vector drawings' boxes
+# (COLLECT_VECTORS), but never images: the dict would carry each image's bytes,
+# re-encoded as PNG when the PDF stores it as Flate. Images come from a second,
+# image-only pass over the same display list (``_image_rects``).
+TEXT_FLAGS = (
+    (pymupdf.TEXTFLAGS_DICT & ~pymupdf.TEXT_PRESERVE_IMAGES) | pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS
+)
+_BLOCK_TEXT = 0
+_BLOCK_VECTOR = 3
 
 SUPERSCRIPT = 1
 BOLD = 16
@@ -23,7 +30,7 @@ _INTEGER = re.compile(r"^\d{1,4}$")
 _FOOTNOTE_MARK = re.compile(r"^\s*([\d*†‡§¶]|\([a-z\d]\))")
 
 
-@dataclass
+@dataclass(slots=True)
 class Span:
     text: str
     size: float
@@ -36,7 +43,7 @@ class Span:
         return bool(self.flags & BOLD) or "bold" in self.font.lower()
 
 
-@dataclass(eq=False)  # identity: lines are compared with `in` in hot loops
+@dataclass(eq=False, slots=True)  # identity: lines are compared with `in` in hot loops
 class Line:
     page: int  # 0-based
     bbox: tuple[float, float, float, float]
@@ -46,30 +53,22 @@ class Line:
     spans: list[Span]
     col: int = 0  # -1 spans the columns, 0 left (or single), 1 right
     role: str = "body"  # body | furniture | gutter | caption | heading
+    # The corners as plain attributes (not properties): layout reads them in every loop.
+    x0: float = field(init=False, repr=False)
+    y0: float = field(init=False, repr=False)
+    x1: float = field(init=False, repr=False)
+    y1: float = field(init=False, repr=False)
 
-    @property
-    def x0(self) -> float:
-        return self.bbox[0]
-
-    @property
-    def y0(self) -> float:
-        return self.bbox[1]
-
-    @property
-    def x1(self) -> float:
-        return self.bbox[2]
-
-    @property
-    def y1(self) -> float:
-        return self.bbox[3]
+    def __post_init__(self) -> None:
+        self.x0, self.y0, self.x1, self.y1 = self.bbox
 
     @property
     def width(self) -> float:
-        return self.bbox[2] - self.bbox[0]
+        return self.x1 - self.x0
 
     @property
     def height(self) -> float:
-        return self.bbox[3] - self.bbox[1]
+        return self.y1 - self.y0
 
     @property
     def rect(self) -> pymupdf.Rect:
@@ -82,8 +81,9 @@ class PageLayout:
     width: float
     height: float
     lines: list[Line] = field(default_factory=list)
-    graphics: list[pymupdf.Rect] = field(default_factory=list)  # vector drawing clusters
-    images: list[pymupdf.Rect] = field(default_factory=list)
+    graphics: list[pymupdf.Rect] = field(default_factory=list)  # vector drawing clusters (read_graphics)
+    images: list[pymupdf.Rect] = field(default_factory=list)  # (read_graphics)
+    vector_boxes: list[tuple[float, float, float, float]] = field(default_factory=list)  # from the text pass
     gutter: float | None = None  # x of the column gap on two-column pages
     content_x: tuple[float, float] = (0.0, 0.0)
     content_y: tuple[float, float] = (0.0, 0.0)
@@ -98,73 +98,111 @@ class PageLayout:
         return (x0, self.gutter) if col == 0 else (self.gutter, x1)
 
 
-def page_layout(page: pymupdf.Page, index: int) -> PageLayout:
-    """Read the lines, drawings and images of one page."""
-    rect = page.rect
+def page_layout(dl: pymupdf.DisplayList, index: int, rect: pymupdf.Rect) -> PageLayout:
+    """Read the lines and the vector drawings' boxes of one page from its display list.
+
+    The display list is the page interpreted once; text, drawing boxes and later
+    the figure screenshots all replay it instead of re-reading the content stream.
+    Graphics and images are only needed where a caption is: see ``read_graphics``.
+    """
     layout = PageLayout(index=index, width=rect.width, height=rect.height)
-    data = page.get_text("dict", flags=TEXT_FLAGS)
+    data = pymupdf.TextPage(dl.get_textpage(flags=TEXT_FLAGS)).extractDICT()
+    paths = layout.vector_boxes
+    lines = layout.lines
     for block in data["blocks"]:
-        if block.get("type", 0) != 0:
+        kind = block.get("type", 0)
+        if kind == _BLOCK_VECTOR:
+            paths.append(block["bbox"])
+            continue
+        if kind != _BLOCK_TEXT:
             continue
         for raw in block["lines"]:
-            spans = [
-                Span(s["text"], float(s["size"]), int(s["flags"]), s.get("font", ""), tuple(s["bbox"]))
-                for s in raw["spans"]
-                if s["text"].strip()
-            ]
-            if not spans:
+            line = _line(raw, index)
+            if line is None:
                 continue
-            text = "".join(s.text for s in spans).strip()
-            weights = Counter()
-            for s in spans:
-                weights[round(s.size, 1)] += len(s.text.strip())
-            size = weights.most_common(1)[0][0]
-            bold_chars = sum(len(s.text.strip()) for s in spans if s.bold)
-            line = Line(
-                page=index,
-                bbox=tuple(raw["bbox"]),
-                text=text,
-                size=size,
-                bold=bold_chars >= 0.6 * sum(weights.values()),
-                spans=spans,
-            )
             dx, dy = raw.get("dir", (1, 0))
             if abs(dy) > 0.1 or dx < 0:
                 # Rotated text: arXiv's side stamp, rotated axis titles. Never body text.
                 line.role = "furniture" if _near_edge(line, layout) else "figure-text"
-            layout.lines.append(line)
-    layout.graphics, layout.images = _graphics(page, rect)
+            lines.append(line)
     return layout
+
+
+def read_graphics(layout: PageLayout, dl: pymupdf.DisplayList) -> None:
+    """Cluster the page's drawings and find its images (what figure regions are grown from)."""
+    rect = pymupdf.Rect(0, 0, layout.width, layout.height)
+    layout.graphics = _drawings(layout.vector_boxes, rect)
+    layout.images = _image_rects(dl, rect)
+
+
+def _line(raw: dict, index: int) -> Line | None:
+    if len(raw["spans"]) == 1:  # most lines: one font, nothing to weigh
+        s = raw["spans"][0]
+        text = s["text"].strip()
+        if not text:
+            return None
+        span = Span(s["text"], s["size"], s["flags"], s["font"], s["bbox"])
+        return Line(page=index, bbox=raw["bbox"], text=text, size=round(span.size, 1), bold=span.bold, spans=[span])
+    spans = []
+    weights: dict[float, int] = {}
+    bold_chars = total = 0
+    for s in raw["spans"]:
+        text = s["text"]
+        stripped = len(text.strip())
+        if not stripped:
+            continue
+        span = Span(text, s["size"], s["flags"], s["font"], s["bbox"])
+        spans.append(span)
+        size = round(span.size, 1)
+        weights[size] = weights.get(size, 0) + stripped
+        total += stripped
+        if span.bold:
+            bold_chars += stripped
+    if not spans:
+        return None
+    return Line(
+        page=index,
+        bbox=raw["bbox"],
+        text="".join(s.text for s in spans).strip(),
+        size=max(weights, key=weights.__getitem__),  # the size most characters have; first wins a tie
+        bold=bold_chars >= 0.6 * total,
+        spans=spans,
+    )
 
 
 def _near_edge(line: Line, layout: PageLayout) -> bool:
     return line.x1 < 0.12 * layout.width or line.x0 > 0.88 * layout.width
 
 
-def _graphics(page: pymupdf.Page, page_rect: pymupdf.Rect) -> tuple[list[pymupdf.Rect], list[pymupdf.Rect]]:
-    """Return clustered vector-drawing rects and image rects.
-
-    ``get_bboxlog`` reports every painting operation's box from C, far cheaper
-    than building ``get_drawings`` dictionaries for plots with thousands of paths.
-    """
+def _drawings(boxes: list[tuple[float, float, float, float]], page_rect: pymupdf.Rect) -> list[pymupdf.Rect]:
+    """Cluster the vector drawings' boxes (clipped to the page) into figure-sized rects."""
     pw, ph = page_rect.width, page_rect.height
     page_area = pw * ph
     paths: list[list[float]] = []
-    images: list[pymupdf.Rect] = []
-    for kind, (x0, y0, x1, y1) in page.get_bboxlog():
+    for x0, y0, x1, y1 in boxes:
         x0, y0, x1, y1 = max(x0, 0.0), max(y0, 0.0), min(x1, pw), min(y1, ph)
         w, h = x1 - x0, y1 - y0
-        if w < 0 or h < 0 or (w < 1 and h < 1):
+        # Empty, point-sized, or a page-sized background or frame: not part of a figure.
+        if w < 0 or h < 0 or (w < 1 and h < 1) or w * h > 0.8 * page_area:
             continue
-        if kind in ("fill-image", "fill-imgmask"):
-            if w >= 8 and h >= 8:
-                images.append(pymupdf.Rect(x0, y0, x1, y1))
-        elif kind in ("fill-path", "stroke-path", "fill-shade"):
-            # A page-sized white background or frame is not a figure.
-            if w * h > 0.8 * page_area:
-                continue
-            paths.append([x0, y0, x1, y1])
-    return [pymupdf.Rect(b) for b in _cluster(paths, gap=6.0)], images
+        paths.append([x0, y0, x1, y1])
+    return [pymupdf.Rect(b) for b in _cluster(paths, gap=6.0)]
+
+
+def _image_rects(dl: pymupdf.DisplayList, page_rect: pymupdf.Rect) -> list[pymupdf.Rect]:
+    """Boxes of raster images, image masks and shadings, from an image-only text pass.
+
+    ``extractIMGINFO`` reads each image's size and box without decoding it.
+    """
+    info = pymupdf.TextPage(dl.get_textpage(flags=pymupdf.TEXT_PRESERVE_IMAGES)).extractIMGINFO()
+    pw, ph = page_rect.width, page_rect.height
+    out = []
+    for item in info:
+        x0, y0, x1, y1 = item["bbox"]
+        x0, y0, x1, y1 = max(x0, 0.0), max(y0, 0.0), min(x1, pw), min(y1, ph)
+        if x1 - x0 >= 8 and y1 - y0 >= 8:
+            out.append(pymupdf.Rect(x0, y0, x1, y1))
+    return out
 
 
 def _cluster(boxes: list[list[float]], *, gap: float) -> list[list[float]]:
@@ -316,9 +354,18 @@ def assign_columns(layout: PageLayout, *, fallback: float | None = None) -> None
     if layout.gutter is None:
         return
     # A line sharing a row with a spanning line belongs to that row (centred author lists).
-    spanning = [ln for ln in layout.lines if ln.col == -1 and ln.role not in ("furniture", "gutter")]
+    rows = [
+        (ln.y0, ln.y1, ln.y1 - ln.y0) for ln in layout.lines if ln.col == -1 and ln.role not in ("furniture", "gutter")
+    ]
+    if not rows:
+        return
     for line in layout.lines:
-        if line.col != -1 and any(_same_row(line, s) for s in spanning):
+        if line.col == -1:
+            continue
+        _, y0, _, y1 = line.bbox
+        half = 0.5 * (y1 - y0)
+        # _same_row, unrolled: this runs for every line against every spanning line.
+        if any(min(y1, b1) - max(y0, b0) > min(half, 0.5 * bh) for b0, b1, bh in rows):
             line.col = -1
 
 
@@ -349,16 +396,22 @@ def _same_row(a: Line, b: Line) -> bool:
 def reading_order(lines: list[Line]) -> list[Line]:
     """Order one page's lines: bands between spanning rows, left column before right."""
     spanning = sorted((ln for ln in lines if ln.col == -1), key=lambda ln: (round(ln.y0), ln.x0))
-    columns = [ln for ln in lines if ln.col != -1]
+    # Column lines by the height of their centre: each band takes the next run of them.
+    columns = sorted(
+        ((ln.y0 + ln.y1) / 2, i, ln) for i, ln in enumerate(lines) if ln.col != -1
+    )
     out: list[Line] = []
-    used: set[int] = set()
+    taken = 0
+
+    def place(band: list[tuple[float, int, Line]]) -> None:
+        band.sort(key=lambda item: (item[2].col, item[2].y0, item[2].x0, item[1]))
+        out.extend(item[2] for item in band)
+
     for row in spanning:
-        band = [ln for ln in columns if id(ln) not in used and (ln.y0 + ln.y1) / 2 < row.y0]
-        band.sort(key=lambda ln: (ln.col, ln.y0, ln.x0))
-        out.extend(band)
-        used.update(id(ln) for ln in band)
+        start = taken
+        while taken < len(columns) and columns[taken][0] < row.y0:
+            taken += 1
+        place(columns[start:taken])
         out.append(row)
-    rest = [ln for ln in columns if id(ln) not in used]
-    rest.sort(key=lambda ln: (ln.col, ln.y0, ln.x0))
-    out.extend(rest)
+    place(columns[taken:])
     return out
