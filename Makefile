@@ -31,6 +31,7 @@ test: test-deps lint
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # Re-pin after changing dependencies in pyproject.toml.
 lock:

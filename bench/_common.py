@@ -178,7 +178,9 @@ class FakeArxiv:
             for slug in TOPIC_SETS[i % len(TOPIC_SETS)]:
                 by_topic[slug].append(entry)
         # arXiv answers newest first (the ingest asks for SubmittedDate descending).
-        self.entries = {slug: sorted(items, key=lambda e: e.published, reverse=True) for slug, items in by_topic.items()}
+        self.entries = {
+            slug: sorted(items, key=lambda e: e.published, reverse=True) for slug, items in by_topic.items()
+        }
         self.server.route("/api/query", self._api)
         self.server.default = self._pdf
         return self
@@ -267,7 +269,9 @@ class Cluster:
             if self.ready():
                 return self
             time.sleep(0.2)
-        raise BenchError(f"qcluster did not report {self.workers} workers within {ready_within:.0f} s:\n{self.log_tail()}")
+        raise BenchError(
+            f"qcluster did not report {self.workers} workers within {ready_within:.0f} s:\n{self.log_tail()}"
+        )
 
     def ready(self) -> bool:
         if len(self.worker_pids()) >= self.workers:
@@ -401,8 +405,10 @@ def wait_until(predicate, *, what: str, within: float, label: str, every: float 
             raise BenchError(f"{label}: qcluster died while waiting for {what}:\n{cluster.log_tail()}")
         if now - last >= every:
             last = now
-            log(f"{label}: {counts['terminal']}/{counts['papers']} papers terminal, {counts['leased']} leased, "
-                f"queue {queue_size()}, {now - start:.0f} s")
+            log(
+                f"{label}: {counts['terminal']}/{counts['papers']} papers terminal, {counts['leased']} leased, "
+                f"queue {queue_size()}, {now - start:.0f} s"
+            )
         time.sleep(0.5)
 
 
@@ -418,7 +424,7 @@ INTEGRITY_QUERIES = {
     "dup_links": "SELECT topic_id, paper_id FROM papers_topicpaper GROUP BY 1, 2 HAVING count(*) > 1",
     "dup_contents": "SELECT paper_id FROM papers_papercontent GROUP BY 1 HAVING count(*) > 1",
     "dup_figures": (
-        "SELECT paper_id, kind, label, page, \"order\" FROM papers_figure GROUP BY 1, 2, 3, 4, 5 HAVING count(*) > 1"
+        'SELECT paper_id, kind, label, page, "order" FROM papers_figure GROUP BY 1, 2, 3, 4, 5 HAVING count(*) > 1'
         " UNION ALL SELECT paper_id, fingerprint, '', 0, 0 FROM papers_figure WHERE fingerprint <> ''"
         " GROUP BY 1, 2 HAVING count(*) > 1"
     ),

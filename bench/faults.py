@@ -47,8 +47,19 @@ def services_dir() -> Path:
 
 def postgres_restart() -> None:
     pgdata = services_dir() / "pg"
-    cmd = [os.path.join(os.environ["PGBIN"], "pg_ctl"), "-D", str(pgdata), "-l", str(services_dir() / "pg.log"),
-           "-m", "fast", "-w", "-t", "60", "restart"]
+    cmd = [
+        os.path.join(os.environ["PGBIN"], "pg_ctl"),
+        "-D",
+        str(pgdata),
+        "-l",
+        str(services_dir() / "pg.log"),
+        "-m",
+        "fast",
+        "-w",
+        "-t",
+        "60",
+        "restart",
+    ]
     if os.geteuid() == 0:
         cmd = ["runuser", "-u", "postgres", "--", *cmd]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
@@ -66,9 +77,25 @@ def redis_restart() -> None:
     time.sleep(1.0)  # a crash, then a restart a moment later
     port = os.environ["REDISPORT"]
     subprocess.run(
-        ["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--daemonize", "yes", "--pidfile", str(pidfile), "--logfile", str(services_dir() / "redis.log"),
-         "--dir", str(services_dir())],
+        [
+            "redis-server",
+            "--port",
+            port,
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(pidfile),
+            "--logfile",
+            str(services_dir() / "redis.log"),
+            "--dir",
+            str(services_dir()),
+        ],
         check=True,
         timeout=30,
     )
@@ -109,7 +136,9 @@ def fault_run(
         detail = ""
         if scenario == "kill-worker":
             pid = cluster.kill_worker()
-            c.log(f"{scenario}: SIGKILLed worker {pid} holding {before['leased']} leased papers; restarting the cluster")
+            c.log(
+                f"{scenario}: SIGKILLed worker {pid} holding {before['leased']} leased papers; restarting the cluster"
+            )
             time.sleep(1.0)
             cluster.stop()
             cluster = c.Cluster(workers=workers, env=env, logdir=logdir, name=f"{scenario}-restarted").start()
@@ -124,12 +153,20 @@ def fault_run(
 
         c.wait_until(
             lambda n: n["terminal"] > before["terminal"] or n["terminal"] == n["papers"],
-            what="progress after the fault", within=within, label=scenario, cluster=cluster,
+            what="progress after the fault",
+            within=within,
+            label=scenario,
+            cluster=cluster,
         )
         resumed_after = time.monotonic() - fault_time
         try:
-            done = c.wait_until(c.all_terminal(papers), what="every paper terminal",
-                                within=within if resume else 3 * (int(env["Q_RETRY"]) + 60), label=scenario, cluster=cluster)
+            done = c.wait_until(
+                c.all_terminal(papers),
+                what="every paper terminal",
+                within=within if resume else 3 * (int(env["Q_RETRY"]) + 60),
+                label=scenario,
+                cluster=cluster,
+            )
             recovered_after = time.monotonic() - fault_time
         except c.BenchError:
             if resume:
@@ -188,13 +225,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--papers", type=int, default=400, help="generated papers per scenario (default 400)")
     parser.add_argument("--workers", type=int, default=4, help="cluster workers (default 4)")
-    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"comma-separated subset of {', '.join(SCENARIOS)}")
-    parser.add_argument("--q-timeout", type=int, default=20, help="Q_TIMEOUT: task timeout and lease length, s (default 20)")
+    parser.add_argument(
+        "--scenarios", default=",".join(SCENARIOS), help=f"comma-separated subset of {', '.join(SCENARIOS)}"
+    )
+    parser.add_argument(
+        "--q-timeout", type=int, default=20, help="Q_TIMEOUT: task timeout and lease length, s (default 20)"
+    )
     parser.add_argument("--q-retry", type=int, default=30, help="Q_RETRY: broker re-delivery after, s (default 30)")
-    parser.add_argument("--fault-at", type=float, default=0.3, help="inject when this share of papers is terminal (default 0.3)")
-    parser.add_argument("--within", type=float, default=600, help="seconds each wait may take before giving up (default 600)")
-    parser.add_argument("--no-resume", action="store_true",
-                        help="without the pipeline:resume schedule: shows what a lost task leaves behind")
+    parser.add_argument(
+        "--fault-at", type=float, default=0.3, help="inject when this share of papers is terminal (default 0.3)"
+    )
+    parser.add_argument(
+        "--within", type=float, default=600, help="seconds each wait may take before giving up (default 600)"
+    )
+    parser.add_argument(
+        "--no-resume",
+        action="store_true",
+        help="without the pipeline:resume schedule: shows what a lost task leaves behind",
+    )
     args = parser.parse_args(argv)
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     unknown = set(scenarios) - set(SCENARIOS)
@@ -217,18 +265,30 @@ def main(argv: list[str] | None = None) -> int:
             c.django_setup()
             for scenario in scenarios:
                 rows.append(
-                    fault_run(scenario, papers=args.papers, workers=args.workers, env=env, logdir=tmp,
-                              fault_at=args.fault_at, within=args.within, resume=not args.no_resume)
+                    fault_run(
+                        scenario,
+                        papers=args.papers,
+                        workers=args.workers,
+                        env=env,
+                        logdir=tmp,
+                        fault_at=args.fault_at,
+                        within=args.within,
+                        resume=not args.no_resume,
+                    )
                 )
     print()
-    print(f"Faults: {args.papers} papers per scenario over 3 overlapping topics, {args.workers} workers, "
-          f"Q_TIMEOUT={args.q_timeout}s Q_RETRY={args.q_retry}s, pipeline:resume "
-          f"{'every 1 min' if not args.no_resume else 'OFF'}, PostgreSQL + Redis broker, arXiv pacing off (local servers)")
+    print(
+        f"Faults: {args.papers} papers per scenario over 3 overlapping topics, {args.workers} workers, "
+        f"Q_TIMEOUT={args.q_timeout}s Q_RETRY={args.q_retry}s, pipeline:resume "
+        f"{'every 1 min' if not args.no_resume else 'OFF'}, PostgreSQL + Redis broker, arXiv pacing off (local servers)"
+    )
     print(c.table(rows, COLUMNS))
     for row in rows:
         print(f"  {row['scenario']}: {row['detail']}")
     bad = sum(row["defects"] for row in rows) + sum(row["papers"] - row["terminal"] for row in rows)
-    print("integrity: OK (every paper summarized exactly once, nothing stuck)" if not bad else f"integrity: {bad} DEFECTS")
+    print(
+        "integrity: OK (every paper summarized exactly once, nothing stuck)" if not bad else f"integrity: {bad} DEFECTS"
+    )
     return 1 if bad else 0
 
 

@@ -65,9 +65,15 @@ def main() -> None:
     n = len(paths)
     print(f"posts: {n}  papers: {papers}  skipped: {len(failed)}  summary revisions: {revisions}")
     print(f"parse only : {parse_seconds:7.2f} s  {n / parse_seconds:8.1f} posts/s")
-    print(f"import     : {import_seconds:7.2f} s  {n / import_seconds:8.1f} posts/s  {papers / import_seconds:8.1f} papers/s")
-    print(f"re-import  : {reimport_seconds:7.2f} s  {n / reimport_seconds:8.1f} posts/s  (files changed: {len(changed)})")
-    print(f"ratio import/parse: {import_seconds / parse_seconds:.1f}x   re-import/import: {reimport_seconds / import_seconds:.2f}x")
+    print(
+        f"import     : {import_seconds:7.2f} s  {n / import_seconds:8.1f} posts/s  {papers / import_seconds:8.1f} papers/s"
+    )
+    print(
+        f"re-import  : {reimport_seconds:7.2f} s  {n / reimport_seconds:8.1f} posts/s  (files changed: {len(changed)})"
+    )
+    print(
+        f"ratio import/parse: {import_seconds / parse_seconds:.1f}x   re-import/import: {reimport_seconds / import_seconds:.2f}x"
+    )
     if failed or changed or SummaryRevision.objects.count() != revisions:
         print("FAILED: some posts were skipped or the re-import wrote something", file=sys.stderr)
         sys.exit(1)

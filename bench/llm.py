@@ -83,10 +83,14 @@ def main() -> None:
 
     failures = sum(1 for error in outcome.values() if error is not None)
     ideal = args.papers * args.latency / args.concurrency
-    print(f"papers={args.papers} latency={args.latency:.1f}s concurrency={args.concurrency} "
-          f"rpm={settings.LLM_REQUESTS_PER_MINUTE}")
-    print(f"summaries stored={Summary.objects.count()} failures={failures} "
-          f"requests={requests} max_in_flight={max_in_flight}")
+    print(
+        f"papers={args.papers} latency={args.latency:.1f}s concurrency={args.concurrency} "
+        f"rpm={settings.LLM_REQUESTS_PER_MINUTE}"
+    )
+    print(
+        f"summaries stored={Summary.objects.count()} failures={failures} "
+        f"requests={requests} max_in_flight={max_in_flight}"
+    )
     print(f"wall={wall:.2f}s ideal={ideal:.2f}s ratio={wall / ideal:.3f}")
     print(f"re-run of unchanged papers: {rerun:.3f}s, extra LLM requests={requests - args.papers}")
 

@@ -42,8 +42,12 @@ def wrk_path() -> str:
     c.log("wrk is missing; installing Debian's wrk with apt-get")
     sudo = [] if os.geteuid() == 0 else ["sudo"]
     subprocess.run([*sudo, "apt-get", "update", "-qq"], check=False, timeout=300)
-    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"],
-                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, check=False, timeout=300)
+    subprocess.run(
+        [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"],
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        check=False,
+        timeout=300,
+    )
     path = shutil.which("wrk")
     if not path:
         raise c.BenchError("wrk is not installed and `apt-get install wrk` did not install it")
@@ -64,8 +68,16 @@ class Gunicorn:
     def __init__(self, *, env: dict, workers: int, logdir: Path, cache_seconds: int):
         self.port = free_port()
         self.env = {**env, "PUBLIC_CACHE_SECONDS": str(cache_seconds)}
-        self.cmd = [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "-w", str(workers),
-                    "-b", f"127.0.0.1:{self.port}", "--timeout", "60"]
+        self.cmd = [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "config.wsgi",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--timeout",
+            "60",
+        ]
         self.log_path = logdir / f"gunicorn-{cache_seconds}.log"
 
     @property
@@ -76,8 +88,9 @@ class Gunicorn:
         import requests
 
         self._log = self.log_path.open("w")
-        self.proc = subprocess.Popen(self.cmd, cwd=c.ROOT, env=self.env, stdout=self._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.cmd, cwd=c.ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -109,7 +122,9 @@ class Gunicorn:
 def wrk_run(url: str, *, duration: int, connections: int, threads: int) -> dict:
     result = subprocess.run(
         [wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency", url],
-        capture_output=True, text=True, timeout=duration + 60,
+        capture_output=True,
+        text=True,
+        timeout=duration + 60,
     )
     if result.returncode:
         raise c.BenchError(f"wrk failed ({result.returncode}): {result.stderr or result.stdout}")
@@ -164,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=30, help="seconds per wrk run (default 30)")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
-    parser.add_argument("--page-cache", default="600", help="PUBLIC_CACHE_SECONDS values to measure, e.g. 600,0 (default 600)")
+    parser.add_argument(
+        "--page-cache", default="600", help="PUBLIC_CACHE_SECONDS values to measure, e.g. 600,0 (default 600)"
+    )
     parser.add_argument("--within", type=float, default=900, help="seconds the setup may take before giving up")
     args = parser.parse_args(argv)
     cache_values = [int(v) for v in args.page_cache.split(",") if v.strip()]
@@ -175,8 +192,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with c.workdir("load") as tmp:
         tmp = Path(tmp)
-        with c.FakeArxiv(papers=args.papers, prefix="2405", day=day1) as first, \
-                c.FakeArxiv(papers=args.batch, prefix="2406", day=day2) as second:
+        with (
+            c.FakeArxiv(papers=args.papers, prefix="2405", day=day1) as first,
+            c.FakeArxiv(papers=args.batch, prefix="2406", day=day2) as second,
+        ):
             env = c.bench_environ(tmp, STATIC_ROOT=str(tmp / "static"))
             c.django_setup()
             from papers.services.ingest import topic_ingest
@@ -192,15 +211,25 @@ def main(argv: list[str] | None = None) -> int:
                 "DJANGO_DEBUG": "0",
             }
             c.log("collectstatic (production storage)")
-            subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-                           cwd=c.ROOT, env=web_env, check=True, timeout=300)
+            subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+                cwd=c.ROOT,
+                env=web_env,
+                check=True,
+                timeout=300,
+            )
 
             with c.Cluster(workers=args.workers, env=env, logdir=tmp, name="load") as cluster:
                 c.log(f"publishing day 1: {args.papers} papers")
                 for topic in topics:
                     topic_ingest(topic=topic, digest_date=day1, source_url=first.api_url)
-                c.wait_until(c.all_terminal(args.papers), what="day 1 processed", within=args.within,
-                             label="day 1", cluster=cluster)
+                c.wait_until(
+                    c.all_terminal(args.papers),
+                    what="day 1 processed",
+                    within=args.within,
+                    label="day 1",
+                    cluster=cluster,
+                )
                 urls = day_publish(topics, day=day1)
                 targets = {"digest page": urls[1], "RSS feed": "/feeds/rss.xml"}
 
@@ -209,8 +238,9 @@ def main(argv: list[str] | None = None) -> int:
                     topic_ingest(topic=topic, digest_date=day2, source_url=second.api_url)
                 total = args.papers + args.batch
                 for cache_seconds in cache_values:
-                    with Gunicorn(env=web_env, workers=args.gunicorn_workers, logdir=tmp,
-                                  cache_seconds=cache_seconds) as web:
+                    with Gunicorn(
+                        env=web_env, workers=args.gunicorn_workers, logdir=tmp, cache_seconds=cache_seconds
+                    ) as web:
                         import requests
 
                         for name, path in targets.items():
@@ -218,21 +248,32 @@ def main(argv: list[str] | None = None) -> int:
                             if response.status_code != 200:
                                 raise c.BenchError(f"{name} {path} answered {response.status_code}, not 200")
                             before = c.paper_counts()["terminal"]
-                            c.log(f"wrk {args.duration} s x {args.connections} connections: {name} {path} "
-                                  f"(page cache {cache_seconds} s)")
-                            figures = wrk_run(web.base_url + path, duration=args.duration,
-                                              connections=args.connections, threads=args.threads)
+                            c.log(
+                                f"wrk {args.duration} s x {args.connections} connections: {name} {path} "
+                                f"(page cache {cache_seconds} s)"
+                            )
+                            figures = wrk_run(
+                                web.base_url + path,
+                                duration=args.duration,
+                                connections=args.connections,
+                                threads=args.threads,
+                            )
                             after = c.paper_counts()["terminal"]
-                            rows.append({
-                                "page": name,
-                                "path": path,
-                                "cache": f"{cache_seconds} s" if cache_seconds else "off",
-                                **figures,
-                                "errors": figures["non2xx"] + figures["socket_errors"],
-                                "pipeline": f"{after - before} done" + ("" if after < total else " (batch finished)"),
-                            })
-                            c.log(f"  {figures['rps']:.0f} req/s, p50 {figures['p50']:.1f} ms, "
-                                  f"p99 {figures['p99']:.1f} ms, errors {rows[-1]['errors']}")
+                            rows.append(
+                                {
+                                    "page": name,
+                                    "path": path,
+                                    "cache": f"{cache_seconds} s" if cache_seconds else "off",
+                                    **figures,
+                                    "errors": figures["non2xx"] + figures["socket_errors"],
+                                    "pipeline": f"{after - before} done"
+                                    + ("" if after < total else " (batch finished)"),
+                                }
+                            )
+                            c.log(
+                                f"  {figures['rps']:.0f} req/s, p50 {figures['p50']:.1f} ms, "
+                                f"p99 {figures['p99']:.1f} ms, errors {rows[-1]['errors']}"
+                            )
                 left = c.paper_counts()
                 c.log(f"pipeline: {left['terminal']}/{left['papers']} terminal when the load ended; stopping")
                 # The rest of the batch is not the point here: drop it rather than wait.
@@ -240,12 +281,27 @@ def main(argv: list[str] | None = None) -> int:
 
                 get_broker().purge_queue()
     print()
-    print(f"Load: gunicorn -w {args.gunicorn_workers} (DJANGO_ENV=production, whitenoise) on PostgreSQL, Redis cache; "
-          f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency; meanwhile a {args.workers}-worker "
-          f"qcluster processes a {args.batch}-paper day; all on {c.cpu_count()} CPU cores")
-    print(c.table(rows, [("page", "page"), ("cache", "page cache"), ("rps", "req/s"), ("requests", "requests"),
-                         ("p50", "p50 ms"), ("p99", "p99 ms"), ("non2xx", "non-2xx"),
-                         ("socket_errors", "socket errors"), ("pipeline", "papers processed meanwhile")]))
+    print(
+        f"Load: gunicorn -w {args.gunicorn_workers} (DJANGO_ENV=production, whitenoise) on PostgreSQL, Redis cache; "
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency; meanwhile a {args.workers}-worker "
+        f"qcluster processes a {args.batch}-paper day; all on {c.cpu_count()} CPU cores"
+    )
+    print(
+        c.table(
+            rows,
+            [
+                ("page", "page"),
+                ("cache", "page cache"),
+                ("rps", "req/s"),
+                ("requests", "requests"),
+                ("p50", "p50 ms"),
+                ("p99", "p99 ms"),
+                ("non2xx", "non-2xx"),
+                ("socket_errors", "socket errors"),
+                ("pipeline", "papers processed meanwhile"),
+            ],
+        )
+    )
     bad = sum(row["errors"] for row in rows)
     print("errors: 0" if not bad else f"errors: {bad} (must be 0)")
     return 1 if bad else 0

@@ -209,9 +209,13 @@ def main() -> None:
         pages = sum(min(p.content.page_count, settings.PDF_MAX_PAGES) for p in papers)
         figures = Figure.objects.filter(paper__in=papers).count()
         print(f"load average (1/5/15 min) after:  {load_average()}")
-        print(f"papers: {len(papers)}  pages: {pages}  figures saved: {figures}  dpi: {RENDER_DPI}  rounds: {args.repeat}")
+        print(
+            f"papers: {len(papers)}  pages: {pages}  figures saved: {figures}  dpi: {RENDER_DPI}  rounds: {args.repeat}"
+        )
         print(f"raw pymupdf render of all pages: {raw:.3f}s  ({1000 * raw / pages:.1f} ms/page)  best round per paper")
-        print(f"full PDF stage (paper_parse):    {stage:.3f}s  ({1000 * stage / pages:.1f} ms/page)  best round per paper")
+        print(
+            f"full PDF stage (paper_parse):    {stage:.3f}s  ({1000 * stage / pages:.1f} ms/page)  best round per paper"
+        )
         print(f"ratio stage/raw: {stage / raw:.2f}x  (target <= 1.5x)")
         print(f"ratio of plain totals over all rounds: {m['all_stage'] / m['all_raw']:.2f}x")
         print("where the stage's time goes (best rounds):")
@@ -219,7 +223,9 @@ def main() -> None:
             share = steps.get(name, 0.0)
             print(f"  {name:<17} {1000 * share / pages:5.2f} ms/page  {100 * share / stage:3.0f}%")
         rest = stage - sum(steps.get(name, 0.0) for name in STEPS)
-        print(f"  {'other':<17} {1000 * rest / pages:5.2f} ms/page  {100 * rest / stage:3.0f}%  (Python glue, loading rows)")
+        print(
+            f"  {'other':<17} {1000 * rest / pages:5.2f} ms/page  {100 * rest / stage:3.0f}%  (Python glue, loading rows)"
+        )
 
         # Memory: fresh processes parse 10 and 40 of these PDFs (generated here, not there).
         pdf_dir = Path(workdir) / "pdfs"

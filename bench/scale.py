@@ -63,7 +63,9 @@ def scale_batch(*, papers: int, workers: int, env: dict, logdir: Path, within: f
     }
     if counts["failed"]:
         c.log(f"{label}: failed papers (first 5): {c.failures_sample()}")
-    c.log(f"{label}: {counts['papers']} papers in {elapsed:.1f} s = {row['per_min']:.0f} papers/min; defects {row['defects']}")
+    c.log(
+        f"{label}: {counts['papers']} papers in {elapsed:.1f} s = {row['per_min']:.0f} papers/min; defects {row['defects']}"
+    )
     return row
 
 
@@ -103,9 +105,15 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--papers", type=int, default=2000, help="generated papers (default 2000)")
-    parser.add_argument("--workers", default="1,4", help="comma-separated worker counts, one fresh run each (default 1,4)")
-    parser.add_argument("--pdf-pool", type=int, default=12, help="distinct generated PDFs served round-robin (default 12)")
-    parser.add_argument("--within", type=float, default=3600, help="seconds each run may take before giving up (default 3600)")
+    parser.add_argument(
+        "--workers", default="1,4", help="comma-separated worker counts, one fresh run each (default 1,4)"
+    )
+    parser.add_argument(
+        "--pdf-pool", type=int, default=12, help="distinct generated PDFs served round-robin (default 12)"
+    )
+    parser.add_argument(
+        "--within", type=float, default=3600, help="seconds each run may take before giving up (default 3600)"
+    )
     args = parser.parse_args(argv)
     counts = [int(w) for w in args.workers.split(",") if w.strip()]
 
@@ -116,15 +124,16 @@ def main(argv: list[str] | None = None) -> int:
         with c.FakeArxiv(papers=args.papers, pool_size=args.pdf_pool) as arxiv:
             env = c.bench_environ(tmp, ARXIV_API_URL=arxiv.api_url)
             c.django_setup()
-            rows = [
-                scale_run(papers=args.papers, workers=w, env=env, logdir=tmp, within=args.within)
-                for w in counts
-            ]
+            rows = [scale_run(papers=args.papers, workers=w, env=env, logdir=tmp, within=args.within) for w in counts]
     print()
-    print(f"Scale: {args.papers} papers, {arxiv.links()} topic links over 3 overlapping topics, "
-          f"extractive summaries, {args.pdf_pool} distinct generated PDFs served round-robin by a local server")
-    print(f"PostgreSQL + Redis broker; arXiv pacing off (ARXIV_*_DELAY_SECONDS=0: local servers); "
-          f"{c.cpu_count()} CPU cores on this machine")
+    print(
+        f"Scale: {args.papers} papers, {arxiv.links()} topic links over 3 overlapping topics, "
+        f"extractive summaries, {args.pdf_pool} distinct generated PDFs served round-robin by a local server"
+    )
+    print(
+        f"PostgreSQL + Redis broker; arXiv pacing off (ARXIV_*_DELAY_SECONDS=0: local servers); "
+        f"{c.cpu_count()} CPU cores on this machine"
+    )
     print(c.table(rows, COLUMNS))
     base = next((r for r in rows if r["workers"] == min(counts)), None)
     for row in rows:

@@ -52,9 +52,7 @@ if PRODUCTION:
         if not value
     ]
     if missing:
-        raise ImproperlyConfigured(
-            f"DJANGO_ENV=production requires {', '.join(missing)} to be set in the environment."
-        )
+        raise ImproperlyConfigured(f"DJANGO_ENV=production requires {', '.join(missing)} to be set in the environment.")
     DEBUG = False
 else:
     # A development key is fine locally; it never signs anything in production.

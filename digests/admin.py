@@ -33,7 +33,9 @@ class DigestEntryInline(admin.TabularInline):
     ordering = ["position", "id"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("paper", "digest__topic").prefetch_related("paper__summaries")
+        return (
+            super().get_queryset(request).select_related("paper", "digest__topic").prefetch_related("paper__summaries")
+        )
 
     def _summary(self, obj) -> Summary | None:
         language = obj.digest.topic.language
@@ -76,14 +78,18 @@ class DigestAdmin(admin.ModelAdmin):
         ),
     ]
     readonly_fields = [
-        "topic", "date", "cover_preview", "state", "published_at", "first_published_at", "published_by",
+        "topic",
+        "date",
+        "cover_preview",
+        "state",
+        "published_at",
+        "first_published_at",
+        "published_by",
         "override_note",
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            visible_count=Count("entries", filter=Q(entries__hidden=False))
-        )
+        return super().get_queryset(request).annotate(visible_count=Count("entries", filter=Q(entries__hidden=False)))
 
     def has_add_permission(self, request):
         # Digests are composed by build_digest from the topic's papers.

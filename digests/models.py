@@ -39,12 +39,8 @@ class Digest(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    override_note = models.TextField(
-        blank=True, help_text="Who published despite blocking flags, and when."
-    )
-    cover_figure = models.ForeignKey(
-        Figure, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    override_note = models.TextField(blank=True, help_text="Who published despite blocking flags, and when.")
+    cover_figure = models.ForeignKey(Figure, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     papers = models.ManyToManyField(Paper, through="DigestEntry", related_name="digests")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

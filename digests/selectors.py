@@ -56,8 +56,8 @@ def home_digests(*, user) -> list[Digest]:
 
 
 def home_state(*, user) -> dict:
-    return digests_visible_to(user).filter(topic__is_active=True).aggregate(
-        count=Count("id"), changed=Max("updated_at")
+    return (
+        digests_visible_to(user).filter(topic__is_active=True).aggregate(count=Count("id"), changed=Max("updated_at"))
     )
 
 
@@ -162,9 +162,7 @@ def paper_for_page(*, arxiv_id: str, user) -> PaperPage | None:
     if paper is None:
         return None
     shown_in = DigestEntry.objects.filter(paper=paper, hidden=False, digest=OuterRef("pk"))
-    appearances = list(
-        digests_visible_to(user).filter(Exists(shown_in)).select_related("topic").order_by("-date")
-    )
+    appearances = list(digests_visible_to(user).filter(Exists(shown_in)).select_related("topic").order_by("-date"))
     if not appearances:
         return None
     return PaperPage(paper=paper, summaries=list(paper.summaries.all()), appearances=appearances)

@@ -52,7 +52,11 @@ class PaperSitemap(Sitemap):
     priority = 0.5
 
     def items(self):
-        return Paper.objects.filter(pk__in=public_entries().values("paper_id")).only("arxiv_id", "updated_at").order_by("pk")
+        return (
+            Paper.objects.filter(pk__in=public_entries().values("paper_id"))
+            .only("arxiv_id", "updated_at")
+            .order_by("pk")
+        )
 
     def lastmod(self, paper):
         return paper.updated_at

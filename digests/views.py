@@ -71,9 +71,9 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if (not_modified := conditional(request, etag=etag, last_modified=last_modified)) is not None:
         return not_modified
-    page = Paginator(
-        selectors.topic_digests(topic=topic, user=request.user, month=month), DIGESTS_PER_PAGE
-    ).get_page(request.GET.get("page"))
+    page = Paginator(selectors.topic_digests(topic=topic, user=request.user, month=month), DIGESTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "topic": topic,
         "page": page,
@@ -133,7 +133,11 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         request.LANGUAGE_CODE,
         is_staff_request(request),
         [(d.pk, d.status) for d in page.appearances],
-        changed=[page.paper.updated_at, *(s.updated_at for s in page.summaries), *(d.updated_at for d in page.appearances)],
+        changed=[
+            page.paper.updated_at,
+            *(s.updated_at for s in page.summaries),
+            *(d.updated_at for d in page.appearances),
+        ],
     )
     if (not_modified := conditional(request, etag=etag, last_modified=last_modified)) is not None:
         return not_modified

@@ -113,16 +113,44 @@ class PaperAdmin(admin.ModelAdmin):
             "arXiv facts",
             {
                 "fields": [
-                    "arxiv_id", "version", "title", "abstract", "authors", "primary_category", "categories",
-                    "comment", "journal_ref", "doi", "published", "updated", "abs_url", "pdf_url",
+                    "arxiv_id",
+                    "version",
+                    "title",
+                    "abstract",
+                    "authors",
+                    "primary_category",
+                    "categories",
+                    "comment",
+                    "journal_ref",
+                    "doi",
+                    "published",
+                    "updated",
+                    "abs_url",
+                    "pdf_url",
                 ]
             },
         ),
     ]
     readonly_fields = [
-        "arxiv_id", "version", "title", "abstract", "authors", "primary_category", "categories",
-        "comment", "journal_ref", "doi", "published", "updated", "abs_url", "pdf_url",
-        "status", "failed_step", "last_error", "last_task_at", "processing_until",
+        "arxiv_id",
+        "version",
+        "title",
+        "abstract",
+        "authors",
+        "primary_category",
+        "categories",
+        "comment",
+        "journal_ref",
+        "doi",
+        "published",
+        "updated",
+        "abs_url",
+        "pdf_url",
+        "status",
+        "failed_step",
+        "last_error",
+        "last_task_at",
+        "processing_until",
     ]
 
     def has_add_permission(self, request):
@@ -234,12 +262,32 @@ class PaperContentAdmin(admin.ModelAdmin):
     list_select_related = ["paper"]
     search_fields = ["paper__arxiv_id", "affiliation"]
     fields = [
-        "paper", "affiliation", "affiliation_evidence", "code_links", "pdf_version", "pdf", "pdf_sha256",
-        "pdf_bytes", "page_count", "downloaded_at", "parsed_version", "parsed_at", "warnings",
+        "paper",
+        "affiliation",
+        "affiliation_evidence",
+        "code_links",
+        "pdf_version",
+        "pdf",
+        "pdf_sha256",
+        "pdf_bytes",
+        "page_count",
+        "downloaded_at",
+        "parsed_version",
+        "parsed_at",
+        "warnings",
     ]
     readonly_fields = [
-        "paper", "affiliation_evidence", "pdf_version", "pdf", "pdf_sha256", "pdf_bytes", "page_count",
-        "downloaded_at", "parsed_version", "parsed_at", "warnings",
+        "paper",
+        "affiliation_evidence",
+        "pdf_version",
+        "pdf",
+        "pdf_sha256",
+        "pdf_bytes",
+        "page_count",
+        "downloaded_at",
+        "parsed_version",
+        "parsed_at",
+        "warnings",
     ]
 
     def has_add_permission(self, request):
@@ -345,9 +393,7 @@ class TopicFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(
-                Exists(TopicPaper.objects.filter(paper=OuterRef("paper"), topic_id=self.value()))
-            )
+            return queryset.filter(Exists(TopicPaper.objects.filter(paper=OuterRef("paper"), topic_id=self.value())))
         return queryset
 
 
@@ -393,7 +439,13 @@ class SummaryAdmin(admin.ModelAdmin):
     """The review queue (changelist) and the summary editor (change view)."""
 
     list_display = [
-        "paper_link", "language", "digest_date", "flag_list", "paper_status", "is_edited", "review_state",
+        "paper_link",
+        "language",
+        "digest_date",
+        "flag_list",
+        "paper_status",
+        "is_edited",
+        "review_state",
     ]
     list_filter = [QueueFilter, TopicFilter, DigestDateFilter, "paper__status", FlagCodeFilter, "language"]
     list_select_related = ["paper", "reviewed_by"]
@@ -514,7 +566,15 @@ class SummaryRevisionAdmin(admin.ModelAdmin):
 
 @admin.register(IngestRun)
 class IngestRunAdmin(admin.ModelAdmin):
-    list_display = ["topic", "digest_date", "status", "total_results", "new_count", "updated_count",
-                    "unchanged_count", "started_at"]
+    list_display = [
+        "topic",
+        "digest_date",
+        "status",
+        "total_results",
+        "new_count",
+        "updated_count",
+        "unchanged_count",
+        "started_at",
+    ]
     list_filter = ["status", "topic"]
     list_select_related = ["topic"]

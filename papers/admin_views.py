@@ -122,8 +122,13 @@ def content_diff_html(before: dict | None, after: dict, *, before_label: str, af
 
 def preview_sections(content: dict) -> list[dict]:
     """The sections in schema order, each with how the preview renders it."""
-    kinds = {"one_line": "inline", "translated_title": "inline", "keywords": "keywords",
-             "key_takeaways": "list", "method_steps": "ordered"}
+    kinds = {
+        "one_line": "inline",
+        "translated_title": "inline",
+        "keywords": "keywords",
+        "key_takeaways": "list",
+        "method_steps": "ordered",
+    }
     return [
         {"name": name, "label": SECTION_LABELS.get(name, name), "kind": kinds.get(name, "text"), "value": content[name]}
         for name in Summary.SECTION_FIELDS
@@ -249,9 +254,7 @@ def summary_affiliation_view(model_admin, request, object_id):
         old = content.affiliation
         paper_content_correct_affiliation(content=content, affiliation=form.cleaned_data["affiliation"])
         content_admin = model_admin.admin_site._registry[PaperContent]
-        content_admin.log_change(
-            request, content, f"Affiliation corrected from {old!r} to {content.affiliation!r}"
-        )
+        content_admin.log_change(request, content, f"Affiliation corrected from {old!r} to {content.affiliation!r}")
         messages.success(request, "Affiliation corrected; the summary's checks were run again.")
     else:
         messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
@@ -272,9 +275,7 @@ def summary_revisions_view(model_admin, request, object_id):
     summary = _summary_or_404(model_admin, request, object_id)
     if not model_admin.has_view_or_change_permission(request, summary):
         raise PermissionDenied
-    revisions = list(
-        summary.revisions.select_related("author").order_by("created_at", "id")[:MAX_REVISIONS_SHOWN]
-    )
+    revisions = list(summary.revisions.select_related("author").order_by("created_at", "id")[:MAX_REVISIONS_SHOWN])
     rows = []
     previous = None
     for revision in revisions:

@@ -129,9 +129,7 @@ class Paper(models.Model):
         indexes = [models.Index(fields=["status"]), models.Index(fields=["-published"])]
         constraints = [
             models.CheckConstraint(condition=Q(version__gte=1), name="paper_version_positive"),
-            models.CheckConstraint(
-                condition=~Q(status="failed") | ~Q(failed_step=""), name="paper_failed_has_step"
-            ),
+            models.CheckConstraint(condition=~Q(status="failed") | ~Q(failed_step=""), name="paper_failed_has_step"),
         ]
 
     def __str__(self) -> str:

@@ -41,146 +41,146 @@ FEED_UPDATED = "2024-05-02T00:00:00-04:00"
 PDF_DATE = "D:20240502000000Z"
 
 ABSTRACTS = {
-    '2404.19382': (
-        'Advanced text-to-image diffusion models raise safety concerns regarding identity privacy '
-        'violation, copyright infringement, and Not Safe For Work content generation. Towards this, '
-        'unlearning methods have been developed to erase these involved concepts from diffusion '
-        'models. However, these unlearning methods only shift the text-to-image mapping and preserve '
-        'the visual content within the generative space of diffusion models, leaving a fatal flaw for'
-        ' restoring these erased concepts. This erasure trustworthiness problem needs probe, but '
-        'previous methods are sub-optimal from two perspectives: (1) Lack of transferability: Some '
-        'methods operate within a white-box setting, requiring access to the unlearned model. And the'
-        ' learned adversarial input often fails to transfer to other unlearned models for concept '
-        'restoration; (2) Limited attack: The prompt-level methods struggle to restore narrow '
-        'concepts from unlearned models, such as celebrity identity. Therefore, this paper aims to '
-        'leverage the transferability of the adversarial attack to probe the unlearning robustness '
-        'under a black-box setting. This challenging scenario assumes that the unlearning method is '
-        'unknown and the unlearned model is inaccessible for optimization, requiring the attack to be'
-        ' capable of transferring across different unlearned models. Specifically, we employ an '
-        'adversarial search strategy to search for the adversarial embedding which can transfer '
-        'across different unlearned models. This strategy adopts the original Stable Diffusion model '
-        'as a surrogate model to iteratively erase and search for embeddings, enabling it to find the'
-        ' embedding that can restore the target concept for different unlearning methods. Extensive '
-        'experiments demonstrate the transferability of the searched adversarial embedding across '
-        'several state-of-the-art unlearning methods and its effectiveness for different levels of '
-        'concepts.'
+    "2404.19382": (
+        "Advanced text-to-image diffusion models raise safety concerns regarding identity privacy "
+        "violation, copyright infringement, and Not Safe For Work content generation. Towards this, "
+        "unlearning methods have been developed to erase these involved concepts from diffusion "
+        "models. However, these unlearning methods only shift the text-to-image mapping and preserve "
+        "the visual content within the generative space of diffusion models, leaving a fatal flaw for"
+        " restoring these erased concepts. This erasure trustworthiness problem needs probe, but "
+        "previous methods are sub-optimal from two perspectives: (1) Lack of transferability: Some "
+        "methods operate within a white-box setting, requiring access to the unlearned model. And the"
+        " learned adversarial input often fails to transfer to other unlearned models for concept "
+        "restoration; (2) Limited attack: The prompt-level methods struggle to restore narrow "
+        "concepts from unlearned models, such as celebrity identity. Therefore, this paper aims to "
+        "leverage the transferability of the adversarial attack to probe the unlearning robustness "
+        "under a black-box setting. This challenging scenario assumes that the unlearning method is "
+        "unknown and the unlearned model is inaccessible for optimization, requiring the attack to be"
+        " capable of transferring across different unlearned models. Specifically, we employ an "
+        "adversarial search strategy to search for the adversarial embedding which can transfer "
+        "across different unlearned models. This strategy adopts the original Stable Diffusion model "
+        "as a surrogate model to iteratively erase and search for embeddings, enabling it to find the"
+        " embedding that can restore the target concept for different unlearning methods. Extensive "
+        "experiments demonstrate the transferability of the searched adversarial embedding across "
+        "several state-of-the-art unlearning methods and its effectiveness for different levels of "
+        "concepts."
     ),
-    '2404.18919': (
-        'Recent advances in diffusion models can generate high-quality and stunning images from text.'
-        ' However, multi-turn image generation, which is of high demand in real-world scenarios, '
-        'still faces challenges in maintaining semantic consistency between images and texts, as well'
-        ' as contextual consistency of the same subject across multiple interactive turns. To address'
-        ' this issue, we introduce TheaterGen, a training-free framework that integrates large '
-        'language models (LLMs) and text-to-image (T2I) models to provide the capability of '
+    "2404.18919": (
+        "Recent advances in diffusion models can generate high-quality and stunning images from text."
+        " However, multi-turn image generation, which is of high demand in real-world scenarios, "
+        "still faces challenges in maintaining semantic consistency between images and texts, as well"
+        " as contextual consistency of the same subject across multiple interactive turns. To address"
+        " this issue, we introduce TheaterGen, a training-free framework that integrates large "
+        "language models (LLMs) and text-to-image (T2I) models to provide the capability of "
         'multi-turn image generation. Within this framework, LLMs, acting as a "Screenwriter", engage'
-        ' in multi-turn interaction, generating and managing a standardized prompt book that '
-        'encompasses prompts and layout designs for each character in the target image. Based on '
-        'these, Theatergen generate a list of character images and extract guidance information, akin'
+        " in multi-turn interaction, generating and managing a standardized prompt book that "
+        "encompasses prompts and layout designs for each character in the target image. Based on "
+        "these, Theatergen generate a list of character images and extract guidance information, akin"
         ' to the "Rehearsal". Subsequently, through incorporating the prompt book and guidance '
-        'information into the reverse denoising process of T2I diffusion models, Theatergen generate '
+        "information into the reverse denoising process of T2I diffusion models, Theatergen generate "
         'the final image, as conducting the "Final Performance". With the effective management of '
-        'prompt books and character images, TheaterGen significantly improves semantic and contextual'
-        ' consistency in synthesized images. Furthermore, we introduce a dedicated benchmark, '
-        'CMIGBench (Consistent Multi-turn Image Generation Benchmark) with 8000 multi-turn '
-        'instructions. Different from previous multi-turn benchmarks, CMIGBench does not define '
-        'characters in advance. Both the tasks of story generation and multi-turn editing are '
-        'included on CMIGBench for comprehensive evaluation. Extensive experimental results show that'
-        ' TheaterGen outperforms state-of-the-art methods significantly. It raises the performance '
-        'bar of the cutting-edge Mini DALLE 3 model by 21% in average character-character similarity '
-        'and 19% in average text-image similarity.'
+        "prompt books and character images, TheaterGen significantly improves semantic and contextual"
+        " consistency in synthesized images. Furthermore, we introduce a dedicated benchmark, "
+        "CMIGBench (Consistent Multi-turn Image Generation Benchmark) with 8000 multi-turn "
+        "instructions. Different from previous multi-turn benchmarks, CMIGBench does not define "
+        "characters in advance. Both the tasks of story generation and multi-turn editing are "
+        "included on CMIGBench for comprehensive evaluation. Extensive experimental results show that"
+        " TheaterGen outperforms state-of-the-art methods significantly. It raises the performance "
+        "bar of the cutting-edge Mini DALLE 3 model by 21% in average character-character similarity "
+        "and 19% in average text-image similarity."
     ),
-    '2404.18620': (
-        'Generating long and consistent videos has emerged as a significant yet challenging problem. '
-        'While most existing diffusion-based video generation models, derived from image generation '
-        'models, demonstrate promising performance in generating short videos, their simple '
-        'conditioning mechanism and sampling strategy-originally designed for image generation-cause '
-        'severe performance degradation when adapted to long video generation. This results in '
-        'prominent temporal inconsistency and overexposure. Thus, in this work, we introduce '
-        'FlexiFilm, a new diffusion model tailored for long video generation. Our framework '
-        'incorporates a temporal conditioner to establish a more consistent relationship between '
-        'generation and multi-modal conditions, and a resampling strategy to tackle overexposure. '
-        'Empirical results demonstrate FlexiFilm generates long and consistent videos, each over 30 '
-        'seconds in length, outperforming competitors in qualitative and quantitative analyses. '
-        'Project page: https://y-ichen.github.io/FlexiFilm-Page/'
+    "2404.18620": (
+        "Generating long and consistent videos has emerged as a significant yet challenging problem. "
+        "While most existing diffusion-based video generation models, derived from image generation "
+        "models, demonstrate promising performance in generating short videos, their simple "
+        "conditioning mechanism and sampling strategy-originally designed for image generation-cause "
+        "severe performance degradation when adapted to long video generation. This results in "
+        "prominent temporal inconsistency and overexposure. Thus, in this work, we introduce "
+        "FlexiFilm, a new diffusion model tailored for long video generation. Our framework "
+        "incorporates a temporal conditioner to establish a more consistent relationship between "
+        "generation and multi-modal conditions, and a resampling strategy to tackle overexposure. "
+        "Empirical results demonstrate FlexiFilm generates long and consistent videos, each over 30 "
+        "seconds in length, outperforming competitors in qualitative and quantitative analyses. "
+        "Project page: https://y-ichen.github.io/FlexiFilm-Page/"
     ),
-    '2404.18598': (
-        'Recent advancements in image inpainting, particularly through diffusion modeling, have '
-        'yielded promising outcomes. However, when tested in scenarios involving the completion of '
-        'images based on the foreground objects, current methods that aim to inpaint an image in an '
+    "2404.18598": (
+        "Recent advancements in image inpainting, particularly through diffusion modeling, have "
+        "yielded promising outcomes. However, when tested in scenarios involving the completion of "
+        "images based on the foreground objects, current methods that aim to inpaint an image in an "
         'end-to-end manner encounter challenges such as "over-imagination", inconsistency between '
-        'foreground and background, and limited diversity. In response, we introduce Anywhere, a '
-        'pioneering multi-agent framework designed to address these issues. Anywhere utilizes a '
-        'sophisticated pipeline framework comprising various agents such as Visual Language Model '
-        '(VLM), Large Language Model (LLM), and image generation models. This framework consists of '
-        'three principal components: the prompt generation module, the image generation module, and '
-        'the outcome analyzer. The prompt generation module conducts a semantic analysis of the input'
-        ' foreground image, leveraging VLM to predict relevant language descriptions and LLM to '
-        'recommend optimal language prompts. In the image generation module, we employ a text-guided '
-        'canny-to-image generation model to create a template image based on the edge map of the '
-        'foreground image and language prompts, and an image refiner to produce the outcome by '
-        'blending the input foreground and the template image. The outcome analyzer employs VLM to '
-        'evaluate image content rationality, aesthetic score, and foreground-background relevance, '
-        'triggering prompt and image regeneration as needed. Extensive experiments demonstrate that '
-        'our Anywhere framework excels in foreground-conditioned image inpainting, mitigating '
+        "foreground and background, and limited diversity. In response, we introduce Anywhere, a "
+        "pioneering multi-agent framework designed to address these issues. Anywhere utilizes a "
+        "sophisticated pipeline framework comprising various agents such as Visual Language Model "
+        "(VLM), Large Language Model (LLM), and image generation models. This framework consists of "
+        "three principal components: the prompt generation module, the image generation module, and "
+        "the outcome analyzer. The prompt generation module conducts a semantic analysis of the input"
+        " foreground image, leveraging VLM to predict relevant language descriptions and LLM to "
+        "recommend optimal language prompts. In the image generation module, we employ a text-guided "
+        "canny-to-image generation model to create a template image based on the edge map of the "
+        "foreground image and language prompts, and an image refiner to produce the outcome by "
+        "blending the input foreground and the template image. The outcome analyzer employs VLM to "
+        "evaluate image content rationality, aesthetic score, and foreground-background relevance, "
+        "triggering prompt and image regeneration as needed. Extensive experiments demonstrate that "
+        "our Anywhere framework excels in foreground-conditioned image inpainting, mitigating "
         '"over-imagination", resolving foreground-background discrepancies, and enhancing diversity. '
-        'It successfully elevates foreground-conditioned image inpainting to produce more reliable '
-        'and diverse results.'
+        "It successfully elevates foreground-conditioned image inpainting to produce more reliable "
+        "and diverse results."
     ),
-    '2404.18065': (
-        'In this paper, we propose an effective two-stage approach named Grounded-Dreamer to generate'
-        ' 3D assets that can accurately follow complex, compositional text prompts while achieving '
-        'high fidelity by using a pre-trained multi-view diffusion model. Multi-view diffusion '
-        'models, such as MVDream, have shown to generate high-fidelity 3D assets using score '
-        'distillation sampling (SDS). However, applied naively, these methods often fail to '
-        'comprehend compositional text prompts, and may often entirely omit certain subjects or '
-        'parts. To address this issue, we first advocate leveraging text-guided 4-view images as the '
-        'bottleneck in the text-to-3D pipeline. We then introduce an attention refocusing mechanism '
-        'to encourage text-aligned 4-view image generation, without the necessity to re-train the '
-        'multi-view diffusion model or craft a high-quality compositional 3D dataset. We further '
-        'propose a hybrid optimization strategy to encourage synergy between the SDS loss and the '
-        'sparse RGB reference images. Our method consistently outperforms previous state-of-the-art '
-        '(SOTA) methods in generating compositional 3D assets, excelling in both quality and '
-        'accuracy, and enabling diverse 3D from the same text prompt.'
+    "2404.18065": (
+        "In this paper, we propose an effective two-stage approach named Grounded-Dreamer to generate"
+        " 3D assets that can accurately follow complex, compositional text prompts while achieving "
+        "high fidelity by using a pre-trained multi-view diffusion model. Multi-view diffusion "
+        "models, such as MVDream, have shown to generate high-fidelity 3D assets using score "
+        "distillation sampling (SDS). However, applied naively, these methods often fail to "
+        "comprehend compositional text prompts, and may often entirely omit certain subjects or "
+        "parts. To address this issue, we first advocate leveraging text-guided 4-view images as the "
+        "bottleneck in the text-to-3D pipeline. We then introduce an attention refocusing mechanism "
+        "to encourage text-aligned 4-view image generation, without the necessity to re-train the "
+        "multi-view diffusion model or craft a high-quality compositional 3D dataset. We further "
+        "propose a hybrid optimization strategy to encourage synergy between the SDS loss and the "
+        "sparse RGB reference images. Our method consistently outperforms previous state-of-the-art "
+        "(SOTA) methods in generating compositional 3D assets, excelling in both quality and "
+        "accuracy, and enabling diverse 3D from the same text prompt."
     ),
-    '2404.17900': (
-        'Reconstruction-based methods have been commonly used for unsupervised anomaly detection, in '
-        'which a normal image is reconstructed and compared with the given test image to detect and '
-        'locate anomalies. Recently, diffusion models have shown promising applications for anomaly '
-        'detection due to their powerful generative ability. However, these models lack strict '
-        'mathematical support for normal image reconstruction and unexpectedly suffer from low '
-        'reconstruction quality. To address these issues, this paper proposes a novel and '
-        'highly-interpretable method named Masked Diffusion Posterior Sampling (MDPS). In MDPS, the '
-        'problem of normal image reconstruction is mathematically modeled as multiple diffusion '
-        'posterior sampling for normal images based on the devised masked noisy observation model and'
-        ' the diffusion-based normal image prior under Bayesian framework. Using a metric designed '
-        'from pixel-level and perceptual-level perspectives, MDPS can effectively compute the '
-        'difference map between each normal posterior sample and the given test image. Anomaly scores'
-        ' are obtained by averaging all difference maps for multiple posterior samples. Exhaustive '
-        'experiments on MVTec and BTAD datasets demonstrate that MDPS can achieve state-of-the-art '
-        'performance in normal image reconstruction quality as well as anomaly detection and '
-        'localization.'
+    "2404.17900": (
+        "Reconstruction-based methods have been commonly used for unsupervised anomaly detection, in "
+        "which a normal image is reconstructed and compared with the given test image to detect and "
+        "locate anomalies. Recently, diffusion models have shown promising applications for anomaly "
+        "detection due to their powerful generative ability. However, these models lack strict "
+        "mathematical support for normal image reconstruction and unexpectedly suffer from low "
+        "reconstruction quality. To address these issues, this paper proposes a novel and "
+        "highly-interpretable method named Masked Diffusion Posterior Sampling (MDPS). In MDPS, the "
+        "problem of normal image reconstruction is mathematically modeled as multiple diffusion "
+        "posterior sampling for normal images based on the devised masked noisy observation model and"
+        " the diffusion-based normal image prior under Bayesian framework. Using a metric designed "
+        "from pixel-level and perceptual-level perspectives, MDPS can effectively compute the "
+        "difference map between each normal posterior sample and the given test image. Anomaly scores"
+        " are obtained by averaging all difference maps for multiple posterior samples. Exhaustive "
+        "experiments on MVTec and BTAD datasets demonstrate that MDPS can achieve state-of-the-art "
+        "performance in normal image reconstruction quality as well as anomaly detection and "
+        "localization."
     ),
-    '2404.17735': (
-        'Diffusion probabilistic models (DPMs) have become the state-of-the-art in high-quality image'
-        ' generation. However, DPMs have an arbitrary noisy latent space with no interpretable or '
-        'controllable semantics. Although there has been significant research effort to improve image'
-        ' sample quality, there is little work on representation-controlled generation using '
-        'diffusion models. Specifically, causal modeling and controllable counterfactual generation '
-        'using DPMs is an underexplored area. In this work, we propose CausalDiffAE, a '
-        'diffusion-based causal representation learning framework to enable counterfactual generation'
-        ' according to a specified causal model. Our key idea is to use an encoder to extract '
-        'high-level semantically meaningful causal variables from high-dimensional data and model '
-        'stochastic variation using reverse diffusion. We propose a causal encoding mechanism that '
-        'maps high-dimensional data to causally related latent factors and parameterize the causal '
-        'mechanisms among latent factors using neural networks. To enforce the disentanglement of '
-        'causal variables, we formulate a variational objective and leverage auxiliary label '
-        'information in a prior to regularize the latent space. We propose a DDIM-based '
-        'counterfactual generation procedure subject to do-interventions. Finally, to address the '
-        'limited label supervision scenario, we also study the application of CausalDiffAE when a '
-        'part of the training data is unlabeled, which also enables granular control over the '
-        'strength of interventions in generating counterfactuals during inference. We empirically '
-        'show that CausalDiffAE learns a disentangled latent space and is capable of generating '
-        'high-quality counterfactual images.'
+    "2404.17735": (
+        "Diffusion probabilistic models (DPMs) have become the state-of-the-art in high-quality image"
+        " generation. However, DPMs have an arbitrary noisy latent space with no interpretable or "
+        "controllable semantics. Although there has been significant research effort to improve image"
+        " sample quality, there is little work on representation-controlled generation using "
+        "diffusion models. Specifically, causal modeling and controllable counterfactual generation "
+        "using DPMs is an underexplored area. In this work, we propose CausalDiffAE, a "
+        "diffusion-based causal representation learning framework to enable counterfactual generation"
+        " according to a specified causal model. Our key idea is to use an encoder to extract "
+        "high-level semantically meaningful causal variables from high-dimensional data and model "
+        "stochastic variation using reverse diffusion. We propose a causal encoding mechanism that "
+        "maps high-dimensional data to causally related latent factors and parameterize the causal "
+        "mechanisms among latent factors using neural networks. To enforce the disentanglement of "
+        "causal variables, we formulate a variational objective and leverage auxiliary label "
+        "information in a prior to regularize the latent space. We propose a DDIM-based "
+        "counterfactual generation procedure subject to do-interventions. Finally, to address the "
+        "limited label supervision scenario, we also study the application of CausalDiffAE when a "
+        "part of the training data is unlabeled, which also enables granular control over the "
+        "strength of interventions in generating counterfactuals during inference. We empirically "
+        "show that CausalDiffAE learns a disentangled latent space and is capable of generating "
+        "high-quality counterfactual images."
     ),
 }
 
@@ -351,13 +351,22 @@ PAPERS = [
         ),
         references=["ddpm", "ldm", "esd", "sld", "ti", "madry", "clip"],
         figures=[
-            {"kind": "raster_grid", "seed": 19382, "rows": 2, "cols": 6, "max_height": 150,
-             "caption": "Figure 1: Images generated by unlearned models (top) and by the same models "
-             "conditioned on our searched adversarial embedding (bottom). The erased concept re-appears "
-             "although the unlearned model was never accessed during the search."},
-            {"kind": "panels", "height": 150,
-             "caption": "Figure 2: (a) Concept restoration rate as the adversarial search proceeds, for three "
-             "unlearned models. (b) Restoration rate per concept level, compared with a prompt-level attack."},
+            {
+                "kind": "raster_grid",
+                "seed": 19382,
+                "rows": 2,
+                "cols": 6,
+                "max_height": 150,
+                "caption": "Figure 1: Images generated by unlearned models (top) and by the same models "
+                "conditioned on our searched adversarial embedding (bottom). The erased concept re-appears "
+                "although the unlearned model was never accessed during the search.",
+            },
+            {
+                "kind": "panels",
+                "height": 150,
+                "caption": "Figure 2: (a) Concept restoration rate as the adversarial search proceeds, for three "
+                "unlearned models. (b) Restoration rate per concept level, compared with a prompt-level attack.",
+            },
         ],
         table={
             "caption": "Table 1: Settings of attacks on unlearned diffusion models.",
@@ -373,8 +382,18 @@ PAPERS = [
         arxiv_id="2404.18919",
         title="TheaterGen: Character Management with LLM for Consistent Multi-turn Image Generation",
         authors=[
-            "Junhao Cheng", "Baiqiao Yin", "Kaixin Cai", "Minbin Huang", "Hanhui Li", "Yuxin He",
-            "Xi Lu", "Yue Li", "Yifei Li", "Yuhao Cheng", "Yiqiang Yan", "Xiaodan Liang",
+            "Junhao Cheng",
+            "Baiqiao Yin",
+            "Kaixin Cai",
+            "Minbin Huang",
+            "Hanhui Li",
+            "Yuxin He",
+            "Xi Lu",
+            "Yue Li",
+            "Yifei Li",
+            "Yuhao Cheng",
+            "Yiqiang Yan",
+            "Xiaodan Liang",
         ],
         comment=None,
         published="2024-04-29T17:58:14Z",
@@ -434,18 +453,36 @@ PAPERS = [
         ),
         references=["ldm", "sdxl", "layoutgpt", "aae", "controlnet", "ip2p", "minidalle3", "gpt4", "ddim", "clip"],
         figures=[
-            {"kind": "diagram", "height": 120, "boxes": ["User turn", "Screenwriter (LLM)", "Prompt book",
-             "Rehearsal", "Final Performance"],
-             "caption": "Figure 1: Overview of TheaterGen. An LLM screenwriter maintains the prompt book; "
-             "character images from the rehearsal guide the final denoising."},
-            {"kind": "line", "height": 130, "xlabel": "Turn", "ylabel": "Char.-char. similarity",
-             "series": [("TheaterGen", BLUE, 0.78, -0.01), ("Mini DALLE 3", ORANGE, 0.70, -0.035),
-                        ("SDXL", GREEN, 0.62, -0.04)], "legend": "lower left",
-             "caption": "Figure 2: Average character-character similarity as the number of turns grows on "
-             "CMIGBench."},
-            {"kind": "raster_grid", "seed": 18919, "rows": 1, "cols": 4, "max_height": 70,
-             "caption": "Figure 3: A four-turn story generated by TheaterGen; characters keep their "
-             "appearance across turns."},
+            {
+                "kind": "diagram",
+                "height": 120,
+                "boxes": ["User turn", "Screenwriter (LLM)", "Prompt book", "Rehearsal", "Final Performance"],
+                "caption": "Figure 1: Overview of TheaterGen. An LLM screenwriter maintains the prompt book; "
+                "character images from the rehearsal guide the final denoising.",
+            },
+            {
+                "kind": "line",
+                "height": 130,
+                "xlabel": "Turn",
+                "ylabel": "Char.-char. similarity",
+                "series": [
+                    ("TheaterGen", BLUE, 0.78, -0.01),
+                    ("Mini DALLE 3", ORANGE, 0.70, -0.035),
+                    ("SDXL", GREEN, 0.62, -0.04),
+                ],
+                "legend": "lower left",
+                "caption": "Figure 2: Average character-character similarity as the number of turns grows on "
+                "CMIGBench.",
+            },
+            {
+                "kind": "raster_grid",
+                "seed": 18919,
+                "rows": 1,
+                "cols": 4,
+                "max_height": 70,
+                "caption": "Figure 3: A four-turn story generated by TheaterGen; characters keep their "
+                "appearance across turns.",
+            },
         ],
         table={
             "caption": "Table 1: Capabilities of multi-turn generation methods.",
@@ -477,8 +514,7 @@ PAPERS = [
             "frames tends to drift upwards until the video is washed out."
         ),
         contributions=[
-            "FlexiFilm, a diffusion model tailored for long video generation with flexible multi-modal "
-            "conditions.",
+            "FlexiFilm, a diffusion model tailored for long video generation with flexible multi-modal conditions.",
             "A temporal conditioner that ties each generated clip to its conditions more consistently than "
             "the image-style conditioning of existing models.",
             "A resampling strategy that prevents the overexposure that accumulates in long videos.",
@@ -523,28 +559,55 @@ PAPERS = [
         ),
         references=["vdm", "svd", "ldm", "ddim", "cfg", "controlnet"],
         figures=[
-            {"kind": "raster_strip", "seed": 18620, "frames": 6, "cols": 3,
-             "caption": "Figure 1: Frames sampled every five seconds from a 30-second video generated by "
-             "FlexiFilm."},
-            {"kind": "line", "height": 125, "xlabel": "Time (s)", "ylabel": "Mean brightness",
-             "series": [("FlexiFilm", BLUE, 0.45, 0.002), ("Baseline", RED, 0.45, 0.03)],
-             "caption": "Figure 2: Mean frame brightness over a 30-second video. Without resampling, the "
-             "baseline drifts towards overexposure."},
-            {"kind": "raster_strip", "seed": 18620, "frames": 6, "cols": 3, "overexpose": True,
-             "caption": "Figure 3: The same video extended autoregressively by the baseline. Frames become "
-             "overexposed after a few clips."},
-            {"kind": "bars", "height": 120, "ylabel": "Preferred (%)",
-             "groups": ["Consistency", "Quality", "Text align."],
-             "series": [("FlexiFilm", BLUE, [71, 64, 58]), ("Baseline", RED, [29, 36, 42])],
-             "caption": "Figure 4: User study comparing FlexiFilm with the autoregressive baseline on "
-             "videos of over 30 seconds."},
+            {
+                "kind": "raster_strip",
+                "seed": 18620,
+                "frames": 6,
+                "cols": 3,
+                "caption": "Figure 1: Frames sampled every five seconds from a 30-second video generated by FlexiFilm.",
+            },
+            {
+                "kind": "line",
+                "height": 125,
+                "xlabel": "Time (s)",
+                "ylabel": "Mean brightness",
+                "series": [("FlexiFilm", BLUE, 0.45, 0.002), ("Baseline", RED, 0.45, 0.03)],
+                "caption": "Figure 2: Mean frame brightness over a 30-second video. Without resampling, the "
+                "baseline drifts towards overexposure.",
+            },
+            {
+                "kind": "raster_strip",
+                "seed": 18620,
+                "frames": 6,
+                "cols": 3,
+                "overexpose": True,
+                "caption": "Figure 3: The same video extended autoregressively by the baseline. Frames become "
+                "overexposed after a few clips.",
+            },
+            {
+                "kind": "bars",
+                "height": 120,
+                "ylabel": "Preferred (%)",
+                "groups": ["Consistency", "Quality", "Text align."],
+                "series": [("FlexiFilm", BLUE, [71, 64, 58]), ("Baseline", RED, [29, 36, 42])],
+                "caption": "Figure 4: User study comparing FlexiFilm with the autoregressive baseline on "
+                "videos of over 30 seconds.",
+            },
         ],
     ),
     Paper(
         arxiv_id="2404.18598",
         title="Anywhere: A Multi-Agent Framework for Reliable and Diverse Foreground-Conditioned Image Inpainting",
-        authors=["Tianyidan Xie", "Rui Ma", "Qian Wang", "Xiaoqian Ye", "Feixuan Liu", "Ying Tai",
-                 "Zhenyu Zhang", "Zili Yi"],
+        authors=[
+            "Tianyidan Xie",
+            "Rui Ma",
+            "Qian Wang",
+            "Xiaoqian Ye",
+            "Feixuan Liu",
+            "Ying Tai",
+            "Zhenyu Zhang",
+            "Zili Yi",
+        ],
         comment="16 pages, 9 figures, project page: https://anywheremultiagent.github.io",
         published="2024-04-29T11:13:37Z",
         categories=["cs.CV", "cs.AI"],
@@ -598,17 +661,30 @@ PAPERS = [
         ),
         references=["repaint", "ldm", "controlnet", "layoutgpt", "llava", "gpt4", "sdxl"],
         figures=[
-            {"kind": "raster_grid", "seed": 18598, "rows": 2, "cols": 5, "max_height": 150,
-             "caption": "Figure 1: Foreground-conditioned inpainting results of Anywhere. Each row keeps the "
-             "same foreground object and varies the generated scene."},
-            {"kind": "diagram", "height": 72, "boxes": ["Foreground", "Prompt generation", "Image generation",
-             "Outcome analyzer", "Result"],
-             "caption": "Figure 2: The Anywhere pipeline. The outcome analyzer triggers prompt or image "
-             "regeneration when needed."},
-            {"kind": "bars", "height": 130, "ylabel": "Preferred (%)",
-             "groups": ["Reliability", "FG-BG consistency", "Diversity"],
-             "series": [("Anywhere", BLUE, [68, 72, 75]), ("End-to-end inpainting", ORANGE, [32, 28, 25])],
-             "caption": "Figure 3: User preference between Anywhere and an end-to-end inpainting baseline."},
+            {
+                "kind": "raster_grid",
+                "seed": 18598,
+                "rows": 2,
+                "cols": 5,
+                "max_height": 150,
+                "caption": "Figure 1: Foreground-conditioned inpainting results of Anywhere. Each row keeps the "
+                "same foreground object and varies the generated scene.",
+            },
+            {
+                "kind": "diagram",
+                "height": 72,
+                "boxes": ["Foreground", "Prompt generation", "Image generation", "Outcome analyzer", "Result"],
+                "caption": "Figure 2: The Anywhere pipeline. The outcome analyzer triggers prompt or image "
+                "regeneration when needed.",
+            },
+            {
+                "kind": "bars",
+                "height": 130,
+                "ylabel": "Preferred (%)",
+                "groups": ["Reliability", "FG-BG consistency", "Diversity"],
+                "series": [("Anywhere", BLUE, [68, 72, 75]), ("End-to-end inpainting", ORANGE, [32, 28, 25])],
+                "caption": "Figure 3: User preference between Anywhere and an end-to-end inpainting baseline.",
+            },
         ],
         table={
             "caption": "Table 1: Agents used by each module of Anywhere.",
@@ -623,8 +699,18 @@ PAPERS = [
     Paper(
         arxiv_id="2404.18065",
         title="Grounded Compositional and Diverse Text-to-3D with Pretrained Multi-View Diffusion Model",
-        authors=["Xiaolong Li", "Jiawei Mo", "Ying Wang", "Chethan Parameshwara", "Xiaohan Fei",
-                 "Ashwin Swaminathan", "CJ Taylor", "Zhuowen Tu", "Paolo Favaro", "Stefano Soatto"],
+        authors=[
+            "Xiaolong Li",
+            "Jiawei Mo",
+            "Ying Wang",
+            "Chethan Parameshwara",
+            "Xiaohan Fei",
+            "Ashwin Swaminathan",
+            "CJ Taylor",
+            "Zhuowen Tu",
+            "Paolo Favaro",
+            "Stefano Soatto",
+        ],
         comment="9 pages, 10 figures",
         published="2024-04-28T04:05:10Z",
         categories=["cs.CV", "cs.AI"],
@@ -671,27 +757,47 @@ PAPERS = [
             "(Figure 2) and produces diverse assets from the same text prompt (Figure 1).",
         ],
         limitation=(
-            "Scenes with many small subjects remain difficult, because the four views are generated at low "
-            "resolution."
+            "Scenes with many small subjects remain difficult, because the four views are generated at low resolution."
         ),
         references=["dreamfusion", "mvdream", "aae", "layoutgpt", "ldm", "clip"],
         figures=[
-            {"kind": "raster_grid", "seed": 18065, "rows": 2, "cols": 4, "max_height": 115,
-             "caption": "Figure 1: Four views of compositional 3D assets generated by Grounded-Dreamer from "
-             "the same prompt with different seeds."},
-            {"kind": "bars", "height": 120, "ylabel": "Subjects generated (%)",
-             "groups": ["2 subj.", "3 subj.", "4 subj."],
-             "series": [("Ours", BLUE, [96, 91, 84]), ("MVDream", ORANGE, [78, 60, 41]),
-                        ("DreamFusion", GREEN, [70, 52, 33])],
-             "caption": "Figure 2: Fraction of prompt subjects present in the generated assets, by number of "
-             "subjects in the prompt."},
-            {"kind": "diagram", "height": 110, "boxes": ["Text prompt", "Attention refocusing", "4-view images",
-             "Hybrid optimization", "3D asset"],
-             "caption": "Figure 3: The two stages of Grounded-Dreamer: text-aligned 4-view generation, then "
-             "3D optimization with SDS and sparse RGB references."},
-            {"kind": "line", "height": 120, "xlabel": "Optimization steps (x1000)", "ylabel": "CLIP score",
-             "series": [("Ours", BLUE, 0.24, 0.006), ("MVDream", ORANGE, 0.23, 0.003)],
-             "caption": "Figure 4: Text alignment during optimization of compositional prompts."},
+            {
+                "kind": "raster_grid",
+                "seed": 18065,
+                "rows": 2,
+                "cols": 4,
+                "max_height": 115,
+                "caption": "Figure 1: Four views of compositional 3D assets generated by Grounded-Dreamer from "
+                "the same prompt with different seeds.",
+            },
+            {
+                "kind": "bars",
+                "height": 120,
+                "ylabel": "Subjects generated (%)",
+                "groups": ["2 subj.", "3 subj.", "4 subj."],
+                "series": [
+                    ("Ours", BLUE, [96, 91, 84]),
+                    ("MVDream", ORANGE, [78, 60, 41]),
+                    ("DreamFusion", GREEN, [70, 52, 33]),
+                ],
+                "caption": "Figure 2: Fraction of prompt subjects present in the generated assets, by number of "
+                "subjects in the prompt.",
+            },
+            {
+                "kind": "diagram",
+                "height": 110,
+                "boxes": ["Text prompt", "Attention refocusing", "4-view images", "Hybrid optimization", "3D asset"],
+                "caption": "Figure 3: The two stages of Grounded-Dreamer: text-aligned 4-view generation, then "
+                "3D optimization with SDS and sparse RGB references.",
+            },
+            {
+                "kind": "line",
+                "height": 120,
+                "xlabel": "Optimization steps (x1000)",
+                "ylabel": "CLIP score",
+                "series": [("Ours", BLUE, 0.24, 0.006), ("MVDream", ORANGE, 0.23, 0.003)],
+                "caption": "Figure 4: Text alignment during optimization of compositional prompts.",
+            },
         ],
     ),
     Paper(
@@ -751,19 +857,37 @@ PAPERS = [
         ),
         references=["mvtec", "btad", "patchcore", "ddpm", "dps", "ddim"],
         figures=[
-            {"kind": "raster_anomaly", "seed": 17900,
-             "caption": "Figure 1: Test image, MDPS reconstruction, and the averaged difference map used as "
-             "anomaly map."},
-            {"kind": "line", "height": 120, "xlabel": "Posterior samples", "ylabel": "Pixel AUROC",
-             "series": [("MDPS", BLUE, 0.93, 0.004), ("Single metric", ORANGE, 0.90, 0.004)],
-             "caption": "Figure 2: Localization performance as more posterior samples are averaged."},
-            {"kind": "raster_grid", "seed": 17901, "rows": 2, "cols": 4, "max_height": 115,
-             "caption": "Figure 3: Normal posterior samples drawn by MDPS for one test image; their "
-             "difference maps are averaged into the anomaly score."},
-            {"kind": "bars", "height": 120, "ylabel": "Image AUROC (%)",
-             "groups": ["Textures", "Objects", "BTAD"],
-             "series": [("MDPS", BLUE, [99, 98, 95]), ("PatchCore", ORANGE, [98, 99, 93])],
-             "caption": "Figure 4: Detection performance by dataset group."},
+            {
+                "kind": "raster_anomaly",
+                "seed": 17900,
+                "caption": "Figure 1: Test image, MDPS reconstruction, and the averaged difference map used as "
+                "anomaly map.",
+            },
+            {
+                "kind": "line",
+                "height": 120,
+                "xlabel": "Posterior samples",
+                "ylabel": "Pixel AUROC",
+                "series": [("MDPS", BLUE, 0.93, 0.004), ("Single metric", ORANGE, 0.90, 0.004)],
+                "caption": "Figure 2: Localization performance as more posterior samples are averaged.",
+            },
+            {
+                "kind": "raster_grid",
+                "seed": 17901,
+                "rows": 2,
+                "cols": 4,
+                "max_height": 115,
+                "caption": "Figure 3: Normal posterior samples drawn by MDPS for one test image; their "
+                "difference maps are averaged into the anomaly score.",
+            },
+            {
+                "kind": "bars",
+                "height": 120,
+                "ylabel": "Image AUROC (%)",
+                "groups": ["Textures", "Objects", "BTAD"],
+                "series": [("MDPS", BLUE, [99, 98, 95]), ("PatchCore", ORANGE, [98, 99, 93])],
+                "caption": "Figure 4: Detection performance by dataset group.",
+            },
         ],
         table={
             "caption": "Table 1: Datasets used in our experiments.",
@@ -826,13 +950,21 @@ PAPERS = [
         limitation="CausalDiffAE assumes the causal graph is known; learning it jointly is future work.",
         references=["ddpm", "ddim", "diffae", "causalvae", "pearl", "cfg"],
         figures=[
-            {"kind": "raster_pendulum", "seed": 17735,
-             "caption": "Figure 1: Counterfactual generation on the pendulum dataset. (a) Intervening on the "
-             "pendulum angle. (b) Intervening on the light position; the shadow follows both interventions."},
-            {"kind": "line", "height": 140, "xlabel": "Guidance strength", "ylabel": "Intervention effect",
-             "series": [("Labelled 100%", BLUE, 0.2, 0.07), ("Labelled 10%", ORANGE, 0.15, 0.055)],
-             "caption": "Figure 2: Strength of a do-intervention on the generated counterfactual as the "
-             "guidance strength grows."},
+            {
+                "kind": "raster_pendulum",
+                "seed": 17735,
+                "caption": "Figure 1: Counterfactual generation on the pendulum dataset. (a) Intervening on the "
+                "pendulum angle. (b) Intervening on the light position; the shadow follows both interventions.",
+            },
+            {
+                "kind": "line",
+                "height": 140,
+                "xlabel": "Guidance strength",
+                "ylabel": "Intervention effect",
+                "series": [("Labelled 100%", BLUE, 0.2, 0.07), ("Labelled 10%", ORANGE, 0.15, 0.055)],
+                "caption": "Figure 2: Strength of a do-intervention on the generated counterfactual as the "
+                "guidance strength grows.",
+            },
         ],
     ),
 ]
@@ -969,8 +1101,13 @@ def draw_words(page: pymupdf.Page, words: list[Word], x: float, baseline: float)
 
     cx = x
     for i, w in enumerate(words):
-        same = run and (w.font, w.size, w.colour, w.uri, w.rise) == (
-            run[0].font, run[0].size, run[0].colour, run[0].uri, run[0].rise) and not w.glue and not w.uri
+        same = (
+            run
+            and (w.font, w.size, w.colour, w.uri, w.rise)
+            == (run[0].font, run[0].size, run[0].colour, run[0].uri, run[0].rise)
+            and not w.glue
+            and not w.uri
+        )
         if same:
             run.append(w)
             continue
@@ -1047,8 +1184,16 @@ class Layout:
         if self.y > self.col_top:
             self.y += points
 
-    def lines(self, lines: list[list[Word]], *, leading: float, indent: float = 0.0, first_indent: float = 0.0,
-              align: str = "left", width: float | None = None) -> None:
+    def lines(
+        self,
+        lines: list[list[Word]],
+        *,
+        leading: float,
+        indent: float = 0.0,
+        first_indent: float = 0.0,
+        align: str = "left",
+        width: float | None = None,
+    ) -> None:
         for n, line in enumerate(lines):
             if self.y + leading > self.bottom:
                 self.next_column()
@@ -1058,8 +1203,18 @@ class Layout:
             draw_words(self.page, line, self.x + offset, self.y + leading * 0.78)
             self.y += leading
 
-    def paragraph(self, text: str, *, lead: str = "", font: str = SERIF, size: float | None = None,
-                  indent: float = 0.0, hanging: str = "", first_indent: float = 0.0, after: float = 3.0) -> None:
+    def paragraph(
+        self,
+        text: str,
+        *,
+        lead: str = "",
+        font: str = SERIF,
+        size: float | None = None,
+        indent: float = 0.0,
+        hanging: str = "",
+        first_indent: float = 0.0,
+        after: float = 3.0,
+    ) -> None:
         size = size or self.size
         words = words_of(text, font=font, size=size, lead=lead)
         if hanging:
@@ -1115,8 +1270,10 @@ def table_block(layout: Layout, spec: dict) -> None:
     cap = caption_lines(spec["caption"], width)
     size = 8.5 if layout.columns == 2 else 9.0
     rows = [spec["header"]] + spec["rows"]
-    col_w = [max(text_width(r[i], SERIF_BOLD if j == 0 else SERIF, size) for j, r in enumerate(rows)) + 14
-             for i in range(len(spec["header"]))]
+    col_w = [
+        max(text_width(r[i], SERIF_BOLD if j == 0 else SERIF, size) for j, r in enumerate(rows)) + 14
+        for i in range(len(spec["header"]))
+    ]
     scale = min(1.0, width / sum(col_w))
     col_w = [w * scale for w in col_w]
     row_h = size * 1.45
@@ -1167,8 +1324,16 @@ def _fmt(value: float) -> str:
     return f"{value:g}" if abs(value) >= 1 or value == 0 else f"{value:.2f}"
 
 
-def _axes(page: pymupdf.Page, rect: pymupdf.Rect, xs: list[float], ys: list[float], xlabel: str,
-          ylabel: str, *, x_ticks: bool = True) -> Callable[[float, float], pymupdf.Point]:
+def _axes(
+    page: pymupdf.Page,
+    rect: pymupdf.Rect,
+    xs: list[float],
+    ys: list[float],
+    xlabel: str,
+    ylabel: str,
+    *,
+    x_ticks: bool = True,
+) -> Callable[[float, float], pymupdf.Point]:
     """Draw a frame, grid and tick labels; return the data-to-page mapping."""
     plot = pymupdf.Rect(rect.x0 + 30, rect.y0 + 4, rect.x1 - 6, rect.y1 - 22)
     xt, yt = _nice_ticks(min(xs), max(xs)), _nice_ticks(min(ys), max(ys))
@@ -1195,8 +1360,9 @@ def _axes(page: pymupdf.Page, rect: pymupdf.Rect, xs: list[float], ys: list[floa
         label = _fmt(t)
         shape.insert_text((plot.x0 - 4 - text_width(label, SANS, 6), p.y + 2), label, fontname=SANS, fontsize=6)
     shape.finish(color=BLACK, width=0.5)
-    shape.insert_text(((plot.x0 + plot.x1 - text_width(xlabel, SANS, 7)) / 2, rect.y1 - 3), xlabel,
-                      fontname=SANS, fontsize=7)
+    shape.insert_text(
+        ((plot.x0 + plot.x1 - text_width(xlabel, SANS, 7)) / 2, rect.y1 - 3), xlabel, fontname=SANS, fontsize=7
+    )
     mid_y = (plot.y0 + plot.y1 + text_width(ylabel, SANS, 7)) / 2
     shape.insert_text((rect.x0 + 7, mid_y), ylabel, fontname=SANS, fontsize=7, rotate=90)
     shape.commit()
@@ -1297,8 +1463,11 @@ def paint_diagram(page: pymupdf.Page, rect: pymupdf.Rect, spec: dict) -> None:
         centres.append(box)
     for a, b in zip(centres, centres[1:]):
         if abs(a.y0 - b.y0) < 1:
-            start, end = (pymupdf.Point(a.x1, a.y0 + bh / 2), pymupdf.Point(b.x0, b.y0 + bh / 2)) if a.x0 < b.x0 else (
-                pymupdf.Point(a.x0, a.y0 + bh / 2), pymupdf.Point(b.x1, b.y0 + bh / 2))
+            start, end = (
+                (pymupdf.Point(a.x1, a.y0 + bh / 2), pymupdf.Point(b.x0, b.y0 + bh / 2))
+                if a.x0 < b.x0
+                else (pymupdf.Point(a.x0, a.y0 + bh / 2), pymupdf.Point(b.x1, b.y0 + bh / 2))
+            )
         else:
             start, end = pymupdf.Point((a.x0 + a.x1) / 2, a.y1), pymupdf.Point((b.x0 + b.x1) / 2, b.y0)
         _arrow(shape, start, end)
@@ -1326,15 +1495,32 @@ def paint_panels(page: pymupdf.Page, rect: pymupdf.Rect, spec: dict) -> None:
     half = (rect.width - 20) / 2
     left = pymupdf.Rect(rect.x0, rect.y0, rect.x0 + half, rect.y1 - 14)
     right = pymupdf.Rect(rect.x1 - half, rect.y0, rect.x1, rect.y1 - 14)
-    paint_line(page, left, {"xlabel": "Search iterations (x100)", "ylabel": "Restoration rate",
-                            "caption": spec["caption"] + "a",
-                            "series": [("ESD", BLUE, 0.1, 0.07), ("FMN", ORANGE, 0.15, 0.06),
-                                       ("UCE", GREEN, 0.08, 0.05)]})
-    paint_bars(page, right, {"groups": ["Object", "Style", "Identity"], "ylabel": "Restoration rate (%)",
-                             "series": [("Ours", BLUE, [72, 70, 58]), ("Prompt", ORANGE, [39, 41, 13])]})
+    paint_line(
+        page,
+        left,
+        {
+            "xlabel": "Search iterations (x100)",
+            "ylabel": "Restoration rate",
+            "caption": spec["caption"] + "a",
+            "series": [("ESD", BLUE, 0.1, 0.07), ("FMN", ORANGE, 0.15, 0.06), ("UCE", GREEN, 0.08, 0.05)],
+        },
+    )
+    paint_bars(
+        page,
+        right,
+        {
+            "groups": ["Object", "Style", "Identity"],
+            "ylabel": "Restoration rate (%)",
+            "series": [("Ours", BLUE, [72, 70, 58]), ("Prompt", ORANGE, [39, 41, 13])],
+        },
+    )
     for panel, label in ((left, "(a) Restoration during search"), (right, "(b) Concept levels")):
-        page.insert_text(((panel.x0 + panel.x1 - text_width(label, SERIF, 8.5)) / 2, rect.y1 - 2), label,
-                         fontname=SERIF, fontsize=8.5)
+        page.insert_text(
+            ((panel.x0 + panel.x1 - text_width(label, SERIF, 8.5)) / 2, rect.y1 - 2),
+            label,
+            fontname=SERIF,
+            fontsize=8.5,
+        )
 
 
 # --- Raster figures ---------------------------------------------------------
@@ -1404,8 +1590,13 @@ def raster_anomaly(spec: dict) -> list[tuple[bytes, Image.Image, str]]:
     rng = random.Random(spec["seed"])
     size = 112
     fabric = Image.new("L", (size, size))
-    fabric.putdata([int(120 + 40 * math.sin(x * 0.9) * math.sin(y * 0.9) + rng.uniform(-12, 12))
-                    for y in range(size) for x in range(size)])
+    fabric.putdata(
+        [
+            int(120 + 40 * math.sin(x * 0.9) * math.sin(y * 0.9) + rng.uniform(-12, 12))
+            for y in range(size)
+            for x in range(size)
+        ]
+    )
     normal = Image.merge("RGB", (fabric, fabric.point(lambda v: int(v * 0.85)), fabric.point(lambda v: int(v * 0.6))))
     defect = normal.copy()
     ImageDraw.Draw(defect).line([(30, 40), (62, 70), (70, 66)], fill=(40, 30, 25), width=4)
@@ -1477,8 +1668,9 @@ def paint_raster(page: pymupdf.Page, rect: pymupdf.Rect, spec: dict) -> None:
         x0 = rect.x0 + i * (panel_w + PANEL_GAP) + (panel_w - w) / 2
         page.insert_image(pymupdf.Rect(x0, rect.y0, x0 + w, rect.y0 + w * img.height / img.width), stream=data)
         if label:
-            page.insert_text((x0 + (w - text_width(label, SERIF, 8.5)) / 2, rect.y1 - 3), label, fontname=SERIF,
-                             fontsize=8.5)
+            page.insert_text(
+                (x0 + (w - text_width(label, SERIF, 8.5)) / 2, rect.y1 - 3), label, fontname=SERIF, fontsize=8.5
+            )
 
 
 PAINTERS: dict[str, Callable[[pymupdf.Page, pymupdf.Rect, dict], None]] = {
@@ -1646,8 +1838,13 @@ def decorate(doc: pymupdf.Document, paper: Paper, layout: Layout) -> None:
     for number, page in enumerate(doc, start=1):
         if number > 1:
             head = paper.running_title
-            page.insert_text(((PAGE_W - text_width(head, SERIF_ITALIC, 8.5)) / 2, 44), head, fontname=SERIF_ITALIC,
-                             fontsize=8.5, color=(0.25, 0.25, 0.25))
+            page.insert_text(
+                ((PAGE_W - text_width(head, SERIF_ITALIC, 8.5)) / 2, 44),
+                head,
+                fontname=SERIF_ITALIC,
+                fontsize=8.5,
+                color=(0.25, 0.25, 0.25),
+            )
             page.draw_line((layout.left, 50), (right, 50), color=(0.4, 0.4, 0.4), width=0.4)
         label = str(number)
         page.insert_text(((PAGE_W - text_width(label, SERIF, 9)) / 2, PAGE_H - 34), label, fontname=SERIF, fontsize=9)
@@ -1666,15 +1863,17 @@ def paper_pdf(paper: Paper) -> bytes:
     abstract_block(layout, paper)
     body(layout, paper)
     decorate(doc, paper, layout)
-    doc.set_metadata({
-        "title": paper.title,
-        "author": ", ".join(paper.authors),
-        "subject": f"arXiv:{paper.arxiv_id}v1 (generated sample stand-in)",
-        "creator": "paperdigest scripts/make_sample.py",
-        "producer": "PyMuPDF",
-        "creationDate": PDF_DATE,
-        "modDate": PDF_DATE,
-    })
+    doc.set_metadata(
+        {
+            "title": paper.title,
+            "author": ", ".join(paper.authors),
+            "subject": f"arXiv:{paper.arxiv_id}v1 (generated sample stand-in)",
+            "creator": "paperdigest scripts/make_sample.py",
+            "producer": "PyMuPDF",
+            "creationDate": PDF_DATE,
+            "modDate": PDF_DATE,
+        }
+    )
     data = doc.tobytes(garbage=4, deflate=True, deflate_images=True, no_new_id=True)
     pages = doc.page_count
     doc.close()

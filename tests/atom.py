@@ -63,9 +63,7 @@ class Entry:
             parts.append(
                 f'<link title="pdf" href="{self.base}/pdf/{self.versioned_id}" rel="related" type="application/pdf"/>'
             )
-        parts.append(
-            f'<arxiv:primary_category term="{self.primary_category}" scheme="http://arxiv.org/schemas/atom"/>'
-        )
+        parts.append(f'<arxiv:primary_category term="{self.primary_category}" scheme="http://arxiv.org/schemas/atom"/>')
         parts += [f'<category term="{c}" scheme="http://arxiv.org/schemas/atom"/>' for c in self.categories]
         parts.append("</entry>")
         return "\n".join(parts)

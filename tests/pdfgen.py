@@ -197,7 +197,7 @@ class _Writer:
             if i == 0:
                 head = f"{label}:"
                 self.page.insert_text((x0, base), head, fontname="hebo", fontsize=CAPTION_SIZE)
-                rest = line[len(head):].strip()
+                rest = line[len(head) :].strip()
                 hx = x0 + self.text_width(head + " ", "hebo", CAPTION_SIZE)
                 self.page.insert_text((hx, base), rest, fontname="helv", fontsize=CAPTION_SIZE)
             else:
@@ -245,7 +245,9 @@ class _Writer:
         shape.commit()
         for i in range(5):
             page.insert_text((ax.x0 + i * ax.width / 4 - 3, ax.y1 + 10), str(i * 25), fontname="helv", fontsize=5.5)
-            page.insert_text((ax.x0 - 14, ax.y1 - i * ax.height / 4 + 2), f"{i * 0.25:.2f}"[:4], fontname="helv", fontsize=5)
+            page.insert_text(
+                (ax.x0 - 14, ax.y1 - i * ax.height / 4 + 2), f"{i * 0.25:.2f}"[:4], fontname="helv", fontsize=5
+            )
         page.insert_text((legend.x0 + 3, legend.y0 + 9), "ours", fontname="helv", fontsize=5.5)
         page.insert_text((legend.x0 + 3, legend.y0 + 19), "baseline", fontname="helv", fontsize=5.5)
         page.insert_text((ax.x0 + ax.width / 2 - 10, rect.y1 - 2), "Epoch", fontname="helv", fontsize=6)
@@ -262,7 +264,11 @@ class _Writer:
         shape.finish(color=(0, 0, 0), width=0.8)
         yy = y + 3
         for r in range(rows + 1):
-            cells = cols if r == 0 else [f"Model {chr(64 + r)}", f"{10 + r * 1.7:.1f}", f"{150 - r * 3.1:.1f}", f"0.{30 - r}"]
+            cells = (
+                cols
+                if r == 0
+                else [f"Model {chr(64 + r)}", f"{10 + r * 1.7:.1f}", f"{150 - r * 3.1:.1f}", f"0.{30 - r}"]
+            )
             for c, cell in enumerate(cells):
                 font = "hebo" if r == 0 else "helv"
                 self.page.insert_text((x0 + c * cw + 3, yy + 8), cell, fontname=font, fontsize=7.5)
@@ -378,7 +384,9 @@ def make_paper(
         page.insert_text((x + 0.5, 125), mk, fontname="helv", fontsize=7)
         x += w.text_width(mk, "helv", 7) + 18
     y = 146
-    footnotes = [(str(i + 1), aff) for i, aff in enumerate(AFFILIATIONS)] + [("*", "Corresponding author: ada@cam.ac.uk")]
+    footnotes = [(str(i + 1), aff) for i, aff in enumerate(AFFILIATIONS)] + [
+        ("*", "Corresponding author: ada@cam.ac.uk")
+    ]
     if affiliation_style == "block":
         for mk, aff in footnotes:
             width = w.text_width(aff, "helv", 9.5) + 5
@@ -461,7 +469,9 @@ def make_paper(
             w.body_line("https://huggingface.co/ada-lab/")
             w.body_line("probe-weights and the [code] is linked.")
             link_rect = pymupdf.Rect(x0 + 120, w.y - BODY_LEAD, x0 + 150, w.y)
-            w.page.insert_link({"kind": pymupdf.LINK_URI, "from": link_rect, "uri": "https://github.com/ada-lab/annotated-only"})
+            w.page.insert_link(
+                {"kind": pymupdf.LINK_URI, "from": link_rect, "uri": "https://github.com/ada-lab/annotated-only"}
+            )
             w.y += 4
         if key in ("method", "experiments"):
             place_next()
@@ -505,7 +515,9 @@ def make_long_pdf(*, pages: int) -> bytes:
     doc = pymupdf.open()
     for n in range(pages):
         page = doc.new_page(width=PAGE_W, height=PAGE_H)
-        page.insert_text((MARGIN_X, 100), f"1 Introduction page {n + 1}" if n == 0 else f"Body text on page {n + 1}.", fontsize=10)
+        page.insert_text(
+            (MARGIN_X, 100), f"1 Introduction page {n + 1}" if n == 0 else f"Body text on page {n + 1}.", fontsize=10
+        )
     data = doc.tobytes(garbage=3, deflate=True)
     doc.close()
     return data

@@ -44,9 +44,7 @@ def _subprocess_env(api_url: str) -> dict[str, str]:
 def test_scale_batch_processes_every_paper_once_with_one_worker(tmp_path, settings):
     with _common.FakeArxiv(papers=6, pool_size=1) as arxiv:
         settings.ARXIV_API_URL = arxiv.api_url
-        row = scale.scale_batch(
-            papers=6, workers=1, env=_subprocess_env(arxiv.api_url), logdir=tmp_path, within=60
-        )
+        row = scale.scale_batch(papers=6, workers=1, env=_subprocess_env(arxiv.api_url), logdir=tmp_path, within=60)
 
     assert (row["papers"], row["terminal"], row["failed"]) == (6, 6, 0)
     assert row["links"] == arxiv.links() == 10  # overlapping topics: one paper row per arXiv id

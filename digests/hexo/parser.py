@@ -24,7 +24,6 @@ from papers.sections import LIST_SECTIONS, SECTION_FIELDS
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-
 class HexoParseError(Exception):
     """The post cannot be read; ``line`` is 1-based in the file."""
 
@@ -114,15 +113,35 @@ FIELD_RE = re.compile(
     re.IGNORECASE,
 )
 FIELD_OF_LABEL = {
-    "论文标题": "title", "标题": "title", "title": "title",
-    "作者": "authors", "author": "authors", "authors": "authors",
-    "第一作者单位": "affiliation", "第一作者机构": "affiliation", "作者单位": "affiliation", "单位": "affiliation",
-    "affiliation": "affiliation", "affiliations": "affiliation",
-    "关键词": "keywords", "keyword": "keywords", "keywords": "keywords",
-    "论文链接": "urls", "链接": "urls", "url": "urls", "urls": "urls", "link": "urls", "links": "urls",
-    "摘要": "summary", "summary": "summary",
-    "方法": "methods", "method": "methods", "methods": "methods",
-    "结论": "conclusion", "conclusion": "conclusion", "conclusions": "conclusion",
+    "论文标题": "title",
+    "标题": "title",
+    "title": "title",
+    "作者": "authors",
+    "author": "authors",
+    "authors": "authors",
+    "第一作者单位": "affiliation",
+    "第一作者机构": "affiliation",
+    "作者单位": "affiliation",
+    "单位": "affiliation",
+    "affiliation": "affiliation",
+    "affiliations": "affiliation",
+    "关键词": "keywords",
+    "keyword": "keywords",
+    "keywords": "keywords",
+    "论文链接": "urls",
+    "链接": "urls",
+    "url": "urls",
+    "urls": "urls",
+    "link": "urls",
+    "links": "urls",
+    "摘要": "summary",
+    "summary": "summary",
+    "方法": "methods",
+    "method": "methods",
+    "methods": "methods",
+    "结论": "conclusion",
+    "conclusion": "conclusion",
+    "conclusions": "conclusion",
 }
 PLACEHOLDER_FIELD = {"method": "methods", "methods": "methods", "summary": "summary", "conclusion": "conclusion"}
 # Sub-headings the model puts before each numbered summary point ("研究背景：").
@@ -374,9 +393,7 @@ def _paper(block: list[str], first_line: int) -> PostPaper:
     authors_at = next((i for i, line in enumerate(block) if AUTHORS_LINE_RE.match(line.strip())), None)
     if authors_at is None:
         raise HexoParseError(first_line, f"paper block '{title[:60]}' has no '**Authors:…**' line")
-    authors = [
-        name.strip() for name in AUTHORS_LINE_RE.match(block[authors_at].strip()).group("names").split(",")
-    ]
+    authors = [name.strip() for name in AUTHORS_LINE_RE.match(block[authors_at].strip()).group("names").split(",")]
     authors = [name for name in authors if name]
     pdf_at = next((i for i, line in enumerate(block) if PDF_LINE_RE.match(line.strip())), None)
     if pdf_at is None:

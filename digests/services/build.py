@@ -55,7 +55,9 @@ def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:
         )
         digest = Digest.objects.select_for_update().get(pk=digest.pk)
         papers = list(
-            Paper.objects.filter(topicpaper__topic=topic, topicpaper__digest_date=date).order_by("-published", "arxiv_id")
+            Paper.objects.filter(topicpaper__topic=topic, topicpaper__digest_date=date).order_by(
+                "-published", "arxiv_id"
+            )
         )
         entries = {entry.paper_id: entry for entry in digest.entries.all()}
         old_first = _first_visible_title(digest)

@@ -185,9 +185,7 @@ def _paper_block(paper: Paper, summary: Summary | None, labels: dict, colon: str
         if summary.keywords:
             items.append(_paragraph(labels["keywords"], ", ".join(summary.keywords), colon))
         code = ", ".join(content.code_links) if content is not None and content.code_links else labels["no_code"]
-        items.append(
-            f"<p>{labels['urls']}{colon}{_esc(paper.arxiv_abs_url)}, {labels['code']}{colon}{_esc(code)}</p>"
-        )
+        items.append(f"<p>{labels['urls']}{colon}{_esc(paper.arxiv_abs_url)}, {labels['code']}{colon}{_esc(code)}</p>")
         parts = [
             _paragraph(labels["item"].format(n=n) + part, text, colon)
             for n, (part, text) in enumerate(
@@ -200,7 +198,8 @@ def _paper_block(paper: Paper, summary: Summary | None, labels: dict, colon: str
             items.append("\n".join([f"<p>{labels['summary']}{colon.strip()}</p>", *parts]))
         if summary.method_steps:
             steps = [
-                f"<p>{labels['item'].format(n=n)}{_html_text(step)}</p>" for n, step in enumerate(summary.method_steps, 1)
+                f"<p>{labels['item'].format(n=n)}{_html_text(step)}</p>"
+                for n, step in enumerate(summary.method_steps, 1)
             ]
             items.append("\n".join([f"<p>{labels['methods']}{colon.strip()}</p>", *steps]))
         conclusion = []
@@ -248,8 +247,10 @@ def digest_export_markdown(*, digest: Digest) -> str:
         cover = next(
             (figure_public_url(f) for paper, _ in chosen for f in paper.visible_figures if figure_public_url(f)), ""
         )
-    when = timezone.localtime(digest.published_at) if digest.published_at else datetime.datetime.combine(
-        digest.date, datetime.time()
+    when = (
+        timezone.localtime(digest.published_at)
+        if digest.published_at
+        else datetime.datetime.combine(digest.date, datetime.time())
     )
     front = [
         ("title", digest.title or topic.name),
@@ -258,13 +259,24 @@ def digest_export_markdown(*, digest: Digest) -> str:
         ("cover", cover),
         ("categories", "Paper"),
         ("tags", None),
-        ("description", _one_line(digest.description)
-         or digest_description(topic=topic, date=digest.date, first_title=first_title)),
+        (
+            "description",
+            _one_line(digest.description) or digest_description(topic=topic, date=digest.date, first_title=first_title),
+        ),
         ("keywords", topic.name),
-        ("toc", None), ("toc_number", False), ("toc_style_simple", True),
-        ("copyright", None), ("copyright_author", None), ("copyright_author_href", None),
-        ("copyright_url", None), ("copyright_info", None),
-        ("mathjax", True), ("katex", None), ("aplayer", None), ("highlight_shrink", None), ("aside", None),
+        ("toc", None),
+        ("toc_number", False),
+        ("toc_style_simple", True),
+        ("copyright", None),
+        ("copyright_author", None),
+        ("copyright_author_href", None),
+        ("copyright_url", None),
+        ("copyright_info", None),
+        ("mathjax", True),
+        ("katex", None),
+        ("aplayer", None),
+        ("highlight_shrink", None),
+        ("aside", None),
     ]
     lines = ["---"]
     for key, value in front:

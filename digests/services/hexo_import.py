@@ -133,8 +133,7 @@ def hexo_claim_flags(*, paper: Paper, claims: Claims, sections: dict) -> list[di
         flags.append(
             _flag(
                 "unknown_author",
-                "The imported analysis names people who are not authors of this paper: "
-                + ", ".join(invented),
+                "The imported analysis names people who are not authors of this paper: " + ", ".join(invented),
             )
         )
     foreign = []
@@ -177,8 +176,11 @@ def hexo_claim_flags(*, paper: Paper, claims: Claims, sections: dict) -> list[di
             match = PLACEHOLDER_RE.search(str(item))
             if match:
                 flags.append(
-                    _flag("placeholder_text", f"Placeholder or error text instead of content: “{match.group(0)}”",
-                          section=name)
+                    _flag(
+                        "placeholder_text",
+                        f"Placeholder or error text instead of content: “{match.group(0)}”",
+                        section=name,
+                    )
                 )
                 break
     return flags
@@ -203,9 +205,7 @@ def _aware(value: datetime.datetime) -> datetime.datetime:
 
 
 def _language_of(post: Post) -> str:
-    sample = " ".join(
-        " ".join([paper.sections["one_line"], *paper.sections["key_takeaways"]]) for paper in post.papers
-    )
+    sample = " ".join(" ".join([paper.sections["one_line"], *paper.sections["key_takeaways"]]) for paper in post.papers)
     return Language.ZH_HANS if CJK_RE.search(sample) else Language.EN
 
 
@@ -265,9 +265,7 @@ def _latest_imported(summary_ids: list[int]) -> dict[int, dict]:
 
 
 def _summaries(*, post: Post, papers: dict[str, Paper], language: str, report: FileReport) -> None:
-    existing = {
-        s.paper_id: s for s in Summary.objects.filter(paper__in=list(papers.values()), language=language)
-    }
+    existing = {s.paper_id: s for s in Summary.objects.filter(paper__in=list(papers.values()), language=language)}
     imported = _latest_imported([s.pk for s in existing.values()])
     for item in post.papers:
         paper = papers[item.arxiv_id]
@@ -402,9 +400,7 @@ def hexo_post_import(*, post: Post, topic: Topic | None = None, report: FileRepo
     figures = _figures(post=post, papers=papers, report=report)
     _digest(post=post, topic=topic, papers=papers, figures=figures, report=report)
     for item in post.papers:
-        report.warnings.extend(
-            Problem(w.line, f"arXiv {item.arxiv_id}: {w.message}") for w in item.warnings
-        )
+        report.warnings.extend(Problem(w.line, f"arXiv {item.arxiv_id}: {w.message}") for w in item.warnings)
 
 
 def hexo_file_import(*, path: Path, topic: Topic | None = None, fetch_images: bool = False) -> FileReport:

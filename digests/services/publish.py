@@ -37,9 +37,7 @@ class PublishBlocked(Exception):
 
     def __init__(self, blockers: list[Blocker]):
         self.blockers = blockers
-        super().__init__(
-            "Blocking problems remain on: " + ", ".join(b.paper.arxiv_id for b in blockers)
-        )
+        super().__init__("Blocking problems remain on: " + ", ".join(b.paper.arxiv_id for b in blockers))
 
 
 def public_cache_invalidate() -> None:
@@ -59,14 +57,9 @@ def _invalidate_on_commit() -> None:
 def digest_blockers(*, digest: Digest) -> list[Blocker]:
     """Return the visible entries whose summary is missing or has blocking flags."""
     language = digest.topic.language
-    entries = (
-        digest.entries.filter(hidden=False)
-        .select_related("paper")
-        .order_by("position", "id")
-    )
+    entries = digest.entries.filter(hidden=False).select_related("paper").order_by("position", "id")
     summaries = {
-        s.paper_id: s
-        for s in Summary.objects.filter(paper__in=[e.paper_id for e in entries], language=language)
+        s.paper_id: s for s in Summary.objects.filter(paper__in=[e.paper_id for e in entries], language=language)
     }
     blockers = []
     for entry in entries:
@@ -80,9 +73,7 @@ def digest_blockers(*, digest: Digest) -> list[Blocker]:
 
 
 @transaction.atomic
-def digest_publish(
-    *, digest: Digest, user, at: datetime.datetime | None = None, override: bool = False
-) -> Digest:
+def digest_publish(*, digest: Digest, user, at: datetime.datetime | None = None, override: bool = False) -> Digest:
     """Publish now, or at ``at`` (scheduled); refuse blocking flags unless ``override``.
 
     An override is recorded with who and when in ``override_note``.
@@ -100,9 +91,8 @@ def digest_publish(
     digest.published_by = user
     if blockers:
         who = user.get_username() if user is not None else "system"
-        line = (
-            f"{now:%Y-%m-%d %H:%M} UTC: {who} published despite blocking flags on "
-            + "; ".join(str(b) for b in blockers)
+        line = f"{now:%Y-%m-%d %H:%M} UTC: {who} published despite blocking flags on " + "; ".join(
+            str(b) for b in blockers
         )
         digest.override_note = f"{digest.override_note}\n{line}".strip()
     digest.save()

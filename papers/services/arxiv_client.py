@@ -102,8 +102,7 @@ class ArxivClient(arxiv.Client):
         if not feed.results and (not first_page or feed.header.total_results > 0):
             # arXiv sporadically sends an empty page in the middle of a result set.
             raise _Retryable(
-                f"The arXiv API at {host} sent an empty page although it reported "
-                f"{feed.header.total_results} results"
+                f"The arXiv API at {host} sent an empty page although it reported {feed.header.total_results} results"
             )
         return feed
 

@@ -117,7 +117,9 @@ def _fetch_pdf(url: str, out) -> tuple[str, int]:
                 f"The PDF link returned a web page ({content_type or 'no content type'}), not a PDF; "
                 f"arXiv may be throttling downloads or the paper may be withdrawn: {url}"
             )
-        raise DownloadError(f"The PDF link returned a file that is not a PDF ({content_type or 'no content type'}): {url}")
+        raise DownloadError(
+            f"The PDF link returned a file that is not a PDF ({content_type or 'no content type'}): {url}"
+        )
     return digest.hexdigest(), size
 
 

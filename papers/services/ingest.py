@@ -234,7 +234,9 @@ def paper_upsert(fact: PaperFacts) -> tuple[Paper, str]:
     # without a new version, and nothing downstream depends on them.
     if fact.version == paper.version:
         changed = [
-            name for name in ("journal_ref", "doi") if getattr(fact, name) and getattr(fact, name) != getattr(paper, name)
+            name
+            for name in ("journal_ref", "doi")
+            if getattr(fact, name) and getattr(fact, name) != getattr(paper, name)
         ]
         for name in changed:
             setattr(paper, name, getattr(fact, name))

@@ -43,10 +43,19 @@ PLACEHOLDERS = [
         (r"\berror for \w+", "error text"),
         (r"\blorem ipsum\b", "lorem ipsum"),
         (r"\b(TODO|TBD|FIXME)\b", "TODO marker"),
-        (r"\bas an ai\b|\bas a language model\b|\bi'?m (sorry|unable)\b|\bi (cannot|can't|am unable to)\b", "model apology"),
+        (
+            r"\bas an ai\b|\bas a language model\b|\bi'?m (sorry|unable)\b|\bi (cannot|can't|am unable to)\b",
+            "model apology",
+        ),
         (r"\[(insert|placeholder|your)[^\]]*\]|\{\{[^}]*\}\}|<placeholder>", "template slot"),
-        (r"\bnot (mentioned|provided|available|specified) in the (provided|given) (text|paper|excerpt|content)\b", "model hedge"),
-        (r"抱歉|对不起|作为(一个)?(AI|人工智能|语言模型)|无法(访问|获取|读取|提供)(该|这篇|此|论文|原文|全文|PDF)", "model apology"),
+        (
+            r"\bnot (mentioned|provided|available|specified) in the (provided|given) (text|paper|excerpt|content)\b",
+            "model hedge",
+        ),
+        (
+            r"抱歉|对不起|作为(一个)?(AI|人工智能|语言模型)|无法(访问|获取|读取|提供)(该|这篇|此|论文|原文|全文|PDF)",
+            "model apology",
+        ),
         (r"未(提供|找到)(相关|该)?(信息|内容|章节)|(信息|内容)不足", "model hedge"),
     )
 ]
@@ -63,7 +72,8 @@ _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>，。；]+)", re.IGNORECASE)
 _NAME_TOKEN = r"[A-Z][a-zA-Z'\-]+|[A-Z]\."
 _NAME = rf"(?:{_NAME_TOKEN})(?:\s+(?:{_NAME_TOKEN})){{1,3}}"
 _AUTHOR_LIST = re.compile(
-    r"(?:\bauthors?(?:\s+(?:are|is|include))?|\bwritten by|作者(?:们)?(?:是|为|有|包括)?)\s*[:：]?\s*(.+)", re.IGNORECASE
+    r"(?:\bauthors?(?:\s+(?:are|is|include))?|\bwritten by|作者(?:们)?(?:是|为|有|包括)?)\s*[:：]?\s*(.+)",
+    re.IGNORECASE,
 )
 _ET_AL = re.compile(rf"({_NAME})\s*(?:et\s+al\b\.?|等人)")
 _SPLIT_NAMES = re.compile(r"\s*(?:,|，|、|;|；|\band\b|和|与|及)\s*")
@@ -127,7 +137,13 @@ def _is_known_author(name: str, authors: list[str]) -> bool:
         if target == known or target_set == set(known.split()):
             return True
         parts, known_parts = target.split(), known.split()
-        if parts and known_parts and parts[-1] == known_parts[-1] and parts[0][:1] == known_parts[0][:1] and len(parts[0]) == 1:
+        if (
+            parts
+            and known_parts
+            and parts[-1] == known_parts[-1]
+            and parts[0][:1] == known_parts[0][:1]
+            and len(parts[0]) == 1
+        ):
             return True
     return False
 
@@ -238,22 +254,50 @@ def check_references(summary: Summary, texts: dict[str, str], paper, content) ->
                 continue
             if key not in seen:
                 seen.add(key)
-                flags.append(_flag("foreign_reference", f"link that is not this paper's: {url.rstrip('.,;:')}", blocking=True, section=name))
+                flags.append(
+                    _flag(
+                        "foreign_reference",
+                        f"link that is not this paper's: {url.rstrip('.,;:')}",
+                        blocking=True,
+                        section=name,
+                    )
+                )
         stripped = _URL.sub(" ", text)
         for match in _ARXIV_ID.finditer(stripped):
             arxiv_id = match.group(1).lower()
             if arxiv_id not in own_ids and arxiv_id not in seen:
                 seen.add(arxiv_id)
-                flags.append(_flag("foreign_reference", f"arXiv id that is not this paper's: {match.group(0).strip()}", blocking=True, section=name))
+                flags.append(
+                    _flag(
+                        "foreign_reference",
+                        f"arXiv id that is not this paper's: {match.group(0).strip()}",
+                        blocking=True,
+                        section=name,
+                    )
+                )
         for match in _OLD_ARXIV_ID.finditer(stripped):
             if match.group(1).lower() not in own_ids and match.group(1) not in seen:
                 seen.add(match.group(1))
-                flags.append(_flag("foreign_reference", f"arXiv id that is not this paper's: {match.group(1)}", blocking=True, section=name))
+                flags.append(
+                    _flag(
+                        "foreign_reference",
+                        f"arXiv id that is not this paper's: {match.group(1)}",
+                        blocking=True,
+                        section=name,
+                    )
+                )
         for match in _DOI.finditer(stripped):
             doi = match.group(1).lower().rstrip(".,;:)")
             if doi not in own_dois and doi not in seen:
                 seen.add(doi)
-                flags.append(_flag("foreign_reference", f"DOI that is not this paper's: {match.group(1)}", blocking=True, section=name))
+                flags.append(
+                    _flag(
+                        "foreign_reference",
+                        f"DOI that is not this paper's: {match.group(1)}",
+                        blocking=True,
+                        section=name,
+                    )
+                )
     return flags
 
 
@@ -297,9 +341,7 @@ def check_numbers(summary: Summary, texts: dict[str, str], source_text: str) -> 
     source = _numbers(source_text)
     flags = []
     for name in RESULT_SECTIONS:
-        unsupported = sorted(
-            n for n in _numbers(texts[name]) - source if not (n.isdigit() and int(n) <= 10)
-        )
+        unsupported = sorted(n for n in _numbers(texts[name]) - source if not (n.isdigit() and int(n) <= 10))
         if unsupported:
             flags.append(
                 _flag(
@@ -350,7 +392,12 @@ def check_markup(summary: Summary, texts: dict[str, str]) -> list[dict]:
             match = pattern.search(text)
             if match:
                 flags.append(
-                    _flag("unsafe_markup", f"{what} in {name.replace('_', ' ')}: {match.group(0)[:60]}", blocking=True, section=name)
+                    _flag(
+                        "unsafe_markup",
+                        f"{what} in {name.replace('_', ' ')}: {match.group(0)[:60]}",
+                        blocking=True,
+                        section=name,
+                    )
                 )
                 break
     return flags

@@ -47,8 +47,22 @@ def test_front_matter_has_the_reference_keys_in_the_same_order(digest):
 
 def test_every_paper_block_has_the_reference_section_order(digest):
     exported = digest_export_markdown(digest=digest)
-    markers = ["**Authors:", "[PDF](", "**Summary**", "**Key Takeaways**", "<ol>", "论文标题：", "作者：",
-               "关键词：", "论文链接：", "<p>摘要：", "<p>方法：", "<p>结论：", "</ol>", "<details>"]
+    markers = [
+        "**Authors:",
+        "[PDF](",
+        "**Summary**",
+        "**Key Takeaways**",
+        "<ol>",
+        "论文标题：",
+        "作者：",
+        "关键词：",
+        "论文链接：",
+        "<p>摘要：",
+        "<p>方法：",
+        "<p>结论：",
+        "</ol>",
+        "<details>",
+    ]
     found = blocks(exported)
     assert len(found) == 7
     for heading, block in found.items():
@@ -69,8 +83,12 @@ def test_facts_are_written_from_metadata_never_from_the_model(digest):
 
 def test_banner_names_the_backend_and_model_and_counts_edits(digest):
     summary = Summary.objects.get(paper__arxiv_id="2404.17735")
-    summary_edit(summary=summary, content={"method_steps": ["编码器提取因果变量。"]}, user=None,
-                 expected_lock_version=summary.lock_version)
+    summary_edit(
+        summary=summary,
+        content={"method_steps": ["编码器提取因果变量。"]},
+        user=None,
+        expected_lock_version=summary.lock_version,
+    )
     exported = digest_export_markdown(digest=digest)
     banner = exported.split("# 2024-05-02")[0]
     assert "[Gemini-Pro](" in banner and "hexo-import" in banner
@@ -119,8 +137,9 @@ def test_a_stored_image_is_linked_absolutely_through_site_and_media_url(settings
 
 def test_text_from_models_and_editors_is_escaped():
     entry = DigestEntryFactory(digest__status="published", digest__published_at=timezone.now())
-    SummaryFactory(paper=entry.paper, one_line='<script>alert("x")</script> works',
-                   key_takeaways=["<img src=x onerror=alert(1)>"])
+    SummaryFactory(
+        paper=entry.paper, one_line='<script>alert("x")</script> works', key_takeaways=["<img src=x onerror=alert(1)>"]
+    )
     exported = digest_export_markdown(digest=entry.digest)
     assert "<script>" not in exported and "<img src=x" not in exported
     assert "&lt;script&gt;" in exported
@@ -147,13 +166,16 @@ def test_export_command_writes_one_post_per_published_digest(tmp_path, capsys):
     for day, status in ((1, "published"), (2, "published"), (3, "draft")):
         at = timezone.make_aware(datetime.datetime(2024, 5, day, 9))
         entry = DigestEntryFactory(
-            digest__topic=topic, digest__date=datetime.date(2024, 5, day), digest__status=status,
+            digest__topic=topic,
+            digest__date=datetime.date(2024, 5, day),
+            digest__status=status,
             digest__published_at=at if status == "published" else None,
         )
         SummaryFactory(paper=entry.paper)
     call_command("export_hexo", "dm", "-o", str(tmp_path / "all"))
     assert sorted(p.name for p in (tmp_path / "all").iterdir()) == [
-        "digest-2024-05-01-dm.md", "digest-2024-05-02-dm.md",
+        "digest-2024-05-01-dm.md",
+        "digest-2024-05-02-dm.md",
     ]
     call_command("export_hexo", "dm", "--date", "2024-05-02", "-o", str(tmp_path / "one"))
     assert [p.name for p in (tmp_path / "one").iterdir()] == ["digest-2024-05-02-dm.md"]

@@ -61,7 +61,13 @@ def test_reference_post_becomes_a_published_digest_in_post_order(imported):
     assert digest.status == DigestStatus.PUBLISHED
     assert digest.published_at == datetime.datetime(2024, 5, 2, 10, 21, 37, tzinfo=datetime.UTC)
     assert list(digest.entries.order_by("position").values_list("paper__arxiv_id", flat=True)) == [
-        "2404.19382", "2404.18919", "2404.18620", "2404.18598", "2404.18065", "2404.17900", "2404.17735",
+        "2404.19382",
+        "2404.18919",
+        "2404.18620",
+        "2404.18598",
+        "2404.18065",
+        "2404.17900",
+        "2404.17735",
     ]
     assert digest in Digest.objects.published()
     assert digest.cover_figure.source_url == "https://pic1.zhimg.com/v2-abb4a9d2f1e50d8adfd617a0dc760606.jpg"
@@ -134,7 +140,9 @@ def test_reimporting_the_same_post_changes_nothing(imported):
 def test_reimport_after_an_editor_fixed_a_summary_keeps_the_fix(imported):
     summary = Summary.objects.get(paper__arxiv_id="2404.17735")
     summary_edit(
-        summary=summary, content={"method_steps": ["编码器提取因果变量。"]}, user=None,
+        summary=summary,
+        content={"method_steps": ["编码器提取因果变量。"]},
+        user=None,
         expected_lock_version=summary.lock_version,
     )
     report = hexo_file_import(path=REFERENCE)
@@ -144,8 +152,9 @@ def test_reimport_after_an_editor_fixed_a_summary_keeps_the_fix(imported):
 
 def test_a_changed_post_arrives_as_a_candidate_when_the_summary_was_edited(imported, tmp_path):
     summary = Summary.objects.get(paper__arxiv_id="2404.17900")
-    summary_edit(summary=summary, content={"one_line": "编辑写的一句话。"}, user=None,
-                 expected_lock_version=summary.lock_version)
+    summary_edit(
+        summary=summary, content={"one_line": "编辑写的一句话。"}, user=None, expected_lock_version=summary.lock_version
+    )
     changed = tmp_path / "post.md"
     changed.write_text(reference_text().replace("利用扩散模型对正态图像采样", "利用扩散模型对正常图像采样"))
     report = hexo_file_import(path=changed)
@@ -221,7 +230,9 @@ def test_fetch_images_downloads_figures_into_storage_and_keeps_the_url(tmp_path)
         server.route("/fig/a.png", Reply(200, png_bytes(), {"Content-Type": "image/png"}))
         text = reference_text()
         text = text.replace("https://picx.zhimg.com/v2-aeb2a7c17e04ea32837496f134911073.jpg", server.url("/fig/a.png"))
-        text = text.replace("https://picx.zhimg.com/v2-3cfab2dba37aac49c7649b71ac867d79.jpg", server.url("/fig/gone.png"))
+        text = text.replace(
+            "https://picx.zhimg.com/v2-3cfab2dba37aac49c7649b71ac867d79.jpg", server.url("/fig/gone.png")
+        )
         text = text.replace("https://", "http://127.0.0.1:9/")  # every other image: nothing listens
         post = tmp_path / "post.md"
         post.write_text(text)

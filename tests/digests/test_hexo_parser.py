@@ -26,8 +26,13 @@ def paper(post, arxiv_id):
 
 def test_reference_post_has_seven_papers_in_order_with_ids_and_versions(post):
     assert [(p.arxiv_id, p.version) for p in post.papers] == [
-        ("2404.19382", 1), ("2404.18919", 1), ("2404.18620", 1), ("2404.18598", 1),
-        ("2404.18065", 1), ("2404.17900", 1), ("2404.17735", 1),
+        ("2404.19382", 1),
+        ("2404.18919", 1),
+        ("2404.18620", 1),
+        ("2404.18598", 1),
+        ("2404.18065", 1),
+        ("2404.17900", 1),
+        ("2404.17735", 1),
     ]
 
 
@@ -47,10 +52,10 @@ def test_facts_come_from_the_metadata_lines(post):
     assert flexi.comment == "9 pages, 9 figures"
     assert flexi.abstract.startswith("Generating long and consistent videos")
     # Titles wrapped by arXiv lose their runs of spaces.
-    assert post.papers[0].title == (
-        "Probing Unlearned Diffusion Models: A Transferable Adversarial Attack Perspective"
+    assert post.papers[0].title == ("Probing Unlearned Diffusion Models: A Transferable Adversarial Attack Perspective")
+    assert (
+        paper(post, "2404.18598").comment == "16 pages, 9 figures, project page: https://anywheremultiagent.github.io"
     )
-    assert paper(post, "2404.18598").comment == "16 pages, 9 figures, project page: https://anywheremultiagent.github.io"
 
 
 def test_every_paper_has_every_section_except_the_failed_method(post):

@@ -16,13 +16,9 @@ def snapshot():
     return {
         "digest": (digest.topic.name, digest.date, digest.published_at, digest.status, digest.title),
         "order": list(digest.entries.order_by("position").values_list("paper__arxiv_id", flat=True)),
-        "papers": {
-            p.arxiv_id: (p.version, p.title, p.authors, p.abstract, p.comment)
-            for p in Paper.objects.all()
-        },
+        "papers": {p.arxiv_id: (p.version, p.title, p.authors, p.abstract, p.comment) for p in Paper.objects.all()},
         "summaries": {
-            s.paper.arxiv_id: (s.language, s.model_name, s.sections())
-            for s in Summary.objects.select_related("paper")
+            s.paper.arxiv_id: (s.language, s.model_name, s.sections()) for s in Summary.objects.select_related("paper")
         },
         "figures": {
             arxiv_id: list(
@@ -97,7 +93,5 @@ def test_an_english_digest_exports_to_a_post_the_parser_reads_back_section_by_se
     post = parse_post(digest_export_markdown(digest=entry.digest))
     [item] = post.papers
     assert normalise_content(item.sections) == normalise_content(sections)
-    assert (item.arxiv_id, item.authors, post.model_name) == (
-        entry.paper.arxiv_id, entry.paper.authors, "gpt-4o-mini"
-    )
+    assert (item.arxiv_id, item.authors, post.model_name) == (entry.paper.arxiv_id, entry.paper.authors, "gpt-4o-mini")
     assert post.date == datetime.date(2024, 5, 2)

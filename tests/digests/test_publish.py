@@ -16,8 +16,12 @@ from digests.services.publish import (
 )
 from tests.factories import DigestEntryFactory, DigestFactory, FigureFactory, PaperFactory, SummaryFactory
 
-BLOCKING = {"code": "author_not_in_metadata", "message": "author not in metadata: Xudong Zhang",
-            "blocking": True, "section": "one_line"}
+BLOCKING = {
+    "code": "author_not_in_metadata",
+    "message": "author not in metadata: Xudong Zhang",
+    "blocking": True,
+    "section": "one_line",
+}
 WARNING = {"code": "long_takeaway", "message": "takeaway too long", "blocking": False, "section": "key_takeaways"}
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +123,9 @@ def test_cover_must_belong_to_the_digest():
 
 def test_use_figure_as_cover_sets_every_digest_of_the_paper():
     first = DigestEntryFactory()
-    second = DigestEntryFactory(paper=first.paper, digest__date=datetime.date(2024, 5, 3), digest__topic=first.digest.topic)
+    second = DigestEntryFactory(
+        paper=first.paper, digest__date=datetime.date(2024, 5, 3), digest__topic=first.digest.topic
+    )
     figure = FigureFactory(paper=first.paper)
     digests = paper_use_figure_as_cover(figure=figure)
     assert {d.pk for d in digests} == {first.digest_id, second.digest_id}

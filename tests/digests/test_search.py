@@ -61,7 +61,9 @@ def test_all_terms_must_match(digest):
     assert titles("attention memory") == ["Sparse Attention for Video"]
 
 
-@pytest.mark.parametrize("query", ['"', "attention OR", "NEAR(a b)", "a* -b", "title:x", "(((", "'; DROP TABLE x; --", "^"])
+@pytest.mark.parametrize(
+    "query", ['"', "attention OR", "NEAR(a b)", "a* -b", "title:x", "(((", "'; DROP TABLE x; --", "^"]
+)
 def test_query_syntax_from_users_never_errors(digest, query):
     titles(query)
 

@@ -55,8 +55,20 @@ def test_digest_page_shows_facts_summary_and_fixed_headings(client):
     assert "Ada Lovelace, Alan Turing" in html
     assert paper.arxiv_pdf_url in html and paper.arxiv_abs_url in html
     assert "12 pages, 5 figures" in html
-    for heading in ("Abstract", "Key takeaways", "Background", "Prior work and its problems", "This paper's method",
-                    "Results", "Method steps", "Conclusion", "Significance", "Innovation", "Performance", "Workload"):
+    for heading in (
+        "Abstract",
+        "Key takeaways",
+        "Background",
+        "Prior work and its problems",
+        "This paper's method",
+        "Results",
+        "Method steps",
+        "Conclusion",
+        "Significance",
+        "Innovation",
+        "Performance",
+        "Workload",
+    ):
         assert f">{heading}<" in html, heading
     assert "<math" in html
 
@@ -64,7 +76,18 @@ def test_digest_page_shows_facts_summary_and_fixed_headings(client):
 def test_chinese_topic_gets_chinese_headings(client):
     digest = make_digest(papers=1, language="zh-hans")
     html = page(client, digest.get_absolute_url())
-    for heading in ("研究背景", "过往方法与问题", "本文方法", "实验结果", "方法步骤", "结论", "意义", "创新点", "性能", "工作量"):
+    for heading in (
+        "研究背景",
+        "过往方法与问题",
+        "本文方法",
+        "实验结果",
+        "方法步骤",
+        "结论",
+        "意义",
+        "创新点",
+        "性能",
+        "工作量",
+    ):
         assert f">{heading}<" in html, heading
     assert '<html lang="zh-hans">' in html
     assert "方向最新论文已更新，请持续关注 Update in 2024-05-02" in html
@@ -165,6 +188,7 @@ def test_figure_label_is_escaped_in_alt_text_and_caption(client):
     assert 'alt="Fig&quot; onerror=&quot;window.__xss=1"' in html
     assert "<strong>Fig&quot; onerror=&quot;window.__xss=1</strong>" in html
     assert "<b>bold</b>" not in html
+
 
 def test_extractive_summaries_are_labelled_written_without_an_llm(client):
     html = page(client, make_digest(papers=1).get_absolute_url())

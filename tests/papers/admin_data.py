@@ -65,7 +65,11 @@ def flagged_day(*, n: int = 2) -> Day:
         TopicPaperFactory(topic=topic, paper=paper, digest_date=digest.date)
         DigestEntryFactory(digest=digest, paper=paper, position=i)
         PaperContent.objects.create(
-            paper=paper, pdf_version=1, parsed_version=1, pdf="papers/x.pdf", pdf_sha256="0" * 64,
+            paper=paper,
+            pdf_version=1,
+            parsed_version=1,
+            pdf="papers/x.pdf",
+            pdf_sha256="0" * 64,
             affiliation=AFFILIATION,
         )
         sections = clean_sections(i)

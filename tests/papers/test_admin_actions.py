@@ -128,7 +128,11 @@ def test_dashboard_counts_per_topic_and_day_in_one_query(django_assert_num_queri
     topic = TopicFactory(language="en")
     day = datetime.date.today()
     for status in ("summarized", "summarized", "failed", "parsed", "fetched"):
-        TopicPaperFactory(topic=topic, paper=PaperFactory(status=status, failed_step="parse" if status == "failed" else ""), digest_date=day)
+        TopicPaperFactory(
+            topic=topic,
+            paper=PaperFactory(status=status, failed_step="parse" if status == "failed" else ""),
+            digest_date=day,
+        )
     from tests.factories import SummaryFactory
 
     reviewed = Paper.objects.filter(status="summarized").first()
@@ -141,8 +145,16 @@ def test_dashboard_counts_per_topic_and_day_in_one_query(django_assert_num_queri
 
 def _failure(func="papers.tasks.process_papers_task", args=([1],)):
     return Task.objects.create(
-        id="f" * 32, name="pipeline-x", func=func, args=args, kwargs={}, started=timezone.now(),
-        stopped=timezone.now(), success=False, result="Traceback: boom <b>here</b>", group="pipeline",
+        id="f" * 32,
+        name="pipeline-x",
+        func=func,
+        args=args,
+        kwargs={},
+        started=timezone.now(),
+        stopped=timezone.now(),
+        success=False,
+        result="Traceback: boom <b>here</b>",
+        group="pipeline",
     )
 
 
@@ -168,7 +180,9 @@ def test_regenerate_task_after_an_edit_leaves_a_candidate(editor):
 
     day = flagged_day()
     summary = summary_edit(
-        summary=day.flagged, content={"one_line": RIGHT_CLAIM}, user=editor,
+        summary=day.flagged,
+        content={"one_line": RIGHT_CLAIM},
+        user=editor,
         expected_lock_version=day.flagged.lock_version,
     )
     outcome = regenerate_summaries_task([summary.paper_id])

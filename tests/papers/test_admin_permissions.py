@@ -93,8 +93,12 @@ def test_editor_admin_index_lists_only_the_desk(editor_client):
 
 @pytest.mark.parametrize(
     "url_name",
-    ["admin:papers_summary_changelist", "admin:papers_dashboard", "admin:digests_digest_changelist",
-     "admin:papers_paper_changelist"],
+    [
+        "admin:papers_summary_changelist",
+        "admin:papers_dashboard",
+        "admin:digests_digest_changelist",
+        "admin:papers_paper_changelist",
+    ],
 )
 def test_editor_opens_each_daily_page(editor_client, url_name):
     flagged_day()

@@ -97,7 +97,7 @@ def test_editor_page_shows_facts_read_only_and_sections(editor_client):
     html = editor_client.get(_edit_url(day.flagged)).content.decode()
     assert AFFILIATION in html
     assert day.flagged.paper.abstract in html
-    assert 'name="key_takeaways"' in html and 'data-ordered-list' in html
+    assert 'name="key_takeaways"' in html and "data-ordered-list" in html
     assert 'name="title"' not in html  # facts are not form fields
 
 
@@ -225,7 +225,10 @@ def test_regeneration_after_edit_arrives_as_candidate_and_can_be_accepted(editor
     editor_client.post(_edit_url(summary), _form_data(summary, one_line=RIGHT_CLAIM))
     regenerated = {**clean_sections(9), "background": "A regenerated background on diffusion models."}
     candidate = summary_record_generated(
-        paper=summary.paper, language="en", content=regenerated, generation=Generation(backend="openai", model_name="m2")
+        paper=summary.paper,
+        language="en",
+        content=regenerated,
+        generation=Generation(backend="openai", model_name="m2"),
     )
     summary.refresh_from_db()
     assert candidate.state == RevisionState.CANDIDATE and summary.one_line == RIGHT_CLAIM
@@ -244,7 +247,9 @@ def test_dismissed_candidate_leaves_the_edit_live(editor_client):
     summary = day.flagged
     editor_client.post(_edit_url(summary), _form_data(summary, one_line=RIGHT_CLAIM))
     candidate = summary_record_generated(
-        paper=summary.paper, language="en", content={**summary.sections(), "one_line": WRONG_CLAIM},
+        paper=summary.paper,
+        language="en",
+        content={**summary.sections(), "one_line": WRONG_CLAIM},
         generation=Generation(backend="openai"),
     )
     editor_client.post(reverse("admin:papers_summary_revision_dismiss", args=[summary.pk, candidate.pk]))
@@ -274,7 +279,8 @@ def test_hide_and_show_a_figure_from_the_editor(editor_client, editor):
 def test_next_parameter_cannot_redirect_off_site(editor_client):
     day = flagged_day()
     response = editor_client.post(
-        reverse("admin:papers_figure_hidden", args=[day.figures[0].pk]), {"hidden": "1", "next": "https://evil.example/"}
+        reverse("admin:papers_figure_hidden", args=[day.figures[0].pk]),
+        {"hidden": "1", "next": "https://evil.example/"},
     )
     assert "evil" not in response["Location"]
 

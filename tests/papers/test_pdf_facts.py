@@ -94,7 +94,9 @@ def test_urls_are_normalised(raw, expected):
 
 def test_urls_broken_after_a_slash_or_hyphen_are_rejoined_but_not_after_a_full_stop():
     assert join_broken_urls("see https://github.com/ada-\nlab/x now") == "see https://github.com/ada-lab/x now"
-    assert join_broken_urls("at https://github.com/a/b.\n1 Introduction") == "at https://github.com/a/b.\n1 Introduction"
+    assert (
+        join_broken_urls("at https://github.com/a/b.\n1 Introduction") == "at https://github.com/a/b.\n1 Introduction"
+    )
 
 
 def test_a_section_number_on_the_next_line_is_not_glued_to_a_url():

@@ -46,8 +46,10 @@ def test_detection_precision_and_recall_on_generated_set():
                 true_pos += 1
     precision = true_pos / found_total
     recall = true_pos / truth_total
-    print(f"\nfigure detection on {len(STANDARD_SET)} papers: {truth_total} true, {found_total} found, "
-          f"precision={precision:.3f} recall={recall:.3f} (IoU>=0.5)")
+    print(
+        f"\nfigure detection on {len(STANDARD_SET)} papers: {truth_total} true, {found_total} found, "
+        f"precision={precision:.3f} recall={recall:.3f} (IoU>=0.5)"
+    )
     assert precision >= 0.9
     assert recall >= 0.9
 

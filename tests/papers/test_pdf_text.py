@@ -77,7 +77,10 @@ def test_heading_styles_are_recognised(text, name, level):
 
 def test_plain_sentences_and_unstyled_numbers_are_not_headings():
     assert detect_heading(_line("3 of the models diverge.", bold=False), 10.0, after_references=False) is None
-    assert detect_heading(_line("We use 3 Method variants here, as shown,", bold=True), 10.0, after_references=False) is None
+    assert (
+        detect_heading(_line("We use 3 Method variants here, as shown,", bold=True), 10.0, after_references=False)
+        is None
+    )
 
 
 def test_inline_ieee_abstract_is_a_heading_with_its_text():

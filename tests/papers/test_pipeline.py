@@ -33,7 +33,10 @@ def test_good_paper_goes_through_every_step(server):
     assert outcome.done == [paper.pk]
     assert paper.status == PaperStatus.SUMMARIZED and paper.last_task_at is not None
     assert paper.content.page_count == 2 and paper.content.parsed_version == 1
-    assert paper.summaries.get().one_line == "We study diffusion models for image generation and report strong results on ImageNet."
+    assert (
+        paper.summaries.get().one_line
+        == "We study diffusion models for image generation and report strong results on ImageNet."
+    )
 
 
 @pytest.mark.django_db
@@ -87,7 +90,9 @@ def test_summarize_failure_is_recorded_per_paper(server, monkeypatch):
 
     monkeypatch.setattr(
         "papers.services.pipeline.papers_summarize",
-        lambda *, papers, **_options: {p.pk: (SummarizeError("The model refused") if p.pk == bad.pk else None) for p in papers},
+        lambda *, papers, **_options: {
+            p.pk: (SummarizeError("The model refused") if p.pk == bad.pk else None) for p in papers
+        },
     )
     papers_process(paper_ids=[ok.pk, bad.pk])
     bad.refresh_from_db()

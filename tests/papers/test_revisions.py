@@ -118,7 +118,9 @@ def test_stale_edit_form_is_refused(editor):
 def test_accepting_a_candidate_makes_it_live_and_keeps_the_edit_in_history(fake_llm, editor):
     paper = PaperFactory()
     summary = paper_summarize(paper=paper, language="en")
-    summary = summary_edit(summary=summary, content={"one_line": EDIT}, user=editor, expected_lock_version=summary.lock_version)
+    summary = summary_edit(
+        summary=summary, content={"one_line": EDIT}, user=editor, expected_lock_version=summary.lock_version
+    )
     fake_llm.script(Reply(answer("en", one_line=REGENERATED)))
     paper_summarize(paper=paper, language="en", force=True)
     candidate = summary.revisions.get(state=RevisionState.CANDIDATE)

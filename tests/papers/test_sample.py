@@ -76,7 +76,11 @@ def test_feed_parses_into_the_seven_papers_in_reference_order(feed):
 
 def test_feed_keeps_author_names_exactly_as_arxiv_lists_them(results):
     assert [a.name for a in results["2404.18620"].authors] == [
-        "Yichen Ouyang", "jianhao Yuan", "Hao Zhao", "Gaoang Wang", "Bo zhao",
+        "Yichen Ouyang",
+        "jianhao Yuan",
+        "Hao Zhao",
+        "Gaoang Wang",
+        "Bo zhao",
     ]
     assert len(results["2404.18919"].authors) == 12
     assert results["2404.18919"].authors[-1].name == "Xiaodan Liang"
@@ -114,7 +118,8 @@ def test_feed_facts_match_the_reference_digest(results):
     for block in re.split(r"\n## ", reference)[1:]:
         match = re.search(
             r"^(.*?)\n\n\*\*Authors:(.*?)\*\*\n\n(.*?)\n\n\[PDF\]\(http://arxiv.org/abs/(\S+?)v1\)(.*)$",
-            block, re.S | re.M,
+            block,
+            re.S | re.M,
         )
         title, authors, abstract, arxiv_id, comment = match.groups()
         result = results[arxiv_id]

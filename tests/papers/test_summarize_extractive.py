@@ -138,9 +138,11 @@ def test_reference_day_summarizes_offline_without_blocking_flags():
     topic = TopicFactory(language="zh-hans")
     papers = []
     for title, authors, arxiv_id, abstract in _reference_day():
-        papers.append(TopicPaperFactory(
-            topic=topic, paper=PaperFactory(title=title, authors=authors, arxiv_id=arxiv_id, abstract=abstract)
-        ).paper)
+        papers.append(
+            TopicPaperFactory(
+                topic=topic, paper=PaperFactory(title=title, authors=authors, arxiv_id=arxiv_id, abstract=abstract)
+            ).paper
+        )
     assert len(papers) == 7
 
     outcome = papers_summarize(papers=papers)

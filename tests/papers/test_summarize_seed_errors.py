@@ -26,8 +26,18 @@ def test_grounded_dreamer_invented_authors_and_foreign_link_are_flagged(fake_llm
             "by using a pre-trained multi-view diffusion model. Multi-view diffusion models, such as MVDream, "
             "have shown to generate high-fidelity 3D assets using score distillation sampling (SDS)."
         ),
-        authors=["Xiaolong Li", "Jiawei Mo", "Ying Wang", "Chethan Parameshwara", "Xiaohan Fei",
-                 "Ashwin Swaminathan", "CJ Taylor", "Zhuowen Tu", "Paolo Favaro", "Stefano Soatto"],
+        authors=[
+            "Xiaolong Li",
+            "Jiawei Mo",
+            "Ying Wang",
+            "Chethan Parameshwara",
+            "Xiaohan Fei",
+            "Ashwin Swaminathan",
+            "CJ Taylor",
+            "Zhuowen Tu",
+            "Paolo Favaro",
+            "Stefano Soatto",
+        ],
     )
     fake_llm.script(
         Reply(

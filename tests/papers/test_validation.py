@@ -102,8 +102,11 @@ def test_papers_own_id_doi_code_link_and_abstract_url_are_allowed():
         abstract="We study diffusion models for image generation. Project page: https://example.org/flexi/",
     )
     PaperContent.objects.create(
-        paper=paper, pdf_version=1, pdf="x.pdf", pdf_sha256="0" * 64,
-        code_links=[{"url": "https://github.com/own/repo", "kind": "code", "source": "pdf"}, "https://own.org/x"]
+        paper=paper,
+        pdf_version=1,
+        pdf="x.pdf",
+        pdf_sha256="0" * 64,
+        code_links=[{"url": "https://github.com/own/repo", "kind": "code", "source": "pdf"}, "https://own.org/x"],
     )
     text = (
         "See https://arxiv.org/abs/2404.18620v1, arXiv:2404.18620, 10.1000/own.2024, "
@@ -127,7 +130,9 @@ def test_full_name_with_et_al_not_in_metadata_or_paper_is_unknown_author():
 
 def test_cited_work_named_in_the_paper_is_not_an_unknown_author():
     paper = PaperFactory(abstract="We study diffusion models after Jonathan Ho et al. for image generation.")
-    assert "unknown_author" not in codes(validate(paper=paper, prior_work="Jonathan Ho et al. introduced diffusion models."))
+    assert "unknown_author" not in codes(
+        validate(paper=paper, prior_work="Jonathan Ho et al. introduced diffusion models.")
+    )
 
 
 def test_metadata_author_in_another_case_or_order_is_known():
@@ -136,7 +141,9 @@ def test_metadata_author_in_another_case_or_order_is_known():
 
 
 def test_number_in_results_absent_from_the_paper_is_non_blocking():
-    paper = PaperFactory(abstract="We study diffusion models for image generation and reach 12.5% lower FID on ImageNet.")
+    paper = PaperFactory(
+        abstract="We study diffusion models for image generation and reach 12.5% lower FID on ImageNet."
+    )
     flags = validate(paper=paper, results="Diffusion models reach 12.50% lower FID and 87.3 accuracy on ImageNet.")
     (flag,) = [f for f in flags if f["code"] == "unsupported_number"]
     assert not flag["blocking"] and flag["message"] == "numbers in results not found in the paper: 87.3"
@@ -145,8 +152,17 @@ def test_number_in_results_absent_from_the_paper_is_non_blocking():
 def test_summary_of_another_paper_is_blocking_off_topic():
     other = {
         name: "Reinforcement learning agents play Atari games with replay buffers and policy gradients."
-        for name in ("one_line", "background", "prior_work", "method", "results", "significance",
-                     "innovation", "performance", "workload")
+        for name in (
+            "one_line",
+            "background",
+            "prior_work",
+            "method",
+            "results",
+            "significance",
+            "innovation",
+            "performance",
+            "workload",
+        )
     }
     other["key_takeaways"] = ["Agents learn Atari policies from replay buffers."] * 5
     other["method_steps"] = ["Collect replay buffers.", "Update policy gradients."]

@@ -45,7 +45,9 @@ class Command(BaseCommand):
         password_line = self._admin(username)
         admin = get_user_model().objects.get(username=username)
 
-        call_command("ingest", topic.slug, date=SAMPLE_DATE.isoformat(), source=source, stdout=self.stdout, stderr=self.stderr)
+        call_command(
+            "ingest", topic.slug, date=SAMPLE_DATE.isoformat(), source=source, stdout=self.stdout, stderr=self.stderr
+        )
         digest = digest_build(topic=topic, date=SAMPLE_DATE)
         if digest.status != DigestStatus.PUBLISHED:
             try:

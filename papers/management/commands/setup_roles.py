@@ -46,9 +46,7 @@ def editor_group_setup() -> Group:
     for app_label, model, codename in EDITOR_PERMISSIONS:
         try:
             permissions.append(
-                Permission.objects.get(
-                    content_type__app_label=app_label, content_type__model=model, codename=codename
-                )
+                Permission.objects.get(content_type__app_label=app_label, content_type__model=model, codename=codename)
             )
         except Permission.DoesNotExist as exc:
             raise CommandError(f"Permission {app_label}.{codename} is missing; run migrate first.") from exc

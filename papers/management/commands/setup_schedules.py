@@ -57,7 +57,9 @@ class Command(BaseCommand):
                     "next_run": next_run,
                 },
             )
-            self.stdout.write(f"{'created' if created else 'updated'} {name}: daily at {at} UTC, next {next_run:%Y-%m-%d %H:%M}")
+            self.stdout.write(
+                f"{'created' if created else 'updated'} {name}: daily at {at} UTC, next {next_run:%Y-%m-%d %H:%M}"
+            )
         # A pipeline task lost with a killed worker or a restarted Redis is not
         # re-delivered; this sweep queues its papers again.
         Schedule.objects.update_or_create(

@@ -99,9 +99,7 @@ def paper_parse(*, paper: Paper) -> PaperContent:
     with _step("DB/storage", spent):
         _save(paper=paper, content=content, result=result, pictures=pictures)
     STEP_SECONDS.update(spent)
-    logger.debug(
-        "Parsed %s: %s", paper.arxiv_id, ", ".join(f"{name} {1000 * spent[name]:.0f} ms" for name in STEPS)
-    )
+    logger.debug("Parsed %s: %s", paper.arxiv_id, ", ".join(f"{name} {1000 * spent[name]:.0f} ms" for name in STEPS))
     return content
 
 
@@ -137,7 +135,9 @@ def _open(content: PaperContent) -> pymupdf.Document:
     if b"%PDF-" not in head:
         sniff = head.lstrip()[:200].lower()
         if sniff.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body")) or b"<html" in sniff:
-            raise PdfError("The stored file is an HTML page, not a PDF (the server sent an error page); download it again.")
+            raise PdfError(
+                "The stored file is an HTML page, not a PDF (the server sent an error page); download it again."
+            )
         raise PdfError("The stored file is not a PDF (it does not start with %PDF-).")
     if b"%%EOF" not in tail:
         raise PdfError("The PDF is truncated (it has no end-of-file marker); download it again.")
@@ -386,8 +386,19 @@ def _stem(meta: dict) -> str:
 
 
 _FIGURE_FIELDS = (
-    "kind", "label", "caption", "page", "bbox", "fingerprint", "order",
-    "image", "thumbnail", "width", "height", "thumb_width", "thumb_height",
+    "kind",
+    "label",
+    "caption",
+    "page",
+    "bbox",
+    "fingerprint",
+    "order",
+    "image",
+    "thumbnail",
+    "width",
+    "height",
+    "thumb_width",
+    "thumb_height",
 )
 
 

@@ -16,7 +16,9 @@ _INSTITUTION = re.compile(
     r"baidu|bytedance|huawei|amazon|apple|adobe|samsung|sony|ibm|polytechni|faculty|hospital|eth\b|epfl|mit\b",
     re.I,
 )
-_NOT_AFFILIATION = re.compile(r"equal contribution|corresponding|work done|intern at|@|https?://|contributed equally", re.I)
+_NOT_AFFILIATION = re.compile(
+    r"equal contribution|corresponding|work done|intern at|@|https?://|contributed equally", re.I
+)
 
 
 def _fold(text: str) -> str:
@@ -80,9 +82,7 @@ def first_author_affiliation(layout: PageLayout, authors: list[str], body_size: 
     """Return (affiliation, evidence) for the first author from page 1, or ("", "")."""
     if not authors:
         return "", ""
-    lines = sorted(
-        (ln for ln in layout.lines if ln.role not in ("furniture", "gutter")), key=lambda ln: (ln.y0, ln.x0)
-    )
+    lines = sorted((ln for ln in layout.lines if ln.role not in ("furniture", "gutter")), key=lambda ln: (ln.y0, ln.x0))
     top = [ln for ln in lines if ln.y0 < 0.5 * layout.height]
     found = _find_author_line(top, authors[0])
     if not found:
@@ -162,7 +162,9 @@ _URL = re.compile(
     r"(?:https?://|www\.|(?<![\w./])(?:github\.com|gitlab\.com|huggingface\.co|bitbucket\.org)/)[^\s<>\"'{}|\\^`]+",
     re.I,
 )
-_PROJECT_HINT = re.compile(r"(project\s*page|project\s*website|homepage|webpage|website|demo)\s*(is|at)?\s*:?\s*$", re.I)
+_PROJECT_HINT = re.compile(
+    r"(project\s*page|project\s*website|homepage|webpage|website|demo)\s*(is|at)?\s*:?\s*$", re.I
+)
 _CODE_HOSTS = {"github.com", "gitlab.com", "bitbucket.org"}
 _EXCLUDED_HOSTS = (
     "arxiv.org",

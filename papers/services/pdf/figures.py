@@ -102,7 +102,9 @@ def find_captions(ordered: list[Line]) -> list[Caption]:
     return captions
 
 
-def find_figures(layout: PageLayout, ordered: list[Line], captions: list[Caption], body_size: float) -> list[FoundFigure]:
+def find_figures(
+    layout: PageLayout, ordered: list[Line], captions: list[Caption], body_size: float
+) -> list[FoundFigure]:
     """Find the region each caption describes, from the page's graphics (``layout.read_graphics``)."""
     if not captions:
         return []

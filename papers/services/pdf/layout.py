@@ -273,9 +273,7 @@ def _one_off_footer(line: Line, layout: PageLayout) -> bool:
     """
     if len(line.text) > 100 or _FOOTNOTE_MARK.match(line.text):
         return False
-    lowest_body = max(
-        (ln.y1 for ln in layout.lines if ln.role == "body" and ln.y0 <= 0.9 * layout.height), default=0.0
-    )
+    lowest_body = max((ln.y1 for ln in layout.lines if ln.role == "body" and ln.y0 <= 0.9 * layout.height), default=0.0)
     return line.y0 > lowest_body
 
 
@@ -397,9 +395,7 @@ def reading_order(lines: list[Line]) -> list[Line]:
     """Order one page's lines: bands between spanning rows, left column before right."""
     spanning = sorted((ln for ln in lines if ln.col == -1), key=lambda ln: (round(ln.y0), ln.x0))
     # Column lines by the height of their centre: each band takes the next run of them.
-    columns = sorted(
-        ((ln.y0 + ln.y1) / 2, i, ln) for i, ln in enumerate(lines) if ln.col != -1
-    )
+    columns = sorted(((ln.y0 + ln.y1) / 2, i, ln) for i, ln in enumerate(lines) if ln.col != -1)
     out: list[Line] = []
     taken = 0
 

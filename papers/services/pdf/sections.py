@@ -74,7 +74,7 @@ def detect_heading(line: Line, body_size: float, *, after_references: bool) -> H
     styled = line.bold or line.size >= body_size + 0.8 or (text.isupper() and len(text) > 3)
     m = INLINE_ABSTRACT.match(text)
     if m and (line.spans[0].bold or line.spans[0].flags & 2 or "—" in text[:12]):
-        return Heading("abstract", "Abstract", 1, inline_rest=text[m.end():])
+        return Heading("abstract", "Abstract", 1, inline_rest=text[m.end() :])
     if not styled or len(text) > 90 or len(text.split()) > 12 or text.endswith((",", ";")):
         return None
     low = text.lower().strip(" .:")

@@ -16,7 +16,6 @@ def _registry() -> dict[str, type[SummaryBackend]]:
     return {cls.name: cls for cls in (ExtractiveBackend, OpenAIBackend)}
 
 
-
 def backend_get(name: str | None = None, *, model_name: str = "") -> SummaryBackend:
     """Return a configured backend instance: ``name`` or ``settings.DIGEST_LLM``.
 

@@ -182,9 +182,7 @@ class ExtractiveBackend(SummaryBackend):
     def summarize(self, request: SummaryRequest) -> SummaryResult:
         sentences = self._sentences(request)
         if not sentences:
-            raise SummarizeError(
-                "The extractive summarizer found no usable sentences in the abstract or the PDF text."
-            )
+            raise SummarizeError("The extractive summarizer found no usable sentences in the abstract or the PDF text.")
         textrank(sentences)
         used: set[int] = set()
         content: dict = {"translated_title": re.sub(r"\s+", " ", request.title).strip()}
