@@ -52,10 +52,6 @@ BACKEND = "hexo-import"
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
 IMAGE_TIMEOUT_SECONDS = 20.0
 THUMBNAIL_SIZE = (480, 480)
-PLACEHOLDER_RE = re.compile(
-    r"Some Error for \w+|比如是不是没有\w*这个章节|\blorem ipsum\b|\bTODO\b|\bTBD\b|\[(?:insert|placeholder)[^\]]*\]",
-    re.IGNORECASE,
-)
 CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -170,19 +166,7 @@ def hexo_claim_flags(*, paper: Paper, claims: Claims, sections: dict) -> list[di
                     f"{claims.authors[0]}, who is not this paper's first author.",
                 )
             )
-    for name, value in sections.items():
-        items = value if isinstance(value, list) else [value]
-        for item in items:
-            match = PLACEHOLDER_RE.search(str(item))
-            if match:
-                flags.append(
-                    _flag(
-                        "placeholder_text",
-                        f"Placeholder or error text instead of content: “{match.group(0)}”",
-                        section=name,
-                    )
-                )
-                break
+    # Placeholder text in the sections is the shared validation's job.
     return flags
 
 

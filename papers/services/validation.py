@@ -15,6 +15,8 @@ Codes:
   teach editors to ignore flags.
 - ``foreign_reference``: an arXiv id, DOI or URL that is not the paper's own (blocking).
 - ``unknown_author``: a person named as an author who is not one (blocking).
+- ``unknown_affiliation``: an institution named in the prose that the paper
+  never mentions (blocking): the reference digest's "MIT" for an Amazon paper.
 - ``unsupported_number``: a number in results/performance that the paper never states (note).
 - ``off_topic``: the summary's key terms barely overlap the paper's (blocking).
 - ``unsafe_markup``: HTML, script or javascript: URLs, or injected instructions (blocking).
@@ -328,6 +330,37 @@ def check_authors(summary: Summary, texts: dict[str, str], paper, source_text: s
     return flags
 
 
+# Institutions as models name them in English prose. Chinese names cannot be
+# checked against an English PDF, so only a Latin-script name is a claim we verify.
+_INSTITUTION = re.compile(
+    r"\b(?:University of(?: [A-Z][\w'&.-]*| of| the| and)+"
+    r"|(?:[A-Z][\w'&.-]*\s){1,5}(?:University|Institute of Technology|Institute|College|Laboratory|Laboratories"
+    r"|Academy of Sciences|Research(?: Lab| Center| Centre)?)"
+    r"|MIT|CMU|UCLA|UCSD|ETH Zurich|KAIST|KAUST|HKUST|CUHK|NTU|NUS|DeepMind|OpenAI|NVIDIA|Microsoft|Google|Meta AI)\b"
+)
+
+
+def _institution_key(name: str) -> str:
+    return re.sub(r"[^a-z]", "", name.lower().removeprefix("the "))
+
+
+def check_affiliations(summary: Summary, texts: dict[str, str], content, source_text: str) -> list[dict]:
+    known = _institution_key(source_text + " " + (content.affiliation if content else ""))
+    flags, seen = [], set()
+    for section, text in texts.items():
+        for match in _INSTITUTION.finditer(text):
+            name = match.group(0).strip()
+            key = _institution_key(name)
+            if key and key not in known and key not in seen:
+                seen.add(key)
+                flags.append(
+                    _flag(
+                        "unknown_affiliation", f"affiliation not in the paper: {name}", blocking=True, section=section
+                    )
+                )
+    return flags
+
+
 def _numbers(text: str) -> set[str]:
     found = set()
     for whole, frac in _NUMBER.findall(text):
@@ -421,6 +454,7 @@ def summary_validate(*, summary: Summary) -> list[dict]:
         *check_language(summary, texts),
         *check_references(summary, texts, paper, content),
         *check_authors(summary, texts, paper, lowered),
+        *check_affiliations(summary, texts, content, source_text),
         *check_numbers(summary, texts, source_text),
         *check_topic(summary, texts, paper),
         *check_markup(summary, texts),

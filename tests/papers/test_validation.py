@@ -187,3 +187,35 @@ def test_markup_script_or_injected_instruction_is_blocking_unsafe(text):
 
 def test_math_comparison_is_not_markup():
     assert "unsafe_markup" not in codes(validate(results="Diffusion models on ImageNet with p < 0.05 and x > y."))
+
+
+def _with_pdf_text(paper, text, affiliation=""):
+    PaperContent.objects.create(
+        paper=paper, pdf_version=1, pdf="x.pdf", pdf_sha256="0" * 64, text=text, affiliation=affiliation
+    )
+    return paper
+
+
+def test_institution_the_paper_never_mentions_is_blocking_unknown_affiliation():
+    paper = _with_pdf_text(PaperFactory(), "We thank our colleagues at Amazon for their support.", "Amazon")
+    summary = Summary(
+        paper=paper,
+        language="en",
+        backend="openai",
+        **{**answer("en"), "background": "Researchers at the Massachusetts Institute of Technology study 3D."},
+    )
+    flags = [f for f in summary_validate(summary=summary) if f["code"] == "unknown_affiliation"]
+    assert [(f["message"], f["blocking"]) for f in flags] == [
+        ("affiliation not in the paper: Massachusetts Institute of Technology", True)
+    ]
+
+
+def test_institution_named_in_the_paper_is_not_flagged():
+    paper = _with_pdf_text(PaperFactory(), "1 University of Arkansas, Fayetteville", "University of Arkansas")
+    summary = Summary(
+        paper=paper,
+        language="en",
+        backend="openai",
+        **{**answer("en"), "background": "The University of Arkansas team proposes a causal model."},
+    )
+    assert [f for f in summary_validate(summary=summary) if f["code"] == "unknown_affiliation"] == []
