@@ -116,7 +116,7 @@ def _flag(code: str, message: str, *, blocking: bool = True, section: str = "") 
     return {"code": code, "message": message, "blocking": blocking, "section": section}
 
 
-def hexo_claim_flags(*, paper: Paper, claims: Claims, sections: dict) -> list[dict]:
+def hexo_claim_flags(*, paper: Paper, claims: Claims) -> list[dict]:
     """Return flags for what the imported analysis says that the paper's facts contradict.
 
     The claims themselves are dropped (the site shows facts from metadata);
@@ -269,7 +269,7 @@ def _summaries(*, post: Post, papers: dict[str, Paper], language: str, report: F
             generation=Generation(backend=BACKEND, model_name=post.model_name, source_version=item.version),
             kind=RevisionKind.IMPORTED,
         )
-        extra = hexo_claim_flags(paper=paper, claims=item.claims, sections=content)
+        extra = hexo_claim_flags(paper=paper, claims=item.claims)
         revision.flags = _merge_flags(revision.flags, extra)
         revision.save(update_fields=["flags"])
         if revision.state == RevisionState.APPLIED:
