@@ -384,3 +384,11 @@ class TestCaching:
         assert "最新速览" not in page(client, "/", HTTP_ACCEPT_LANGUAGE="en")
         assert "最新速览" in page(client, "/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
         assert "最新速览" not in page(client, "/", HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_public_pages_forbid_scripts_fresh_and_from_the_cache(client):
+    digest = make_digest(papers=1)
+    for _ in range(2):  # the second answer comes from the page cache
+        response = client.get(digest.get_absolute_url())
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'none'" in policy and "object-src 'none'" in policy
