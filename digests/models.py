@@ -49,6 +49,7 @@ class Digest(models.Model):
 
     class Meta:
         ordering = ["-date", "topic"]
+        permissions = [("publish_digest", "Can publish, schedule and unpublish digests")]
         constraints = [
             models.UniqueConstraint(fields=["topic", "date"], name="digest_unique_topic_date"),
             models.CheckConstraint(

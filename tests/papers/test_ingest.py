@@ -1,8 +1,10 @@
 """Ingest: window, idempotent upserts, versions, notes, enqueueing and the command."""
 
 import datetime
+import io
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
 from papers.models import IngestRun, IngestRunStatus, Paper, PaperStatus, PaperVersion, TopicPaper
@@ -245,3 +247,17 @@ def test_demo_publishes_the_sample_day_and_is_idempotent(capsys):
     assert Paper.objects.count() == 7 and IngestRun.objects.count() == 2
     digest = TopicPaper.objects.first().topic.digests.get()
     assert digest.status == "published" and digest.entries.filter(hidden=False).count() == 7
+    assert Group.objects.filter(name="Editor").exists()
+
+
+@pytest.mark.django_db
+def test_demo_digest_page_shows_each_papers_figures_affiliation_and_links(client):
+    call_command("demo", stdout=io.StringIO())
+    html = client.get("/topics/diffusion-models/2024-05-02/").content.decode()
+    for paper in Paper.objects.select_related("content").prefetch_related("figures"):
+        figures = [f for f in paper.figures.all() if f.kind == "figure"]
+        assert len(figures) >= 2 and all(f.caption and f.thumbnail for f in figures), paper.arxiv_id
+        assert paper.content.affiliation and paper.content.affiliation in html
+        assert all(figure.thumbnail.url in html for figure in figures)
+    for link in ("https://github.com/hxxdtd/PUND", "https://y-ichen.github.io/FlexiFilm-Page"):
+        assert link in html

@@ -16,6 +16,7 @@ from digests.models import DigestStatus
 from digests.services.build import digest_build
 from digests.services.publish import PublishBlocked, digest_publish
 from papers.models import Topic
+from papers.services.roles import editor_group_setup
 
 SAMPLE_DATE = datetime.date(2024, 5, 2)
 SAMPLE_SOURCE = Path("papers") / "sample" / "2024-05-02" / "arxiv.xml"
@@ -44,6 +45,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Topic {topic.name}: {'created' if created else 'already there'}")
         password_line = self._admin(username)
         admin = get_user_model().objects.get(username=username)
+        editors = editor_group_setup()
+        self.stdout.write(f'Group "{editors.name}" ready (`manage.py setup_roles USERNAME` makes a user an editor)')
 
         call_command(
             "ingest", topic.slug, date=SAMPLE_DATE.isoformat(), source=source, stdout=self.stdout, stderr=self.stderr

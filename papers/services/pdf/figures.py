@@ -22,6 +22,7 @@ CAPTION = re.compile(
 )
 MAX_GAP = 28.0  # points between caption and figure, or between parts of one figure
 MIN_W, MIN_H = 40.0, 25.0
+TABLE_ROW_GAP = 6.0  # points between a table's rows; a wider gap ends the table
 
 
 @dataclass
@@ -117,13 +118,17 @@ def find_figures(
     weak = [ln for ln in ordered if ln.role == "body" and id(ln) not in blocking]
     out: list[FoundFigure] = []
     taken: list[pymupdf.Rect] = []
-    for kind, label, lines, seq in captions:
-        cap = pymupdf.Rect(lines[0].bbox)
-        for ln in lines[1:]:
-            cap |= ln.rect
+    limits = _shared_gap_limits(captions, layout, elements, weak)
+    for index, (kind, label, lines, seq) in enumerate(captions):
+        cap = _caption_rect(lines)
         col = lines[0].col if all(ln.col == lines[0].col for ln in lines) else -1
         own = [b for b in blockers if b not in lines]
-        free = [e for e in elements if not any(_overlap_ratio(e, t) > 0.5 for t in taken)]
+        top, bottom = limits.get(index, (float("-inf"), float("inf")))
+        free = [
+            e
+            for e in elements
+            if top <= (e.y0 + e.y1) / 2 <= bottom and not any(_overlap_ratio(e, t) > 0.5 for t in taken)
+        ]
         rect = _locate(kind, cap, col, layout, free, own, weak)
         if rect is None:
             continue
@@ -180,6 +185,58 @@ def _band(col: int, layout: PageLayout) -> tuple[float, float]:
 def _in_band(r: pymupdf.Rect, x0: float, x1: float) -> bool:
     inside = min(r.x1, x1) - max(r.x0, x0)
     return r.width <= 0 and x0 <= r.x0 <= x1 or inside >= 0.5 * max(r.width, 0.1)
+
+
+def _caption_rect(lines: list[Line]) -> pymupdf.Rect:
+    rect = pymupdf.Rect(lines[0].bbox)
+    for ln in lines[1:]:
+        rect |= ln.rect
+    return rect
+
+
+def _shared_gap_limits(
+    captions: list[Caption], layout: PageLayout, elements: list[pymupdf.Rect], weak: list[Line]
+) -> dict[int, tuple[float, float]]:
+    """Split the space between a table caption and a figure caption below it.
+
+    A table grows down from its caption and a figure grows up from its own, so
+    when a figure sits right under a table both would claim everything between
+    the two captions. A table is one tight block of rules and rows under its
+    caption; the border is the middle of the first real gap after that block
+    (a figure may have wider gaps inside it, so the widest gap is no guide).
+    """
+    limits: dict[int, tuple[float, float]] = {}
+    rects = [_caption_rect(lines) for _kind, _label, lines, _seq in captions]
+    for i, (kind, *_rest) in enumerate(captions):
+        if kind != "table":
+            continue
+        below = [
+            j for j, r in enumerate(rects) if r.y0 > rects[i].y1 and min(r.x1, rects[i].x1) - max(r.x0, rects[i].x0) > 0
+        ]
+        if not below:
+            continue
+        j = min(below, key=lambda k: rects[k].y0)
+        if captions[j][0] != "figure":
+            continue
+        x0, x1 = min(rects[i].x0, rects[j].x0), max(rects[i].x1, rects[j].x1)
+        lo, hi = rects[i].y1, rects[j].y0
+        spans = sorted(
+            (r.y0, r.y1)
+            for r in [*elements, *(ln.rect for ln in weak)]
+            if r.y1 > lo and r.y0 < hi and min(r.x1, x1) - max(r.x0, x0) > 0
+        )
+        merged: list[list[float]] = []
+        for y0, y1 in spans:
+            if merged and y0 <= merged[-1][1] + TABLE_ROW_GAP:
+                merged[-1][1] = max(merged[-1][1], y1)
+            else:
+                merged.append([y0, y1])
+        if len(merged) < 2:
+            continue
+        border = (merged[0][1] + merged[1][0]) / 2
+        limits[i] = (limits.get(i, (float("-inf"), 0))[0], border)
+        limits[j] = (border, limits.get(j, (0, float("inf")))[1])
+    return limits
 
 
 def _locate(
@@ -239,11 +296,13 @@ def _grow(
     up: bool,
     weak: list[Line] = (),
 ) -> pymupdf.Rect | None:
+    # A drawing's box may poke into its caption (a curve's control points, a
+    # stroke's width): it belongs on the side where most of it is.
     if up:
-        cands = [e for e in elements if e.y1 <= cap.y0 + 3 and _in_band(e, x0, x1)]
+        cands = [e for e in elements if (e.y1 <= cap.y0 + 3 or e.y0 + e.y1 < 2 * cap.y0) and _in_band(e, x0, x1)]
         cands.sort(key=lambda e: -e.y1)
     else:
-        cands = [e for e in elements if e.y0 >= cap.y1 - 3 and _in_band(e, x0, x1)]
+        cands = [e for e in elements if (e.y0 >= cap.y1 - 3 or e.y0 + e.y1 > 2 * cap.y1) and _in_band(e, x0, x1)]
         cands.sort(key=lambda e: e.y0)
     region: pymupdf.Rect | None = None
     for e in cands:
@@ -254,6 +313,11 @@ def _grow(
                 return None
             break
         region = pymupdf.Rect(e) if region is None else region | e
+    if region is not None:  # never cut into the caption itself
+        if up:
+            region.y1 = min(region.y1, cap.y0)
+        else:
+            region.y0 = max(region.y0, cap.y1)
     return region
 
 
