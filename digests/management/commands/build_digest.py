@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from digests.services.build import digest_build
-from papers.models import Topic
+from papers.management.options import day_option, topic_option
 
 
 class Command(BaseCommand):
@@ -18,15 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--date", required=True, help="Digest date YYYY-MM-DD")
 
     def handle(self, *args, topic: str, date: str, **options):
-        try:
-            topic_obj = Topic.objects.get(slug=topic)
-        except Topic.DoesNotExist as exc:
-            raise CommandError(f"No topic with slug {topic!r}") from exc
-        try:
-            day = datetime.date.fromisoformat(date)
-        except ValueError as exc:
-            raise CommandError(f"Not a date (YYYY-MM-DD): {date}") from exc
-        digest = digest_build(topic=topic_obj, date=day)
+        digest = digest_build(topic=topic_option(topic), date=day_option(date))
         count = digest.entries.count()
         hidden = digest.entries.filter(hidden=True).count()
         self.stdout.write(

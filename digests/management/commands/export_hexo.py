@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from digests.services.hexo_export import hexo_export
-from papers.models import Topic
-
-
-def _date(value: str | None, option: str) -> datetime.date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"{option} takes a date YYYY-MM-DD, not {value!r}") from exc
+from papers.management.options import day_option, topic_option
 
 
 class Command(BaseCommand):
@@ -31,12 +21,11 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", default=".", help="Folder to write the posts into (default: .)")
 
     def handle(self, *args, topic: str, date: str | None, since: str | None, output: str, **options):
-        try:
-            topic_obj = Topic.objects.get(slug=topic)
-        except Topic.DoesNotExist as exc:
-            raise CommandError(f"No topic with slug {topic!r}") from exc
         written = hexo_export(
-            topic=topic_obj, out_dir=Path(output), date=_date(date, "--date"), since=_date(since, "--since")
+            topic=topic_option(topic),
+            out_dir=Path(output),
+            date=day_option(date),
+            since=day_option(since, "--since"),
         )
         for path in written:
             self.stdout.write(str(path))

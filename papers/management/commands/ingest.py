@@ -11,17 +11,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
 from digests.services.build import digest_build
+from papers.management.options import day_option, topic_option
 from papers.models import IngestRunStatus, Paper, Topic
 from papers.services.ingest import topic_ingest
 from papers.services.pipeline import papers_process
 from papers.services.replay import replay_serve
-
-
-def _date(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"Not a date (YYYY-MM-DD): {value}") from exc
 
 
 class Command(BaseCommand):
@@ -40,18 +34,15 @@ class Command(BaseCommand):
         parser.add_argument("--sync", action="store_true", help="Run the pipeline here instead of queueing it")
 
     def handle(self, *args, topic: str, date=None, since=None, source=None, sync=False, **options):
-        try:
-            topic_obj = Topic.objects.get(slug=topic)
-        except Topic.DoesNotExist as exc:
-            raise CommandError(f"No topic with slug {topic!r}") from exc
+        topic_obj = topic_option(topic)
         today = datetime.datetime.now(datetime.timezone.utc).date()
         if since:
-            start = _date(since)
+            start = day_option(since, "--since")
             if start > today:
                 raise CommandError("--since is in the future")
             days = [start + datetime.timedelta(days=n) for n in range((today - start).days + 1)]
         else:
-            days = [_date(date) if date else today]
+            days = [day_option(date) or today]
         self.tty = self.stdout.isatty()
 
         if source:

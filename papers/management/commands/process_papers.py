@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from papers.management.options import day_option
 from papers.models import Paper, PaperStatus
 from papers.services.pipeline import papers_process
 
@@ -30,10 +29,7 @@ class Command(BaseCommand):
         if topic:
             papers = papers.filter(topicpaper__topic__slug=topic)
         if date:
-            try:
-                papers = papers.filter(topicpaper__digest_date=datetime.date.fromisoformat(date))
-            except ValueError as exc:
-                raise CommandError(f"Not a date (YYYY-MM-DD): {date}") from exc
+            papers = papers.filter(topicpaper__digest_date=day_option(date))
         ids = list(papers.order_by("pk").values_list("pk", flat=True).distinct())
         if not ids:
             self.stdout.write("Nothing to process.")
