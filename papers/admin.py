@@ -107,31 +107,9 @@ class PaperAdmin(admin.ModelAdmin):
     inlines = [TopicPaperInline, SummaryLinkInline]
     actions = ["refresh_metadata", "reprocess", "regenerate", "regenerate_with_model"]
     change_form_template = "admin/papers/paper/change_form.html"
-    fieldsets = [
-        ("Pipeline", {"fields": ["status", "failed_step", "last_error", "last_task_at", "processing_until"]}),
-        (
-            "arXiv facts",
-            {
-                "fields": [
-                    "arxiv_id",
-                    "version",
-                    "title",
-                    "abstract",
-                    "authors",
-                    "primary_category",
-                    "categories",
-                    "comment",
-                    "journal_ref",
-                    "doi",
-                    "published",
-                    "updated",
-                    "abs_url",
-                    "pdf_url",
-                ]
-            },
-        ),
-    ]
-    readonly_fields = [
+    # Facts come from arXiv and pipeline state from the workers: nothing here is typed in.
+    PIPELINE_FIELDS = ["status", "failed_step", "last_error", "last_task_at", "processing_until"]
+    FACT_FIELDS = [
         "arxiv_id",
         "version",
         "title",
@@ -146,12 +124,9 @@ class PaperAdmin(admin.ModelAdmin):
         "updated",
         "abs_url",
         "pdf_url",
-        "status",
-        "failed_step",
-        "last_error",
-        "last_task_at",
-        "processing_until",
     ]
+    fieldsets = [("Pipeline", {"fields": PIPELINE_FIELDS}), ("arXiv facts", {"fields": FACT_FIELDS})]
+    readonly_fields = FACT_FIELDS + PIPELINE_FIELDS
 
     def has_add_permission(self, request):
         return False  # papers come from arXiv, never from a form
