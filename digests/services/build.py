@@ -10,7 +10,7 @@ from django.db.models import Max
 
 from digests.models import Digest, DigestEntry, DigestStatus
 from digests.services.publish import PublishBlocked, digest_publish
-from papers.models import Language, Paper, PaperStatus, Topic
+from papers.models import Figure, FigureKind, Language, Paper, PaperStatus, Topic
 
 logger = logging.getLogger("paperdigest.digest_build")
 
@@ -70,6 +70,12 @@ def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:
             DigestEntry.objects.create(digest=digest, paper=paper, position=position)
             position += 1
 
+        if digest.cover_figure_id is None:
+            # A default cover; an editor's choice (or their hiding a figure) is never replaced.
+            digest.cover_figure = _first_figure(digest)
+            if digest.cover_figure is not None:
+                digest.save(update_fields=["cover_figure", "updated_at"])
+
         # An editor's own description is kept; only ours follows the first paper.
         new_first = _first_visible_title(digest)
         ours = {digest_description(topic=topic, date=date, first_title=t) for t in ("", old_first)}
@@ -85,6 +91,17 @@ def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:
             except PublishBlocked as blocked:
                 logger.info("Not publishing %s automatically: %s", digest, blocked)
     return digest
+
+
+def _first_figure(digest: Digest) -> Figure | None:
+    """The first shown figure of the first shown paper (a figure before a table or a page cover)."""
+    for entry in digest.entries.filter(hidden=False).order_by("position", "id"):
+        figures = Figure.objects.filter(paper_id=entry.paper_id, hidden=False).exclude(image="")
+        kinds = {FigureKind.FIGURE: 0, FigureKind.TABLE: 1, FigureKind.COVER: 2}
+        best = min(figures, key=lambda f: (kinds.get(f.kind, 3), f.order, f.id), default=None)
+        if best is not None:
+            return best
+    return None
 
 
 def _first_visible_title(digest: Digest) -> str:

@@ -161,3 +161,19 @@ def test_build_digest_command(capsys):
     day_paper(topic, 12)
     call_command("build_digest", topic.slug, date=DAY.isoformat())
     assert f"/topics/{topic.slug}/2024-05-02/" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_digest_gets_the_first_papers_first_figure_as_cover_and_keeps_an_editors_choice():
+    from tests.factories import FigureFactory
+
+    topic = TopicFactory()
+    first, second = day_paper(topic, 12), day_paper(topic, 8)
+    FigureFactory(paper=first, kind="table", order=0, image="figures/t.jpg", width=600, height=400)
+    wanted = FigureFactory(paper=first, kind="figure", order=1, image="figures/f.jpg", width=600, height=400)
+    chosen = FigureFactory(paper=second, kind="figure", order=0, image="figures/g.jpg", width=600, height=400)
+    digest = digest_build(topic=topic, date=DAY)
+    assert digest.cover_figure == wanted
+    digest.cover_figure = chosen
+    digest.save()
+    assert digest_build(topic=topic, date=DAY).cover_figure == chosen
