@@ -32,8 +32,12 @@ def database_wait(*, within: float = DATABASE_WAIT_SECONDS) -> None:
     deadline = time.monotonic() + within
     while True:
         try:
-            with connection.cursor():  # runs the health check and reconnects
-                return
+            # A persistent connection can be dead without knowing it: ask.
+            if not connection.in_atomic_block:
+                connection.close_if_unusable_or_obsolete()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            return
         except (OperationalError, InterfaceError):
             connection.close()
             if time.monotonic() >= deadline:
@@ -48,14 +52,17 @@ def process_papers_task(paper_ids: list[int]) -> dict:
 
 def reprocess_papers_task(paper_ids: list[int]) -> dict:
     """Parse the PDF again even if current, then summarize what changed."""
+    database_wait()
     return papers_process(paper_ids=list(paper_ids), force=True).as_dict()
 
 
 def regenerate_summaries_task(paper_ids: list[int], model: str = "") -> dict:
+    database_wait()
     return papers_process(paper_ids=list(paper_ids), resummarize=True, model=model).as_dict()
 
 
 def refresh_metadata_task(paper_id: int) -> str:
+    database_wait()
     return paper_refresh_metadata(paper=Paper.objects.get(pk=paper_id))
 
 

@@ -90,3 +90,10 @@ def test_lost_database_connection_while_storing_a_summary_does_not_fail_the_pape
 
     paper.refresh_from_db()
     assert paper.status == PaperStatus.PARSED and paper.last_error == ""
+
+
+@pytest.mark.django_db
+def test_database_wait_returns_at_once_when_the_database_answers_even_inside_a_transaction():
+    from papers.tasks import database_wait
+
+    database_wait(within=0)  # a live database answers at once
