@@ -229,6 +229,25 @@ class PaperAdmin(admin.ModelAdmin):
         return admin_views.retry_failure_view(self, request, task_id)
 
 
+# Editors may correct what the PDF stage read (affiliation, code links); the rest is its record.
+CONTENT_EDITABLE_FIELDS = ("affiliation", "code_links")
+CONTENT_FIELDS = [
+    "paper",
+    "affiliation",
+    "affiliation_evidence",
+    "code_links",
+    "pdf_version",
+    "pdf",
+    "pdf_sha256",
+    "pdf_bytes",
+    "page_count",
+    "downloaded_at",
+    "parsed_version",
+    "parsed_at",
+    "warnings",
+]
+
+
 @admin.register(PaperContent)
 class PaperContentAdmin(admin.ModelAdmin):
     """Editors may correct what the PDF stage read (affiliation, code links); the file stays."""
@@ -236,34 +255,8 @@ class PaperContentAdmin(admin.ModelAdmin):
     list_display = ["paper", "pdf_version", "page_count", "affiliation", "parsed_at"]
     list_select_related = ["paper"]
     search_fields = ["paper__arxiv_id", "affiliation"]
-    fields = [
-        "paper",
-        "affiliation",
-        "affiliation_evidence",
-        "code_links",
-        "pdf_version",
-        "pdf",
-        "pdf_sha256",
-        "pdf_bytes",
-        "page_count",
-        "downloaded_at",
-        "parsed_version",
-        "parsed_at",
-        "warnings",
-    ]
-    readonly_fields = [
-        "paper",
-        "affiliation_evidence",
-        "pdf_version",
-        "pdf",
-        "pdf_sha256",
-        "pdf_bytes",
-        "page_count",
-        "downloaded_at",
-        "parsed_version",
-        "parsed_at",
-        "warnings",
-    ]
+    fields = CONTENT_FIELDS
+    readonly_fields = [name for name in CONTENT_FIELDS if name not in CONTENT_EDITABLE_FIELDS]
 
     def has_add_permission(self, request):
         return False
