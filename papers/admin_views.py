@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -48,10 +49,16 @@ def _context(model_admin, request, **extra) -> dict:
     return {**model_admin.admin_site.each_context(request), "opts": model_admin.opts, **extra}
 
 
-def _require_post(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    return None
+def _post_only(view):
+    """Answer 405 to anything but POST (Django's require_POST, for views that take the ModelAdmin first)."""
+
+    @wraps(view)
+    def wrapper(model_admin, request, *args, **kwargs):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return view(model_admin, request, *args, **kwargs)
+
+    return wrapper
 
 
 def _next_url(request, default: str) -> str:
@@ -70,20 +77,26 @@ def _summary_or_404(model_admin, request, object_id) -> Summary:
     return summary
 
 
+def _summary_for_change(model_admin, request, object_id) -> Summary:
+    summary = _summary_or_404(model_admin, request, object_id)
+    if not model_admin.has_change_permission(request, summary):
+        raise PermissionDenied
+    return summary
+
+
 class _NotFound(Exception):
     def __init__(self, model_admin, request, object_id):
         self.response = model_admin._get_obj_does_not_exist_redirect(request, model_admin.opts, str(object_id))
 
 
 def _not_found_as_redirect(view):
+    @wraps(view)
     def wrapper(*args, **kwargs):
         try:
             return view(*args, **kwargs)
         except _NotFound as missing:
             return missing.response
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
     return wrapper
 
 
@@ -222,13 +235,10 @@ def summary_edit_view(model_admin, request, object_id):
 
 
 @_not_found_as_redirect
+@_post_only
 def summary_review_view(model_admin, request, object_id):
     """Record that an editor has read this summary (who and when)."""
-    if (response := _require_post(request)) is not None:
-        return response
-    summary = _summary_or_404(model_admin, request, object_id)
-    if not model_admin.has_change_permission(request, summary):
-        raise PermissionDenied
+    summary = _summary_for_change(model_admin, request, object_id)
     summary = summary_mark_reviewed(summary=summary, user=request.user)
     model_admin.log_change(request, summary, "Marked reviewed")
     if summary.has_blocking_flags:
@@ -239,12 +249,11 @@ def summary_review_view(model_admin, request, object_id):
 
 
 @_not_found_as_redirect
+@_post_only
 def summary_affiliation_view(model_admin, request, object_id):
     """Correct the affiliation the PDF stage read, then re-check the summaries."""
     from papers.services.metadata import paper_content_correct_affiliation
 
-    if (response := _require_post(request)) is not None:
-        return response
     summary = _summary_or_404(model_admin, request, object_id)
     if not request.user.has_perm("papers.change_papercontent"):
         raise PermissionDenied
@@ -313,13 +322,10 @@ def _revision_or_404(summary: Summary, revision_id: int) -> SummaryRevision:
 
 
 @_not_found_as_redirect
+@_post_only
 def summary_apply_revision_view(model_admin, request, object_id, revision_id):
     """Revert to a revision, or accept a candidate: either way a new revision is written."""
-    if (response := _require_post(request)) is not None:
-        return response
-    summary = _summary_or_404(model_admin, request, object_id)
-    if not model_admin.has_change_permission(request, summary):
-        raise PermissionDenied
+    summary = _summary_for_change(model_admin, request, object_id)
     revision = _revision_or_404(summary, revision_id)
     if revision.state == RevisionState.DISMISSED:
         messages.error(request, "That candidate was dismissed; it cannot be applied.")
@@ -334,12 +340,9 @@ def summary_apply_revision_view(model_admin, request, object_id, revision_id):
 
 
 @_not_found_as_redirect
+@_post_only
 def summary_dismiss_revision_view(model_admin, request, object_id, revision_id):
-    if (response := _require_post(request)) is not None:
-        return response
-    summary = _summary_or_404(model_admin, request, object_id)
-    if not model_admin.has_change_permission(request, summary):
-        raise PermissionDenied
+    summary = _summary_for_change(model_admin, request, object_id)
     revision = _revision_or_404(summary, revision_id)
     summary_dismiss_candidate(revision=revision)
     model_admin.log_change(request, summary, f"Dismissed candidate #{revision.pk}")
@@ -361,9 +364,8 @@ def _back(request, figure: Figure) -> HttpResponseRedirect:
     return HttpResponseRedirect(_next_url(request, reverse("admin:papers_figure_change", args=[figure.pk])))
 
 
+@_post_only
 def figure_hidden_view(model_admin, request, object_id):
-    if (response := _require_post(request)) is not None:
-        return response
     figure = _figure_for_change(model_admin, request, object_id)
     hidden = request.POST.get("hidden") == "1"
     figure_set_hidden(figure=figure, hidden=hidden)
@@ -372,9 +374,8 @@ def figure_hidden_view(model_admin, request, object_id):
     return _back(request, figure)
 
 
+@_post_only
 def figure_move_view(model_admin, request, object_id, direction):
-    if (response := _require_post(request)) is not None:
-        return response
     figure = _figure_for_change(model_admin, request, object_id)
     ids = list(figure.paper.figures.order_by("order", "id").values_list("pk", flat=True))
     index = ids.index(figure.pk)
@@ -386,10 +387,9 @@ def figure_move_view(model_admin, request, object_id, direction):
     return _back(request, figure)
 
 
+@_post_only
 def figure_cover_view(model_admin, request, object_id):
     """Make the figure the cover of every digest its paper is in."""
-    if (response := _require_post(request)) is not None:
-        return response
     figure = get_object_or_404(Figure.objects.select_related("paper"), pk=object_id)
     if not request.user.has_perm("digests.change_digest"):
         raise PermissionDenied
@@ -457,10 +457,9 @@ def dashboard_view(model_admin, request):
     )
 
 
+@_post_only
 def retry_failure_view(model_admin, request, task_id):
     """Queue a failed django-q2 task again with its arguments, and drop the failure."""
-    if (response := _require_post(request)) is not None:
-        return response
     if not model_admin.has_change_permission(request):
         raise PermissionDenied
     from django_q.models import Failure
