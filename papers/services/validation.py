@@ -244,6 +244,14 @@ def _url_key(url: str) -> str:
 def check_references(summary: Summary, texts: dict[str, str], paper, content) -> list[dict]:
     own_ids, own_dois, own_urls = _own_references(paper, content)
     flags, seen = [], set()
+
+    def report(key: str, what: str, shown: str, section: str) -> None:
+        if key not in seen:
+            seen.add(key)
+            flags.append(
+                _flag("foreign_reference", f"{what} that is not this paper's: {shown}", blocking=True, section=section)
+            )
+
     for name, text in texts.items():
         for url in _URL.findall(text):
             key = _url_key(url)
@@ -254,52 +262,18 @@ def check_references(summary: Summary, texts: dict[str, str], paper, content) ->
                 continue
             if key in own_urls or any(key.startswith(u) for u in own_urls if u):
                 continue
-            if key not in seen:
-                seen.add(key)
-                flags.append(
-                    _flag(
-                        "foreign_reference",
-                        f"link that is not this paper's: {url.rstrip('.,;:')}",
-                        blocking=True,
-                        section=name,
-                    )
-                )
+            report(key, "link", url.rstrip(".,;:"), name)
         stripped = _URL.sub(" ", text)
         for match in _ARXIV_ID.finditer(stripped):
-            arxiv_id = match.group(1).lower()
-            if arxiv_id not in own_ids and arxiv_id not in seen:
-                seen.add(arxiv_id)
-                flags.append(
-                    _flag(
-                        "foreign_reference",
-                        f"arXiv id that is not this paper's: {match.group(0).strip()}",
-                        blocking=True,
-                        section=name,
-                    )
-                )
+            if match.group(1).lower() not in own_ids:
+                report(match.group(1).lower(), "arXiv id", match.group(0).strip(), name)
         for match in _OLD_ARXIV_ID.finditer(stripped):
-            if match.group(1).lower() not in own_ids and match.group(1) not in seen:
-                seen.add(match.group(1))
-                flags.append(
-                    _flag(
-                        "foreign_reference",
-                        f"arXiv id that is not this paper's: {match.group(1)}",
-                        blocking=True,
-                        section=name,
-                    )
-                )
+            if match.group(1).lower() not in own_ids:
+                report(match.group(1), "arXiv id", match.group(1), name)
         for match in _DOI.finditer(stripped):
             doi = match.group(1).lower().rstrip(".,;:)")
-            if doi not in own_dois and doi not in seen:
-                seen.add(doi)
-                flags.append(
-                    _flag(
-                        "foreign_reference",
-                        f"DOI that is not this paper's: {match.group(1)}",
-                        blocking=True,
-                        section=name,
-                    )
-                )
+            if doi not in own_dois:
+                report(doi, "DOI", match.group(1), name)
     return flags
 
 
