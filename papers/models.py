@@ -307,10 +307,6 @@ class Figure(models.Model):
         return f"{self.paper.arxiv_id} {self.label or self.get_kind_display()}"
 
 
-class SummaryQuerySet(models.QuerySet):
-    pass
-
-
 class Summary(models.Model):
     """The current summary of a paper in one language; history is in revisions.
 
@@ -354,8 +350,6 @@ class Summary(models.Model):
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = SummaryQuerySet.as_manager()
 
     SECTION_FIELDS = SECTION_FIELDS
 

@@ -121,14 +121,6 @@ def digest_reorder(*, digest: Digest, paper_ids: list[int]) -> None:
 
 
 @transaction.atomic
-def digest_entry_set_hidden(*, entry: DigestEntry, hidden: bool) -> DigestEntry:
-    entry.hidden = hidden
-    entry.save(update_fields=["hidden"])
-    _invalidate_on_commit()
-    return entry
-
-
-@transaction.atomic
 def digest_set_cover(*, digest: Digest, figure: Figure | None) -> Digest:
     """Use one of the digest's visible figures as its cover (or none)."""
     if figure is not None:
