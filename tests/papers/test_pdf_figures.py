@@ -107,7 +107,7 @@ def test_figures_are_saved_as_web_images_and_thumbnails_with_sizes(settings):
             assert img.width <= images.WEB_MAX_WIDTH
         with Image.open(fig.thumbnail.path) as thumb:
             assert thumb.size == (fig.thumb_width, fig.thumb_height)
-            assert thumb.width == images.THUMB_WIDTH
+            assert images.THUMB_WIDTH * 0.75 <= thumb.width <= images.THUMB_WIDTH * 1.5
         assert str(settings.MEDIA_ROOT) in fig.image.path
         assert fig.caption.startswith(fig.label)
 

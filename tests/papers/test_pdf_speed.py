@@ -3,15 +3,19 @@
 No timing is asserted here; bench/pdf.py prints the figures.
 """
 
+import io
 import sys
 from pathlib import Path
 
 import pymupdf
 import pytest
 from django.conf import settings
+from PIL import Image
 
+from papers.models import Figure
 from papers.services import pdf
 from papers.services.pdf import images, paper_parse
+from tests.factories import PaperFactory
 from tests.pdfgen import STANDARD_SET, make_paper, stored_paper
 
 pytestmark = pytest.mark.django_db
@@ -49,18 +53,35 @@ def test_a_region_wider_than_the_web_image_is_rendered_at_the_web_width():
     doc = pymupdf.open()
     page = doc.new_page(width=1200, height=400)
     page.draw_rect(pymupdf.Rect(20, 20, 1180, 380), color=(0, 0, 0), fill=(0.2, 0.4, 0.8))
-    img = images.render_clip(page.get_displaylist(), page.rect)
-    assert img.width == images.WEB_MAX_WIDTH
-    assert img.height == round(400 * images.WEB_MAX_WIDTH / 1200)
+    shot = images.render_clip(page.get_displaylist(), page.rect)
+    assert shot.image.width == images.WEB_MAX_WIDTH
+    assert shot.image.height == round(400 * images.WEB_MAX_WIDTH / 1200)
 
 
-def test_thumbnail_is_cut_from_the_web_image_at_thumb_width():
+def _red_box_picture(clip: pymupdf.Rect) -> images.Picture:
     doc = pymupdf.open()
     page = doc.new_page()
     page.draw_rect(pymupdf.Rect(72, 72, 400, 300), color=(0, 0, 0), fill=(0.9, 0.2, 0.1))
-    picture = images.encode(images.render_clip(page.get_displaylist(), pymupdf.Rect(60, 60, 420, 320)))
-    assert picture.thumb_size[0] == images.THUMB_WIDTH
-    assert picture.thumb_size[1] == round(picture.web_size[1] * images.THUMB_WIDTH / picture.web_size[0])
+    return images.encode(images.render_clip(page.get_displaylist(), clip))
+
+
+def test_thumbnail_is_the_web_image_reduced_by_a_whole_factor():
+    picture = _red_box_picture(pymupdf.Rect(60, 60, 420, 320))  # 750 px wide at 150 dpi
+
+    assert picture.thumb_size == (picture.web_size[0] // 2, picture.web_size[1] // 2)
+    assert Image.open(io.BytesIO(picture.thumb)).size == picture.thumb_size
+
+
+def test_a_thumbnail_sized_figure_is_its_own_thumbnail(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    picture = _red_box_picture(pymupdf.Rect(60, 60, 200, 200))  # 292 px wide at 150 dpi
+    figure = Figure(paper=PaperFactory())
+
+    names = images.store_picture(figure=figure, picture=picture, stem="figure-1-p1")
+
+    assert picture.thumb is None
+    assert names == [figure.image.name] and figure.thumbnail.name == figure.image.name
+    assert (figure.thumb_width, figure.thumb_height) == (figure.width, figure.height) == picture.web_size
 
 
 def test_every_step_of_a_parse_is_timed():

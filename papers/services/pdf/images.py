@@ -25,8 +25,16 @@ MIN_PIXELS_W, MIN_PIXELS_H = 80, 50
 class Picture:
     web: bytes
     web_size: tuple[int, int]
-    thumb: bytes
+    thumb: bytes | None  # None: the web image is small enough to be its own thumbnail
     thumb_size: tuple[int, int]
+
+
+@dataclass
+class Shot:
+    """A rendered region and its thumbnail (the same image when it is already thumbnail-sized)."""
+
+    image: Image.Image
+    thumb: Image.Image
 
 
 def render_clip(
@@ -35,7 +43,7 @@ def render_clip(
     *,
     dpi: int = RENDER_DPI,
     max_white: float = MAX_WHITE_SHARE,
-) -> Image.Image | None:
+) -> Shot | None:
     """Render one region of a page or its display list; None when it is blank or a sliver.
 
     A region wider than the web image at ``dpi`` (a cover, a page-wide figure) is
@@ -49,10 +57,25 @@ def render_clip(
         # frombytes copies (PIL keeps RGB as 4 bytes a pixel), so the image outlives ``pix``.
         img = Image.frombytes("RGB", (pix.width, pix.height), pix.samples_mv, "raw", "RGB", pix.stride, 1)
     else:
-        img = Image.frombuffer("L", (pix.width, pix.height), pix.samples_mv, "raw", "L", pix.stride, 1)
-    if is_blank(img, max_white=max_white):
+        img = Image.frombuffer("L", (pix.width, pix.height), pix.samples_mv, "raw", "L", pix.stride, 1).convert("RGB")
+    if img.width > WEB_MAX_WIDTH:  # MuPDF rounds the clip outwards: a pixel column at most
+        img = img.crop((0, 0, WEB_MAX_WIDTH, img.height))
+    thumb = thumbnail(img)
+    # The thumbnail is an area average of the image, so a region with any real
+    # content is no whiter there than at full size; testing it is cheaper.
+    if is_blank(thumb, max_white=max_white):
         return None
-    return img if img.mode == "RGB" else img.convert("RGB")
+    return Shot(img, thumb)
+
+
+def thumbnail(img: Image.Image) -> Image.Image:
+    """The image shrunk by the whole factor that brings it nearest THUMB_WIDTH (270-540 px wide).
+
+    A whole factor is a plain area average (``reduce``), a tenth of the cost of
+    resampling to an exact width; an image under 1.5x THUMB_WIDTH is its own thumbnail.
+    """
+    factor = round(img.width / THUMB_WIDTH)
+    return img.reduce(factor) if factor >= 2 else img
 
 
 def is_blank(img: Image.Image, *, max_white: float = MAX_WHITE_SHARE) -> bool:
@@ -62,24 +85,14 @@ def is_blank(img: Image.Image, *, max_white: float = MAX_WHITE_SHARE) -> bool:
     return white >= max_white * (img.width * img.height)
 
 
-def encode(img: Image.Image) -> Picture:
-    """Return a web-sized and a thumbnail JPEG of the image; the thumbnail is cut from the web one."""
-    web = _fit(img, WEB_MAX_WIDTH)
-    thumb = _fit(web, THUMB_WIDTH)
+def encode(shot: Shot) -> Picture:
+    """Return the web JPEG and, when the thumbnail is a smaller image, the thumbnail JPEG."""
     # 4:4:4 keeps thin coloured plot lines crisp at full size; a thumbnail is too
     # small to show the difference, and 4:2:0 encodes a third faster.
-    return Picture(_jpeg(web, subsampling=0), web.size, _jpeg(thumb, subsampling=2), thumb.size)
-
-
-def _fit(img: Image.Image, width: int) -> Image.Image:
-    if img.width <= width:
-        return img
-    height = max(1, round(img.height * width / img.width))
-    # reduce() first: a cheap integer box filter. BOX (an area average) then does
-    # the rest: as sharp as BILINEAR when shrinking, and ~25% faster.
-    factor = img.width // width
-    small = img.reduce(factor) if factor >= 2 else img
-    return small.resize((width, height), Image.Resampling.BOX)
+    web = _jpeg(shot.image, subsampling=0)
+    if shot.thumb is shot.image:
+        return Picture(web, shot.image.size, None, shot.image.size)
+    return Picture(web, shot.image.size, _jpeg(shot.thumb, subsampling=2), shot.thumb.size)
 
 
 def _jpeg(img: Image.Image, *, subsampling: int) -> bytes:
@@ -91,18 +104,19 @@ def _jpeg(img: Image.Image, *, subsampling: int) -> bytes:
 
 
 def store_picture(*, figure: Figure, picture: Picture, stem: str) -> list[str]:
-    """Write both files and point the figure at them; return the new storage names.
+    """Write the files and point the figure at them; return the new storage names.
 
     Names get a random suffix so files an older row still points to are never
     overwritten before the replacing transaction commits. Width and height are
     set from what was encoded, so Django does not re-open the file to measure it.
+    A picture without a separate thumbnail points both fields at the web file.
     """
     token = secrets.token_hex(4)
     names = []
-    for field_name, data, (w, h), suffix in (
-        ("image", picture.web, picture.web_size, ""),
-        ("thumbnail", picture.thumb, picture.thumb_size, "-thumb"),
-    ):
+    files = [("image", picture.web, picture.web_size, "")]
+    if picture.thumb is not None:
+        files.append(("thumbnail", picture.thumb, picture.thumb_size, "-thumb"))
+    for field_name, data, (w, h), suffix in files:
         field = Figure._meta.get_field(field_name)
         wanted = field.generate_filename(figure, f"{stem}-{token}{suffix}.jpg")
         name = field.storage.save(wanted, ContentFile(data), max_length=field.max_length)
@@ -110,12 +124,15 @@ def store_picture(*, figure: Figure, picture: Picture, stem: str) -> list[str]:
         setattr(figure, field.width_field, w)
         setattr(figure, field.height_field, h)
         names.append(name)
+    if picture.thumb is None:
+        figure.thumbnail.name = figure.image.name
+        figure.thumb_width, figure.thumb_height = picture.thumb_size
     return names
 
 
 def delete_files(names: list[str]) -> None:
     storage = Figure._meta.get_field("image").storage
-    for name in names:
+    for name in dict.fromkeys(names):  # a figure's thumbnail may be its image file
         if name:
             try:
                 storage.delete(name)
