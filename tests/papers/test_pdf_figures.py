@@ -124,6 +124,20 @@ def test_blank_or_sliver_regions_are_rejected():
     assert images.render_clip(page.get_displaylist(), pymupdf.Rect(100, 600, 300, 700)) is not None
 
 
+@pytest.mark.parametrize("width", [400, 560], ids=["thumbnail-half", "thumbnail-third"])
+def test_a_region_of_faint_thin_lines_is_not_taken_for_blank(width):
+    """4% of its pixels are light-grey hairlines: averaged into the thumbnail they must still count."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=width + 40, height=400)
+    for i in range(30):
+        y = 30 + i * 9.5
+        page.draw_line((30, y), (width + 10, y), color=(0.9, 0.9, 0.9), width=0.3)
+    shot = images.render_clip(page.get_displaylist(), pymupdf.Rect(20, 20, width + 20, 320))
+
+    assert shot is not None
+    assert shot.thumb.width < shot.image.width
+
+
 def _png() -> bytes:
     import io
 

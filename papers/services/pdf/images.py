@@ -61,9 +61,13 @@ def render_clip(
     if img.width > WEB_MAX_WIDTH:  # MuPDF rounds the clip outwards: a pixel column at most
         img = img.crop((0, 0, WEB_MAX_WIDTH, img.height))
     thumb = thumbnail(img)
-    # The thumbnail is an area average of the image, so a region with any real
-    # content is no whiter there than at full size; testing it is cheaper.
-    if is_blank(thumb, max_white=max_white):
+    # Testing the thumbnail is cheaper. Each of its pixels averages a block of the
+    # image, so one ink pixel (below NEAR_WHITE) in a white block leaves it just
+    # under pure white: only pure white counts as white there, and then a block
+    # is ink whenever any of its pixels is, so the thumbnail is never whiter than
+    # the image (exact up to rounding for the factors of 2 and 3 used here).
+    near_white = NEAR_WHITE if thumb is img else 255
+    if is_blank(thumb, max_white=max_white, near_white=near_white):
         return None
     return Shot(img, thumb)
 
@@ -78,10 +82,10 @@ def thumbnail(img: Image.Image) -> Image.Image:
     return img.reduce(factor) if factor >= 2 else img
 
 
-def is_blank(img: Image.Image, *, max_white: float = MAX_WHITE_SHARE) -> bool:
+def is_blank(img: Image.Image, *, max_white: float = MAX_WHITE_SHARE, near_white: int = NEAR_WHITE) -> bool:
     """True when nearly every pixel is near-white (an empty or white-on-white region)."""
     hist = img.convert("L").histogram()
-    white = sum(hist[NEAR_WHITE:])
+    white = sum(hist[near_white:])
     return white >= max_white * (img.width * img.height)
 
 
