@@ -76,7 +76,9 @@ def test_editor_correction_shows_with_the_same_guid(client, digest, url):
     assert after.entries[0].id == before.entries[0].id
     content = after.entries[0].content[0].value if "content" in after.entries[0] else after.entries[0].description
     assert "An editor fixed this typo." in content
-    assert after.entries[0].updated_parsed >= before.entries[0].updated_parsed
+    if "atom" in url:  # Atom readers re-show an entry whose <updated> moved; RSS 2.0 items have no such field
+        corrected = summary.updated_at.astimezone(datetime.timezone.utc).timetuple()[:6]
+        assert tuple(after.entries[0].updated_parsed[:6]) == corrected
 
 
 def test_guid_is_a_tag_uri_of_topic_and_date(client, digest):
