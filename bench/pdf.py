@@ -113,15 +113,20 @@ def measure(datas: list[bytes], rounds: list[list], *, dpi: int, max_pages: int)
     best_raw = [float("inf")] * n
     best_stage: list[tuple[float, dict[str, float]]] = [(float("inf"), {})] * n
     all_raw = all_stage = 0.0
+    per_round: list[float] = []
     for papers in rounds:
+        round_raw = round_stage = 0.0
         for i in range(n):
             raw = run_raw(datas[i], dpi, max_pages)
             stage, steps = run_stage([papers[i]])
-            all_raw += raw
-            all_stage += stage
+            round_raw += raw
+            round_stage += stage
             best_raw[i] = min(best_raw[i], raw)
             if stage < best_stage[i][0]:
                 best_stage[i] = (stage, steps)
+        all_raw += round_raw
+        all_stage += round_stage
+        per_round.append(round_stage / round_raw)
     steps: dict[str, float] = {}
     for _, paper_steps in best_stage:
         for name, seconds in paper_steps.items():
@@ -132,6 +137,7 @@ def measure(datas: list[bytes], rounds: list[list], *, dpi: int, max_pages: int)
         "steps": steps,
         "all_raw": all_raw,
         "all_stage": all_stage,
+        "per_round": sorted(per_round),
     }
 
 
@@ -218,6 +224,11 @@ def main() -> None:
         )
         print(f"ratio stage/raw: {stage / raw:.2f}x  (target <= 1.5x)")
         print(f"ratio of plain totals over all rounds: {m['all_stage'] / m['all_raw']:.2f}x")
+        spread = m["per_round"]
+        print(
+            f"ratio of each round's totals: min {spread[0]:.2f}x, median {spread[len(spread) // 2]:.2f}x, "
+            f"max {spread[-1]:.2f}x"
+        )
         print("where the stage's time goes (best rounds):")
         for name in STEPS:
             share = steps.get(name, 0.0)

@@ -105,6 +105,7 @@ def test_bench_measures_both_sides_and_describes_its_set():
 
     assert m["raw"] > 0 and m["stage"] > 0
     assert m["all_raw"] >= m["raw"] and m["all_stage"] >= m["stage"]
+    assert len(m["per_round"]) == 2 and m["per_round"] == sorted(m["per_round"])
     assert set(pdf.STEPS) <= set(m["steps"])
     assert all(p.figures.exists() for batch in rounds for p in batch)
     assert "two-column" in bench.describe(generated, settings.PDF_MAX_PAGES)
