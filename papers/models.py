@@ -415,6 +415,9 @@ class RateSlot(models.Model):
 
     key = models.CharField(max_length=100, primary_key=True)
     next_at = models.DateTimeField()
+    # Start times (Unix seconds) of the latest requests, for a sliding-window
+    # budget such as LLM_REQUESTS_PER_MINUTE (see rate_window_acquire).
+    recent = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["key"]

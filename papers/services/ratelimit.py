@@ -2,11 +2,14 @@
 
 arXiv asks for one API request every 3 seconds from all of us together, not
 per worker, so the next free moment lives in the database (``RateSlot``).
+An LLM server's requests-per-minute limit is per account too: its sliding
+window lives in the same row (``rate_window_acquire``).
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
 import time
 
@@ -46,3 +49,45 @@ def rate_slot_acquire(*, key: str, interval: float) -> float:
         time.sleep(wait)
         return wait
     return 0.0
+
+
+def rate_window_acquire(*, key: str, limit: int, window: float = 60.0) -> float:
+    """Reserve a start so that no ``window`` seconds hold more than ``limit`` starts of ``key``; sleep until it.
+
+    A sliding window shared by every process and thread: the key's row keeps
+    the reserved start times of the latest ``limit`` requests. A new request
+    starts now if fewer than ``limit`` started in the last ``window`` seconds,
+    else when the oldest of the last ``limit`` leaves the window; starts never
+    go backwards, so every window ending at a start is checked when it is made.
+    A batch may therefore begin with a burst of ``limit`` requests. The row
+    holds up to ``limit`` numbers, which suits budgets up to a few thousand a
+    minute. Returns the seconds slept; call it outside a transaction (see
+    ``rate_slot_acquire``).
+    """
+    if limit <= 0:
+        return 0.0
+    with transaction.atomic():
+        RateSlot.objects.get_or_create(key=key, defaults={"next_at": timezone.now()})
+        row = RateSlot.objects.select_for_update().get(key=key)
+        now = time.time()
+        starts = [t for t in row.recent if t > now - window]
+        start = max([now, *starts[-1:]])
+        if len(starts) >= limit:
+            start = max(start, starts[-limit] + window)
+        row.recent = [*starts, start][-limit:]
+        row.next_at = datetime.datetime.fromtimestamp(start, tz=datetime.timezone.utc)
+        row.save(update_fields=["recent", "next_at"])
+    wait = start - time.time()
+    if wait > 0:
+        logger.debug("Waiting %.2fs for %s", wait, key)
+        time.sleep(wait)
+        return wait
+    return 0.0
+
+
+def rate_key(prefix: str, resource: str) -> str:
+    """A RateSlot key for a resource such as a server URL, within the key's length."""
+    key = f"{prefix}:{resource}"
+    if len(key) <= RateSlot._meta.get_field("key").max_length:
+        return key
+    return f"{prefix}:{hashlib.sha256(resource.encode()).hexdigest()[:40]}"

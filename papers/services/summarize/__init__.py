@@ -117,7 +117,7 @@ def _generate(backend: SummaryBackend, request: SummaryRequest) -> SummaryResult
     try:
         return backend.summarize(request)
     finally:
-        # Backends do not touch the database, but a thread must never leak a connection.
+        # A backend may use the database (the shared request budget); a thread must not leak its connection.
         connections.close_all()
 
 

@@ -19,15 +19,16 @@ import openai
 from django.conf import settings
 
 from papers.services.errors import SummarizeError
+from papers.services.ratelimit import rate_key, rate_window_acquire
 from papers.services.summarize.backends.base import SummaryBackend, SummaryRequest, SummaryResult
 from papers.services.summarize.prompt import PROMPT_VERSION, prompt_messages, response_formats, schema_reminder
-from papers.services.summarize.ratelimit import limiter_for
 from papers.services.summarize.schema import SchemaViolation, content_parse
 
 logger = logging.getLogger("paperdigest.summarize")
 
 MAX_BAD_ANSWERS = 3  # re-ask at most twice after an unusable answer
 MAX_RETRY_AFTER_SECONDS = 120.0
+BUDGET_WINDOW_SECONDS = 60.0  # LLM_REQUESTS_PER_MINUTE counts requests in any window this long
 
 
 def _retry_after(exc: openai.APIStatusError) -> float | None:
@@ -66,14 +67,15 @@ class OpenAIBackend(SummaryBackend):
 
     def summarize(self, request: SummaryRequest) -> SummaryResult:
         messages = prompt_messages(language=request.language, source=request.source)
-        limiter = limiter_for(settings.LLM_REQUESTS_PER_MINUTE)
+        budget = rate_key("llm", self.base_url or "https://api.openai.com/v1")
         transport_failures, bad_answers = 0, 0
         input_tokens = output_tokens = 0
         started = time.monotonic()
         attempts = 0
         while True:
             attempts += 1
-            limiter.acquire()
+            # The budget is per server and shared by every worker process.
+            rate_window_acquire(key=budget, limit=settings.LLM_REQUESTS_PER_MINUTE, window=BUDGET_WINDOW_SECONDS)
             fmt = self._formats[0]
             try:
                 completion = self.client.chat.completions.create(
