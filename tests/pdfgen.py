@@ -214,7 +214,7 @@ class _Writer:
         )
 
     def draw_plot(self, rect: pymupdf.Rect) -> None:
-        """A line plot: axes, ticks, tick labels, two curves, a legend and axis titles."""
+        """A line plot: axes, ticks, tick labels, two curves, a legend and axis titles (the y one rotated)."""
         page = self.page
         ax = pymupdf.Rect(rect.x0 + 22, rect.y0 + 4, rect.x1 - 4, rect.y1 - 18)
         shape = page.new_shape()
@@ -251,6 +251,8 @@ class _Writer:
         page.insert_text((legend.x0 + 3, legend.y0 + 9), "ours", fontname="helv", fontsize=5.5)
         page.insert_text((legend.x0 + 3, legend.y0 + 19), "baseline", fontname="helv", fontsize=5.5)
         page.insert_text((ax.x0 + ax.width / 2 - 10, rect.y1 - 2), "Epoch", fontname="helv", fontsize=6)
+        # The y-axis title, rotated as matplotlib sets it, left of the tick labels.
+        page.insert_text((rect.x0 + 6, ax.y0 + ax.height / 2 + 10), "Score", fontname="helv", fontsize=6, rotate=90)
 
     def draw_raster(self, rect: pymupdf.Rect) -> None:
         self.page.insert_image(rect, stream=_raster_png(self.rng), keep_proportion=False)

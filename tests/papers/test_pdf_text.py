@@ -1,10 +1,11 @@
 """Text in reading order, furniture removal, the section map and the summarizer's input."""
 
+import pymupdf
 import pytest
 
 from papers.models import PaperContent
 from papers.services.pdf import paper_parse, summarizer_input
-from papers.services.pdf.layout import Line, Span
+from papers.services.pdf.layout import Line, Span, page_layout
 from papers.services.pdf.sections import approx_tokens, cut_to_tokens, detect_heading
 from tests.pdfgen import make_long_pdf, make_paper, stored_paper
 
@@ -88,6 +89,17 @@ def test_inline_ieee_abstract_is_a_heading_with_its_text():
     line.spans[0].flags = 2  # italic
     heading = detect_heading(line, 10.0, after_references=False)
     assert heading.name == "abstract" and heading.inline_rest == "We propose a thing."
+
+
+def test_arxiv_side_stamp_is_furniture_but_a_rotated_axis_title_near_the_margin_is_figure_text():
+    doc = pymupdf.open()
+    page = doc.new_page()  # 612 x 792
+    page.insert_text((30, 560), "arXiv:2405.01234v1  [cs.CV]  2 May 2024", fontname="tiro", fontsize=20, rotate=90)
+    page.insert_text((62, 340), "Score", fontname="helv", fontsize=6, rotate=90)
+
+    roles = {ln.text: ln.role for ln in page_layout(page.get_displaylist(), 0, page.rect).lines}
+
+    assert roles == {"arXiv:2405.01234v1  [cs.CV]  2 May 2024": "furniture", "Score": "figure-text"}
 
 
 def test_summarizer_input_keeps_whole_sentences_within_budget():

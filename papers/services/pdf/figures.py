@@ -119,6 +119,8 @@ def find_figures(
     out: list[FoundFigure] = []
     taken: list[pymupdf.Rect] = []
     limits = _shared_gap_limits(captions, layout, elements, weak)
+    # Rotated text (a y-axis title) is no body line, but it is part of the figure beside it.
+    labels = ordered + [ln for ln in layout.lines if ln.role == "figure-text"]
     for index, (kind, label, lines, seq) in enumerate(captions):
         cap = _caption_rect(lines)
         col = lines[0].col if all(ln.col == lines[0].col for ln in lines) else -1
@@ -132,7 +134,7 @@ def find_figures(
         rect = _locate(kind, cap, col, layout, free, own, weak)
         if rect is None:
             continue
-        rect = _labels_inside(rect, ordered, lines, own, body_size)
+        rect = _labels_inside(rect, labels, lines, own, body_size)
         rect = _pad(rect, layout)
         if rect.width < MIN_W or rect.height < MIN_H:
             continue
@@ -390,7 +392,7 @@ def _text_table(
 
 
 def _labels_inside(
-    rect: pymupdf.Rect, ordered: list[Line], caption: list[Line], blockers: list[Line], body_size: float
+    rect: pymupdf.Rect, lines: list[Line], caption: list[Line], blockers: list[Line], body_size: float
 ) -> pymupdf.Rect:
     """Grow the region by text lines it overlaps (tick labels, legends) or small text beside it (sub-captions).
 
@@ -400,7 +402,7 @@ def _labels_inside(
     skip = {id(ln) for ln in caption} | {id(ln) for ln in blockers}
     candidates = [
         ln
-        for ln in ordered
+        for ln in lines
         if id(ln) not in skip
         and ln.role not in ("furniture", "gutter", "caption", "heading")
         and ln.x0 < ln.x1

@@ -123,7 +123,7 @@ def page_layout(dl: pymupdf.DisplayList, index: int, rect: pymupdf.Rect) -> Page
             dx, dy = raw.get("dir", (1, 0))
             if abs(dy) > 0.1 or dx < 0:
                 # Rotated text: arXiv's side stamp, rotated axis titles. Never body text.
-                line.role = "furniture" if _near_edge(line, layout) else "figure-text"
+                line.role = "furniture" if _side_stamp(line, layout) else "figure-text"
             lines.append(line)
     return layout
 
@@ -170,8 +170,16 @@ def _line(raw: dict, index: int) -> Line | None:
     )
 
 
-def _near_edge(line: Line, layout: PageLayout) -> bool:
-    return line.x1 < 0.12 * layout.width or line.x0 > 0.88 * layout.width
+def _side_stamp(line: Line, layout: PageLayout) -> bool:
+    """Rotated text in the outer margin: arXiv's "arXiv:… [cs.CV] 2 May 2024" runs a third of the page.
+
+    A figure's rotated y-axis title can sit as far out (a figure near the left
+    text edge), but it is short and not at the very edge.
+    """
+    w = layout.width
+    if not (line.x1 < 0.12 * w or line.x0 > 0.88 * w):
+        return False
+    return line.height > 0.2 * layout.height or line.x1 < 0.06 * w or line.x0 > 0.94 * w
 
 
 def _drawings(boxes: list[tuple[float, float, float, float]], page_rect: pymupdf.Rect) -> list[pymupdf.Rect]:
