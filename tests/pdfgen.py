@@ -321,6 +321,31 @@ class _Writer:
         self.col_top = bottom + 12
         self.y = self.col_top
 
+    def next_page_figure(self, label: str, caption: str, height: float = 200) -> None:
+        """A page-wide figure at the foot of a page whose caption opens the next page."""
+        if self.col == 1 or self.y > BOTTOM - height - 80:
+            self.new_page()
+        x0, x1 = MARGIN_X, PAGE_W - MARGIN_X
+        rect = pymupdf.Rect(x0 + 8, BOTTOM - height, x1 - 8, BOTTOM)
+        self.draw_plot(rect)
+        self.record("figure", label, rect, caption)
+        # Body text fills the column(s) down to the figure, as LaTeX would.
+        self.limit = rect.y0 - 14
+        for col in range(2 if self.two_column else 1):
+            if col == 1:
+                self.col, self.y = 1, self.col_top
+            cx0, cx1 = self.x_range()
+            while True:
+                text = f"[P{len(self.markers) + 1}] " + " ".join(_sentence(self.rng) for _ in range(2))
+                if self.y + len(self.wrap(text, cx1 - cx0)) * BODY_LEAD > self.limit:
+                    break
+                self.markers.append(text.split()[0])
+                self.paragraph(text)
+        self.limit = BOTTOM
+        self.new_page()
+        self.col_top = self.caption(label, caption, x0, x1, TOP) + 12
+        self.y = self.col_top
+
     def split_figure(self, label: str, caption: str, height: float = 140) -> None:
         """A figure at the bottom of the left column whose caption opens the right column."""
         if not self.two_column:
@@ -362,7 +387,8 @@ def make_paper(
     ``figures`` picks which figure kinds appear, in this order through the paper:
     "plot" (vector line plot), "raster" (embedded image), "table" (caption above),
     "multipanel" (full-width three panels), "split" (caption at the top of the next
-    column). ``affiliation_style`` is "block" (numbered lines under the authors) or
+    column), "nextpage" (a page-wide figure at the foot of a page, its caption
+    opening the next page). ``affiliation_style`` is "block" (numbered lines under the authors) or
     "footnote" (numbered footnotes at the bottom of the first column).
     """
     rng = random.Random(seed)
@@ -448,6 +474,8 @@ def make_paper(
             w.wide_multipanel(label, cap)
         elif kind == "split":
             w.split_figure(label, cap)
+        elif kind == "nextpage":
+            w.next_page_figure(label, cap)
 
     sections = [
         ("introduction", "1 Introduction"),

@@ -60,6 +60,7 @@ def test_multipanel_figure_is_one_region_with_all_panels():
     [fig] = [f for f in figures if f.label == truth.label]
     assert iou(truth.rect, fig.bbox) >= 0.8
     assert len([f for f in figures if f.page == truth.page]) == 1
+    assert fig.caption == truth.caption  # all of the page-wide caption, its short last line too
 
 
 def test_table_with_caption_above_is_a_table_below_its_caption():
@@ -77,6 +78,18 @@ def test_caption_at_top_of_next_column_finds_figure_at_bottom_of_previous_column
     [fig] = figures
     assert fig.bbox[2] < 306  # left column, while its caption opens the right one
     assert iou(truth.rect, fig.bbox) >= 0.7
+
+
+@pytest.mark.parametrize("two_column", [True, False], ids=["two-column", "one-column"])
+def test_figure_at_the_foot_of_a_page_gets_the_caption_opening_the_next_page(two_column):
+    generated, figures = parse_generated(seed=19, two_column=two_column, figures=("plot", "nextpage"))
+    truth = generated.figures[1]
+    fig = next(f for f in figures if f.label == truth.label)
+
+    assert fig.page == truth.page
+    assert iou(fig.bbox, truth.rect) >= 0.8
+    assert fig.caption == truth.caption
+    assert [f.label for f in figures] == ["Figure 1", "Figure 2"]
 
 
 def test_vector_plot_region_includes_axis_labels():

@@ -229,6 +229,7 @@ def _read(doc: pymupdf.Document, paper: Paper, spent: Counter) -> tuple[dict, di
         layout.assign_columns(pl)
     usual = layout.document_gutter(pages)
     detecting = 0.0
+    per_page: list[tuple[layout.PageLayout, list[layout.Line], list[figures.FoundFigure]]] = []
     for pl in pages:
         if pl.gutter is None and usual is not None:
             layout.assign_columns(pl, fallback=usual)
@@ -238,9 +239,21 @@ def _read(doc: pymupdf.Document, paper: Paper, spent: Counter) -> tuple[dict, di
         captions = figures.find_captions(ordered)
         if captions:
             layout.read_graphics(pl, _display_list(doc, lists, pl.index))
-        page_figs = figures.find_figures(pl, ordered, captions, body_size)
-        inside = figures.region_lines([f.rect for f in page_figs], ordered)
+        page_figs, unplaced = figures.find_figures(pl, ordered, captions, body_size)
+        previous = per_page[-1] if per_page and per_page[-1][0].index == pl.index - 1 else None
+        for caption in unplaced:
+            # A tall figure at the foot of a page may leave its caption to open the next one.
+            if previous is not None and figures.opens_page(caption, pl, ordered):
+                prev_pl, prev_ordered, prev_figs = previous
+                if not prev_pl.graphics and not prev_pl.images:
+                    layout.read_graphics(prev_pl, _display_list(doc, lists, prev_pl.index))
+                fig = figures.find_figure_before(prev_pl, prev_ordered, caption, body_size, prev_figs)
+                if fig is not None:
+                    prev_figs.append(fig)
+        per_page.append((pl, ordered, page_figs))
         detecting += time.perf_counter() - start
+    for _pl, ordered, page_figs in per_page:
+        inside = figures.region_lines([f.rect for f in page_figs], ordered)
         ordered_all.extend(ln for ln in ordered if id(ln) not in inside)
         found.extend(page_figs)
     document = sections.build_document(ordered_all, body_size)

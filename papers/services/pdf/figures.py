@@ -65,7 +65,9 @@ def caption_lines(start: Line, ordered: list[Line], index: int) -> list[Line]:
     out = [start]
     prev = start
     for line in ordered[index + 1 :]:
-        if line.col != prev.col or line.role in ("caption", "heading"):
+        # A page-wide caption's short last line falls in the left column; it still continues.
+        wraps = prev.col == -1 and line.col == 0 and abs(line.x0 - start.x0) <= 2
+        if (line.col != prev.col and not wraps) or line.role in ("caption", "heading"):
             break
         gap = line.y0 - prev.y1
         if gap > 0.6 * max(prev.size, 6) or gap < -2 or abs(line.size - prev.size) > 0.8:
@@ -105,25 +107,23 @@ def find_captions(ordered: list[Line]) -> list[Caption]:
 
 def find_figures(
     layout: PageLayout, ordered: list[Line], captions: list[Caption], body_size: float
-) -> list[FoundFigure]:
-    """Find the region each caption describes, from the page's graphics (``layout.read_graphics``)."""
+) -> tuple[list[FoundFigure], list[Caption]]:
+    """Find the region each caption describes, from the page's graphics (``layout.read_graphics``).
+
+    Returns the figures found and the captions left without a region.
+    """
     if not captions:
-        return []
-    elements = [pymupdf.Rect(r) for r in layout.graphics + layout.images]
-    elements = [r for r in elements if not _in_margin(r, layout)]
-    boxes = [tuple(e) for e in elements]
-    blockers = [ln for ln in ordered if _is_blocker(ln, boxes, body_size, layout)]
-    blocking = {id(ln) for ln in blockers}
-    # Body lines that do not block: a table's rows, text between parts of a figure.
-    weak = [ln for ln in ordered if ln.role == "body" and id(ln) not in blocking]
+        return [], []
+    elements, blockers, weak = _page_parts(layout, ordered, body_size)
     out: list[FoundFigure] = []
+    unplaced: list[Caption] = []
     taken: list[pymupdf.Rect] = []
     limits = _shared_gap_limits(captions, layout, elements, weak)
-    # Rotated text (a y-axis title) is no body line, but it is part of the figure beside it.
-    labels = ordered + [ln for ln in layout.lines if ln.role == "figure-text"]
-    for index, (kind, label, lines, seq) in enumerate(captions):
+    labels = _label_lines(layout, ordered)
+    for index, caption in enumerate(captions):
+        kind, label, lines, seq = caption
         cap = _caption_rect(lines)
-        col = lines[0].col if all(ln.col == lines[0].col for ln in lines) else -1
+        col = _caption_column(lines)
         own = [b for b in blockers if b not in lines]
         top, bottom = limits.get(index, (float("-inf"), float("inf")))
         free = [
@@ -132,18 +132,90 @@ def find_figures(
             if top <= (e.y0 + e.y1) / 2 <= bottom and not any(_overlap_ratio(e, t) > 0.5 for t in taken)
         ]
         rect = _locate(kind, cap, col, layout, free, own, weak)
+        rect = _finish(rect, labels, lines, own, body_size, layout) if rect is not None else None
         if rect is None:
-            continue
-        rect = _labels_inside(rect, labels, lines, own, body_size)
-        rect = _pad(rect, layout)
-        if rect.width < MIN_W or rect.height < MIN_H:
-            continue
-        if abs(rect) > 0.8 * layout.width * layout.height:
+            unplaced.append(caption)
             continue
         taken.append(rect)
-        text = " ".join(ln.text for ln in lines)
-        out.append(FoundFigure(layout.index, kind, label, _clean_caption(text), rect, seq))
-    return out
+        out.append(FoundFigure(layout.index, kind, label, _caption_text(lines), rect, seq))
+    return out, unplaced
+
+
+def opens_page(caption: Caption, layout: PageLayout, ordered: list[Line]) -> bool:
+    """Is the caption the first thing in its column, in the top part of its page?"""
+    lines = caption[2]
+    cap = _caption_rect(lines)
+    if cap.y0 > 0.3 * layout.height:
+        return False
+    x0, x1 = _band(_caption_column(lines), layout)
+    return not any(
+        ln.y1 <= cap.y0 + 1 and min(ln.x1, x1) - max(ln.x0, x0) > 0.3 * ln.width for ln in ordered if ln not in lines
+    )
+
+
+def find_figure_before(
+    layout: PageLayout, ordered: list[Line], caption: Caption, body_size: float, found: list[FoundFigure]
+) -> FoundFigure | None:
+    """The figure at the foot of this page that a caption opening the next page describes.
+
+    Grown upwards from the bottom of the caption's column band, as if the caption
+    sat under the page, through drawings no other figure of the page holds.
+    """
+    kind, label, lines, seq = caption
+    if kind != "figure":
+        return None
+    elements, blockers, weak = _page_parts(layout, ordered, body_size)
+    elements = [e for e in elements if not any(_overlap_ratio(e, f.rect) > 0.5 for f in found)]
+    x0, x1 = _band(_caption_column(lines), layout)
+    foot = pymupdf.Rect(x0, 0.94 * layout.height, x1, 0.94 * layout.height + 1)
+    rect = _grow(foot, x0, x1, elements, blockers, up=True, weak=weak)
+    rect = _finish(rect, _label_lines(layout, ordered), [], blockers, body_size, layout) if rect is not None else None
+    if rect is None:
+        return None
+    # After the page's own figures in reading order: the caption comes later.
+    return FoundFigure(layout.index, kind, label, _caption_text(lines), rect, 10_000 + seq)
+
+
+def _page_parts(
+    layout: PageLayout, ordered: list[Line], body_size: float
+) -> tuple[list[pymupdf.Rect], list[Line], list[Line]]:
+    """The page's graphics outside the margins, the body text that bounds a figure, and the rest."""
+    elements = [pymupdf.Rect(r) for r in layout.graphics + layout.images]
+    elements = [r for r in elements if not _in_margin(r, layout)]
+    boxes = [tuple(e) for e in elements]
+    blockers = [ln for ln in ordered if _is_blocker(ln, boxes, body_size, layout)]
+    blocking = {id(ln) for ln in blockers}
+    # Body lines that do not block: a table's rows, text between parts of a figure.
+    weak = [ln for ln in ordered if ln.role == "body" and id(ln) not in blocking]
+    return elements, blockers, weak
+
+
+def _label_lines(layout: PageLayout, ordered: list[Line]) -> list[Line]:
+    # Rotated text (a y-axis title) is no body line, but it is part of the figure beside it.
+    return ordered + [ln for ln in layout.lines if ln.role == "figure-text"]
+
+
+def _caption_column(lines: list[Line]) -> int:
+    return lines[0].col if all(ln.col == lines[0].col for ln in lines) else -1
+
+
+def _caption_text(lines: list[Line]) -> str:
+    return _clean_caption(" ".join(ln.text for ln in lines))
+
+
+def _finish(
+    rect: pymupdf.Rect,
+    labels: list[Line],
+    caption: list[Line],
+    blockers: list[Line],
+    body_size: float,
+    layout: PageLayout,
+) -> pymupdf.Rect | None:
+    """Take in the labels, pad; None for a region too small or too close to the whole page."""
+    rect = _pad(_labels_inside(rect, labels, caption, blockers, body_size), layout)
+    if rect.width < MIN_W or rect.height < MIN_H or abs(rect) > 0.8 * layout.width * layout.height:
+        return None
+    return rect
 
 
 def _clean_caption(text: str) -> str:
