@@ -1,16 +1,15 @@
 """The real arxiv client against a real HTTP server on 127.0.0.1."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 
 from papers.models import IngestRunStatus, Paper
 from papers.services.ingest import topic_ingest
 from tests.atom import Entry, feed, paged_handler
 from tests.factories import TopicFactory
 from tests.servers import Reply, closed_port_url
+from tests.threads import run_concurrently
 
 DAY = datetime.date(2024, 5, 2)
 IN_WINDOW = datetime.datetime(2024, 5, 1, 9, 30, tzinfo=datetime.timezone.utc)
@@ -167,22 +166,7 @@ def test_pacing_holds_across_threads_sharing_the_limiter(arxiv_api, settings):
     settings.ARXIV_PAGE_SIZE = 2
     arxiv_api.route("/api/query", paged_handler(entries(4)))
     topics = [TopicFactory(), TopicFactory()]
-    errors = []
-
-    def run(topic):
-        try:
-            ingest(topic)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(topic,)) for topic in topics]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not errors
+    run_concurrently(*(lambda topic=topic: ingest(topic) for topic in topics))
     times = sorted(arxiv_api.request_times("/api/query"))
     assert len(times) == 4
     # Slots are reserved 0.5 s apart; a busy machine may delay one process

@@ -1,7 +1,6 @@
 """The pipeline: statuses, per-paper failures, resumption, leases and digest refresh."""
 
 import datetime
-import threading
 
 import pytest
 from django.core.files.base import ContentFile
@@ -15,6 +14,7 @@ from papers.services.pipeline import paper_lease_acquire, paper_process, papers_
 from tests.atom import make_pdf
 from tests.factories import PaperFactory, TopicPaperFactory
 from tests.servers import Reply
+from tests.threads import run_concurrently
 
 BROKEN_PDF = b"%PDF-1.7\n" + b"\0" * 200
 
@@ -131,19 +131,8 @@ def test_expired_lease_is_taken_over(server):
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_at_once_process_the_paper_once(server):
     paper = paper_served(server, "2405.00001", Reply.pdf(make_pdf(), delay=0.5))
-    outcomes = []
+    outcomes = run_concurrently(*[lambda: paper_process(paper_id=paper.pk)] * 2)
 
-    def work():
-        try:
-            outcomes.append(paper_process(paper_id=paper.pk))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
     assert len(server.requests_to("/pdf/2405.00001v1")) == 1
     assert sorted(len(o.done) for o in outcomes) == [0, 1]
     assert sorted(len(o.busy) for o in outcomes) == [0, 1]

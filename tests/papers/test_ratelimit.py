@@ -3,15 +3,14 @@
 import os
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from papers.models import RateSlot
 from papers.services.ratelimit import rate_key, rate_window_acquire
+from tests.threads import run_concurrently
 
 
 def window_violations(starts: list[float], *, limit: int, window: float, jitter: float = 0.05) -> list[float]:
@@ -22,25 +21,12 @@ def window_violations(starts: list[float], *, limit: int, window: float, jitter:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_window_admits_a_burst_of_limit_then_spaces_the_rest_across_threads():
-    starts, waits = [], []
-    lock = threading.Lock()
+    def take() -> tuple[float, float]:
+        waited = rate_window_acquire(key="test:threads", limit=3, window=0.5)
+        return waited, time.monotonic()
 
-    def take():
-        try:
-            waited = rate_window_acquire(key="test:threads", limit=3, window=0.5)
-            with lock:
-                starts.append(time.monotonic())
-                waits.append(waited)
-        finally:
-            connection.close()
+    waits, starts = zip(*run_concurrently(*[take] * 7), strict=True)
 
-    threads = [threading.Thread(target=take) for _ in range(7)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert len(starts) == 7
     assert sorted(waits)[:3] == [0.0, 0.0, 0.0]  # the first three start at once
     assert window_violations(starts, limit=3, window=0.5) == []
     assert len(RateSlot.objects.get(key="test:threads").recent) == 3  # only what the window needs is kept

@@ -5,7 +5,6 @@ import time
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connections
 
 from papers.models import Paper, RevisionKind, RevisionState, Summary
 from papers.services.revisions import (
@@ -17,6 +16,7 @@ from papers.services.revisions import (
 from papers.services.summarize import paper_summarize, papers_summarize
 from tests.factories import PaperFactory
 from tests.fake_llm import Reply, answer
+from tests.threads import workers_start
 
 EDIT = "An editor's corrected one-line summary of diffusion models for image generation."
 REGENERATED = "A regenerated summary of diffusion models for image generation on ImageNet."
@@ -27,20 +27,6 @@ def editor(db):
     return get_user_model().objects.create_user("editor", password="x")
 
 
-def _in_thread(target, box: dict):
-    def run():
-        try:
-            box["value"] = target()
-        except Exception as exc:  # the test inspects it
-            box["error"] = exc
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
-
-
 @pytest.mark.django_db(transaction=True)
 def test_edit_made_while_regenerating_survives_and_regeneration_is_a_candidate(fake_llm, editor):
     paper = PaperFactory()
@@ -49,16 +35,15 @@ def test_edit_made_while_regenerating_survives_and_regeneration_is_a_candidate(f
     release = threading.Event()
     fake_llm.script(Reply(answer("en", one_line=REGENERATED), wait_for=release))
 
-    box: dict = {}
-    thread = _in_thread(lambda: papers_summarize(papers=[Paper.objects.get(pk=paper.pk)]), box)
+    [worker] = workers_start(lambda: papers_summarize(papers=[Paper.objects.get(pk=paper.pk)]))
     deadline = time.monotonic() + 10
     while len(fake_llm.requests) < 2 and time.monotonic() < deadline:  # the model is now "thinking"
         time.sleep(0.01)
     summary_edit(summary=summary, content={"one_line": EDIT}, user=editor, expected_lock_version=summary.lock_version)
     release.set()
-    thread.join(15)
+    worker.join(15)
 
-    assert box["value"] == {paper.pk: None}
+    assert worker.result == {paper.pk: None}
     summary.refresh_from_db()
     assert summary.one_line == EDIT and summary.is_edited
     candidate = summary.revisions.get(state=RevisionState.CANDIDATE)
@@ -73,8 +58,6 @@ def test_racing_edit_and_regeneration_never_lose_the_edit_silently(fake_llm, edi
         summary = paper_summarize(paper=paper, language="en")
         fake_llm.script(Reply(answer("en", one_line=REGENERATED)))
         start = threading.Barrier(2)
-        edit_box: dict = {}
-        regen_box: dict = {}
 
         def edit():
             start.wait()
@@ -86,15 +69,15 @@ def test_racing_edit_and_regeneration_never_lose_the_edit_silently(fake_llm, edi
             start.wait()
             return paper_summarize(paper=Paper.objects.get(pk=paper.pk), language="en", force=True)
 
-        threads = [_in_thread(edit, edit_box), _in_thread(regenerate, regen_box)]
-        for thread in threads:
-            thread.join(15)
+        editing, regenerating = workers_start(edit, regenerate)
+        for worker in (editing, regenerating):
+            worker.join(15)
 
-        assert "error" not in regen_box
+        assert regenerating.error is None
         live = Summary.objects.get(pk=summary.pk)
-        if "error" in edit_box:
+        if editing.error is not None:
             # The regeneration landed first; the editor is told to reload, not silently overwritten.
-            assert isinstance(edit_box["error"], EditConflict)
+            assert isinstance(editing.error, EditConflict)
             assert live.one_line == REGENERATED
         else:
             assert live.one_line == EDIT and live.is_edited
