@@ -152,6 +152,9 @@ def papers_summarize(
 
     A lost database connection is raised instead: it is no paper's failure.
     ``force`` regenerates current summaries too; ``model`` overrides ``DIGEST_LLM_MODEL``.
+    Call it outside a transaction: the request threads reserve the shared
+    request budget on their own connections (on SQLite they would wait for
+    the caller's write lock).
     """
     outcome: dict[int, Exception | None] = {}
     errors: dict[int, list[SummarizeError]] = {}
