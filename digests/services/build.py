@@ -54,10 +54,11 @@ def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:
             defaults={"title": topic.name, "description": digest_description(topic=topic, date=date, first_title="")},
         )
         digest = Digest.objects.select_for_update().get(pk=digest.pk)
+        # Rebuilt after every pipeline batch: read only what deciding needs, not 700 abstracts.
         papers = list(
-            Paper.objects.filter(topicpaper__topic=topic, topicpaper__digest_date=date).order_by(
-                "-published", "arxiv_id"
-            )
+            Paper.objects.filter(topicpaper__topic=topic, topicpaper__digest_date=date)
+            .only("pk", "status")
+            .order_by("-published", "arxiv_id")
         )
         entries = {entry.paper_id: entry for entry in digest.entries.all()}
         old_first = _first_visible_title(digest)
@@ -94,13 +95,19 @@ def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:
 
 
 def _first_figure(digest: Digest) -> Figure | None:
-    """The first shown figure of the first shown paper (a figure before a table or a page cover)."""
-    for entry in digest.entries.filter(hidden=False).order_by("position", "id"):
-        figures = Figure.objects.filter(paper_id=entry.paper_id, hidden=False).exclude(image="")
-        kinds = {FigureKind.FIGURE: 0, FigureKind.TABLE: 1, FigureKind.COVER: 2}
-        best = min(figures, key=lambda f: (kinds.get(f.kind, 3), f.order, f.id), default=None)
-        if best is not None:
-            return best
+    """The first shown figure of the first shown paper (a figure before a table or a page cover).
+
+    Two queries however long the day: a digest whose papers have no figure yet
+    looks again after every pipeline batch.
+    """
+    order = list(digest.entries.filter(hidden=False).order_by("position", "id").values_list("paper_id", flat=True))
+    kinds = {FigureKind.FIGURE: 0, FigureKind.TABLE: 1, FigureKind.COVER: 2}
+    candidates: dict[int, list[Figure]] = {}
+    for figure in Figure.objects.filter(paper_id__in=order, hidden=False).exclude(image=""):
+        candidates.setdefault(figure.paper_id, []).append(figure)
+    for paper_id in order:
+        if paper_id in candidates:
+            return min(candidates[paper_id], key=lambda f: (kinds.get(f.kind, 3), f.order, f.id))
     return None
 
 

@@ -177,3 +177,20 @@ def test_digest_gets_the_first_papers_first_figure_as_cover_and_keeps_an_editors
     digest.cover_figure = chosen
     digest.save()
     assert digest_build(topic=topic, date=DAY).cover_figure == chosen
+
+
+@pytest.mark.django_db
+def test_a_rebuild_with_nothing_new_costs_the_same_queries_for_a_long_day():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for n in (3, 12):
+        topic = TopicFactory(auto_publish=False)
+        for hour in range(n):
+            day_paper(topic, hour)
+        digest_build(topic=topic, date=DAY)
+        with CaptureQueriesContext(connection) as rebuild:
+            digest_build(topic=topic, date=DAY)
+        counts.append(len(rebuild))
+    assert counts[0] == counts[1], counts
