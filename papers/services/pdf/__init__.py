@@ -233,6 +233,7 @@ def _read(doc: pymupdf.Document, paper: Paper, spent: Counter) -> tuple[dict, di
     for pl in pages:
         if pl.gutter is None and usual is not None:
             layout.assign_columns(pl, fallback=usual)
+        layout.join_row_fragments(pl)
         ordered = layout.reading_order([ln for ln in pl.lines if ln.role == "body"])
         orders.append((pl, ordered))
         start = time.perf_counter()

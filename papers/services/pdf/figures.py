@@ -61,10 +61,20 @@ def caption_label(line: Line) -> tuple[str, str] | None:
 
 
 def caption_lines(start: Line, ordered: list[Line], index: int) -> list[Line]:
-    """Return the caption's lines: the opening line and its paragraph continuation."""
+    """Return the caption's lines: the opening line and its paragraph continuation.
+
+    A continuation line starts where the caption does, where its text does after
+    the label (a hanging caption), or is centred under the line above; a table's
+    header row right under its caption does neither.
+    """
     out = [start]
     prev = start
+    edges = _caption_edges(start)
     for line in ordered[index + 1 :]:
+        aligned = any(abs(line.x0 - x) <= 2.5 for x in edges)
+        centred = abs((line.x0 + line.x1) - (prev.x0 + prev.x1)) <= 5
+        if not (aligned or centred):
+            break
         # A page-wide caption's short last line falls in the left column; it still continues.
         wraps = prev.col == -1 and line.col == 0 and abs(line.x0 - start.x0) <= 2
         if (line.col != prev.col and not wraps) or line.role in ("caption", "heading"):
@@ -79,6 +89,19 @@ def caption_lines(start: Line, ordered: list[Line], index: int) -> list[Line]:
         if len(out) >= 12:
             break
     return out
+
+
+def _caption_edges(start: Line) -> list[float]:
+    """Where a caption's lines may start: its own left edge, and where its text starts after the label."""
+    edges = [start.x0]
+    m = CAPTION.match(start.text)
+    seen = ""
+    for span in start.spans:
+        if m and len(seen.strip()) >= m.end() and span.text.strip():
+            edges.append(span.bbox[0])
+            break
+        seen += span.text
+    return edges
 
 
 Caption = tuple[str, str, list[Line], int]  # kind, label, its lines, place in reading order
@@ -212,7 +235,16 @@ def _finish(
     layout: PageLayout,
 ) -> pymupdf.Rect | None:
     """Take in the labels, pad; None for a region too small or too close to the whole page."""
-    rect = _pad(_labels_inside(rect, labels, caption, blockers, body_size), layout)
+    grown = _labels_inside(rect, labels, caption, blockers, body_size)
+    rect = _pad(grown, layout)
+    if caption:
+        # The padding never reaches into the caption's letters (a table's top rule
+        # can sit inside the caption line's descender space).
+        cap = _caption_rect(caption)
+        if cap.y1 <= (grown.y0 + grown.y1) / 2:
+            rect.y0 = max(rect.y0, min(grown.y0, cap.y1))
+        else:
+            rect.y1 = min(rect.y1, max(grown.y1, cap.y0))
     if rect.width < MIN_W or rect.height < MIN_H or abs(rect) > 0.8 * layout.width * layout.height:
         return None
     return rect

@@ -150,6 +150,10 @@ def _line(raw: dict, index: int) -> Line | None:
         text = s["text"]
         stripped = len(text.strip())
         if not stripped:
+            # MuPDF gives a space it infers from a gap (LaTeX's word spacing) a span
+            # of its own; it still separates the words around it.
+            if spans and not spans[-1].text.endswith((" ", "\t")):
+                spans[-1].text += " "
             continue
         span = Span(text, s["size"], s["flags"], s["font"], s["bbox"])
         spans.append(span)
@@ -373,6 +377,43 @@ def assign_columns(layout: PageLayout, *, fallback: float | None = None) -> None
         # _same_row, unrolled: this runs for every line against every spanning line.
         if any(min(y1, b1) - max(y0, b0) > min(half, 0.5 * bh) for b0, b1, bh in rows):
             line.col = -1
+
+
+def join_row_fragments(layout: PageLayout) -> None:
+    """Join the pieces of a row that MuPDF split at a wide gap, within one column.
+
+    LaTeX leaves a gap after a section number ("3" | "Method") and after a
+    caption's label ("Table 1:" | "Attack success rate ..."); MuPDF makes each
+    piece a line, and neither piece alone reads as a heading or a caption.
+    Run after ``assign_columns``: two columns' lines share rows too.
+    """
+    rows = sorted(
+        (ln for ln in layout.lines if ln.role == "body"),
+        key=lambda ln: (ln.col, round(ln.y0), ln.x0),
+    )
+    joined: set[int] = set()
+    cur: Line | None = None
+    for ln in rows:
+        if (
+            cur is not None
+            and ln.col == cur.col
+            and abs(ln.size - cur.size) <= 0.5
+            and 0 <= ln.x0 - cur.x1 <= 2.5 * max(ln.size, 1)
+            and min(ln.y1, cur.y1) - max(ln.y0, cur.y0) >= 0.8 * min(ln.height, cur.height)
+        ):
+            if not cur.spans[-1].text.endswith(" "):
+                cur.spans[-1].text += " "
+            cur.spans.extend(ln.spans)
+            cur.text = f"{cur.text} {ln.text}"
+            cur.bold = cur.bold and ln.bold
+            cur.x0, cur.y0 = min(cur.x0, ln.x0), min(cur.y0, ln.y0)
+            cur.x1, cur.y1 = max(cur.x1, ln.x1), max(cur.y1, ln.y1)
+            cur.bbox = (cur.x0, cur.y0, cur.x1, cur.y1)
+            joined.add(id(ln))
+            continue
+        cur = ln
+    if joined:
+        layout.lines = [ln for ln in layout.lines if id(ln) not in joined]
 
 
 def document_gutter(pages: list[PageLayout]) -> float | None:

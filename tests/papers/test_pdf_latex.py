@@ -1,0 +1,84 @@
+"""The PDF stage on a true two-column LaTeX paper (tests/fixtures/latex, built by scripts/make_latex_fixture.py).
+
+pdfTeX output differs from the generated papers where it matters: spaces are
+inferred from gaps (MuPDF gives them spans of their own), ligatures, section
+numbers and caption labels set apart from their text, floats on a float page,
+and the plot arriving as an included PDF (a Form XObject).
+"""
+
+import re
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from papers.services.pdf import paper_parse
+from tests.pdfgen import stored_paper
+
+pytestmark = pytest.mark.django_db
+
+PDF = Path(__file__).resolve().parent.parent / "fixtures" / "latex" / "paper.pdf"
+
+
+def iou(a, b) -> float:
+    ra, rb = pymupdf.Rect(a), pymupdf.Rect(b)
+    inter = ra & rb
+    return 0.0 if inter.is_empty else abs(inter) / (abs(ra) + abs(rb) - abs(inter))
+
+
+@pytest.fixture
+def parsed():
+    paper = stored_paper(PDF.read_bytes(), abstract="", comment="")
+    content = paper_parse(paper=paper)
+    return content, {f.label: f for f in paper.figures.all()}
+
+
+def test_words_keep_their_spaces_and_ligatures_are_spelled_out(parsed):
+    content, _ = parsed
+    assert content.text.startswith("Probing Unlearned Diffusion Models with Transferable Attacks")
+    assert "fine-tunes a model so that a concept no longer appears" in content.text
+    assert not re.search(r"[a-z]{30}", content.text)  # no words glued together
+
+
+def test_paragraphs_come_in_reading_order(parsed):
+    content, _ = parsed
+    assert re.findall(r"\[L\d+\]", content.text) == [f"[L{i}]" for i in range(1, 11)]
+
+
+def test_sections_are_found_although_their_numbers_stand_apart(parsed):
+    content, _ = parsed
+    assert list(content.sections) == [
+        "abstract",
+        "introduction",
+        "related_work",
+        "method",
+        "experiments",
+        "conclusion",
+        "references",
+    ]
+    assert content.sections["method"].startswith("[L6] Given an unlearned model")
+
+
+def test_figures_and_the_table_are_cut_out_with_their_whole_captions(parsed):
+    _, figures = parsed
+    assert sorted(figures) == ["Figure 1", "Figure 2", "Figure 3", "Table 1"]
+    assert figures["Table 1"].caption == "Table 1: Attack success rate (%) on four unlearning methods."
+    assert figures["Figure 2"].caption.endswith("one per unlearning method.")
+    # The table's header row is the table's, not the caption's tail.
+    assert figures["Table 1"].bbox[1] < 221
+
+
+def test_the_raster_figure_is_the_image_and_the_page_wide_figure_spans_both_plots(parsed):
+    _, figures = parsed
+    with pymupdf.open(PDF) as doc:
+        [image] = doc.load_page(1).get_image_info()
+    assert figures["Figure 2"].page == 2
+    assert iou(figures["Figure 2"].bbox, image["bbox"]) >= 0.8
+    wide = figures["Figure 3"]
+    assert wide.page == 3 and wide.bbox[2] - wide.bbox[0] > 450
+
+
+def test_affiliation_and_code_link_come_from_the_paper_not_its_references(parsed):
+    content, _ = parsed
+    assert content.affiliation == "Department of Computing, University of Cambridge, UK"
+    assert [link["url"] for link in content.code_links] == ["https://github.com/ada-lab/probe-unlearn"]
