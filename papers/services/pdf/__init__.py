@@ -220,39 +220,14 @@ def _read(doc: pymupdf.Document, paper: Paper, spent: Counter) -> tuple[dict, di
         raise PdfError("No page of the PDF could be read (the file is damaged).")
     layout.mark_furniture(pages)
     body_size = layout.body_font_size(pages)
-    found: list[figures.FoundFigure] = []
-    ordered_all: list[layout.Line] = []
-    # Each page's body lines in reading order; finding figures only turns some into
-    # captions, so this is also the order of the body and caption lines links are read from.
-    orders: list[tuple[layout.PageLayout, list[layout.Line]]] = []
     for pl in pages:
         layout.assign_columns(pl)
     usual = layout.document_gutter(pages)
-    detecting = 0.0
-    per_page: list[tuple[layout.PageLayout, list[layout.Line], list[figures.FoundFigure]]] = []
-    for pl in pages:
-        if pl.gutter is None and usual is not None:
-            layout.assign_columns(pl, fallback=usual)
-        layout.join_row_fragments(pl)
-        ordered = layout.reading_order([ln for ln in pl.lines if ln.role == "body"])
-        orders.append((pl, ordered))
-        start = time.perf_counter()
-        captions = figures.find_captions(ordered)
-        if captions:
-            layout.read_graphics(pl, _display_list(doc, lists, pl.index))
-        page_figs, unplaced = figures.find_figures(pl, ordered, captions, body_size)
-        previous = per_page[-1] if per_page and per_page[-1][0].index == pl.index - 1 else None
-        for caption in unplaced:
-            # A tall figure at the foot of a page may leave its caption to open the next one.
-            if previous is not None and figures.opens_page(caption, pl, ordered):
-                prev_pl, prev_ordered, prev_figs = previous
-                if not prev_pl.graphics and not prev_pl.images:
-                    layout.read_graphics(prev_pl, _display_list(doc, lists, prev_pl.index))
-                fig = figures.find_figure_before(prev_pl, prev_ordered, caption, body_size, prev_figs)
-                if fig is not None:
-                    prev_figs.append(fig)
-        per_page.append((pl, ordered, page_figs))
-        detecting += time.perf_counter() - start
+    start = time.perf_counter()
+    per_page = _pages_figures(doc, lists, pages, usual, body_size)
+    detecting = time.perf_counter() - start
+    found: list[figures.FoundFigure] = []
+    ordered_all: list[layout.Line] = []
     for _pl, ordered, page_figs in per_page:
         inside = figures.region_lines([f.rect for f in page_figs], ordered)
         ordered_all.extend(ln for ln in ordered if id(ln) not in inside)
@@ -264,7 +239,7 @@ def _read(doc: pymupdf.Document, paper: Paper, spent: Counter) -> tuple[dict, di
     links = (
         facts.find_links(paper.abstract or "", "abstract")
         + facts.find_links(paper.comment or "", "comment")
-        + facts.find_links(_link_text(orders, document), "pdf")
+        + facts.find_links(_link_text(per_page, document), "pdf")
         + facts.annotation_links([uri for p, rect, uri in uris if not _in_references(p, rect, document, pages)])
     )
     spent["text extraction"] += extracting
@@ -283,16 +258,57 @@ def _read(doc: pymupdf.Document, paper: Paper, spent: Counter) -> tuple[dict, di
     }, lists
 
 
+PageFigures = tuple[layout.PageLayout, list[layout.Line], list[figures.FoundFigure]]
+
+
+def _pages_figures(
+    doc: pymupdf.Document,
+    lists: dict[int, pymupdf.DisplayList],
+    pages: list[layout.PageLayout],
+    usual: float | None,
+    body_size: float,
+) -> list[PageFigures]:
+    """Each page with its body lines in reading order and its figures.
+
+    Finding figures only turns some lines into captions, so the order is also
+    the one the body and caption lines (and their links) are read in. The
+    bench counts all of it as figure detection, column fallback and reading
+    order included.
+    """
+    per_page: list[PageFigures] = []
+    for pl in pages:
+        if pl.gutter is None and usual is not None:
+            layout.assign_columns(pl, fallback=usual)
+        layout.join_row_fragments(pl)
+        ordered = layout.reading_order([ln for ln in pl.lines if ln.role == "body"])
+        captions = figures.find_captions(ordered)
+        if captions:
+            layout.read_graphics(pl, _display_list(doc, lists, pl.index))
+        page_figs, unplaced = figures.find_figures(pl, ordered, captions, body_size)
+        previous = per_page[-1] if per_page and per_page[-1][0].index == pl.index - 1 else None
+        for caption in unplaced:
+            # A tall figure at the foot of a page may leave its caption to open the next one.
+            if previous is not None and figures.opens_page(caption, pl, ordered):
+                prev_pl, prev_ordered, prev_figs = previous
+                if not prev_pl.graphics and not prev_pl.images:
+                    layout.read_graphics(prev_pl, _display_list(doc, lists, prev_pl.index))
+                fig = figures.find_figure_before(prev_pl, prev_ordered, caption, body_size, prev_figs)
+                if fig is not None:
+                    prev_figs.append(fig)
+        per_page.append((pl, ordered, page_figs))
+    return per_page
+
+
 def _display_list(doc: pymupdf.Document, lists: dict[int, pymupdf.DisplayList], index: int) -> pymupdf.DisplayList:
     """The page's display list: the one kept from reading, or the page interpreted again."""
     kept = lists.get(index)
     return kept if kept is not None else doc.load_page(index).get_displaylist()
 
 
-def _link_text(orders: list[tuple[layout.PageLayout, list[layout.Line]]], document: sections.Document) -> str:
+def _link_text(per_page: list[PageFigures], document: sections.Document) -> str:
     """Body and caption text with line breaks kept, so URLs split across lines can be re-joined."""
     out = []
-    for pl, ordered in orders:
+    for pl, ordered, _figs in per_page:
         for ln in ordered:
             if document.references_at and _after_references(pl.index, ln, document, pl):
                 continue
