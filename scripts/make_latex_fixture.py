@@ -1,4 +1,4 @@
-"""Build tests/fixtures/latex/paper.pdf from paper.tex with Debian's pdflatex.
+"""Build tests/fixtures/latex/paper.pdf (and a one-column variant) from paper.tex with Debian's pdflatex.
 
     apt-get install texlive-latex-base && .venv/bin/python scripts/make_latex_fixture.py
 
@@ -73,25 +73,37 @@ def raster_jpeg() -> bytes:
     return out.getvalue()
 
 
+# The same paper in one column: the plots are scaled up to the text width, so
+# their tick labels come out larger than the body text.
+VARIANTS = {
+    "paper.pdf": lambda tex: tex,
+    "paper-onecolumn.pdf": lambda tex: tex.replace("[10pt,twocolumn]{article}", "[11pt]{article}").replace(
+        "figure*", "figure"
+    ),
+}
+
+
 def main() -> None:
     if not shutil.which("pdflatex"):
         sys.exit("pdflatex not found: apt-get install texlive-latex-base")
-    with tempfile.TemporaryDirectory() as work:
-        workdir = Path(work)
-        shutil.copy(HERE / "paper.tex", workdir)
-        (workdir / "plot.pdf").write_bytes(plot_pdf())
-        (workdir / "raster.jpg").write_bytes(raster_jpeg())
-        env = {**os.environ, "SOURCE_DATE_EPOCH": "1714608000", "FORCE_SOURCE_DATE": "1"}
-        for _ in range(2):  # the second run resolves the figure and table references
-            subprocess.run(
-                ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"],
-                cwd=workdir,
-                env=env,
-                check=True,
-                capture_output=True,
-            )
-        shutil.copy(workdir / "paper.pdf", HERE / "paper.pdf")
-    print(f"wrote {HERE / 'paper.pdf'} ({(HERE / 'paper.pdf').stat().st_size} bytes)")
+    source = (HERE / "paper.tex").read_text()
+    for name, variant in VARIANTS.items():
+        with tempfile.TemporaryDirectory() as work:
+            workdir = Path(work)
+            (workdir / "paper.tex").write_text(variant(source))
+            (workdir / "plot.pdf").write_bytes(plot_pdf())
+            (workdir / "raster.jpg").write_bytes(raster_jpeg())
+            env = {**os.environ, "SOURCE_DATE_EPOCH": "1714608000", "FORCE_SOURCE_DATE": "1"}
+            for _ in range(2):  # the second run resolves the figure and table references
+                subprocess.run(
+                    ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"],
+                    cwd=workdir,
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                )
+            shutil.copy(workdir / "paper.pdf", HERE / name)
+        print(f"wrote {HERE / name} ({(HERE / name).stat().st_size} bytes)")
 
 
 if __name__ == "__main__":

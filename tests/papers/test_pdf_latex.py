@@ -17,7 +17,9 @@ from tests.pdfgen import stored_paper
 
 pytestmark = pytest.mark.django_db
 
-PDF = Path(__file__).resolve().parent.parent / "fixtures" / "latex" / "paper.pdf"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "latex"
+PDF = FIXTURES / "paper.pdf"
+ONE_COLUMN = FIXTURES / "paper-onecolumn.pdf"
 
 
 def iou(a, b) -> float:
@@ -82,3 +84,23 @@ def test_affiliation_and_code_link_come_from_the_paper_not_its_references(parsed
     content, _ = parsed
     assert content.affiliation == "Department of Computing, University of Cambridge, UK"
     assert [link["url"] for link in content.code_links] == ["https://github.com/ada-lab/probe-unlearn"]
+
+
+def test_a_plot_scaled_up_to_the_text_width_keeps_labels_larger_than_the_body_text():
+    paper = stored_paper(ONE_COLUMN.read_bytes())
+    paper_parse(paper=paper)
+    figure = paper.figures.get(label="Figure 1")
+    with pymupdf.open(ONE_COLUMN) as doc:
+        page = doc.load_page(figure.page - 1)
+        # The plot's own text (tick labels, axis titles, legend) is Helvetica; the body is Computer Modern.
+        labels = [
+            pymupdf.Rect(span["bbox"])
+            for block in page.get_text("dict")["blocks"]
+            for line in block.get("lines", [])
+            for span in line["spans"]
+            if span["font"] == "Helvetica" and span["text"].strip()
+        ]
+    assert max(r.height for r in labels) > 11  # larger than the 11 pt body
+    region = pymupdf.Rect(figure.bbox) + (-1, -1, 1, 1)
+    assert all(region.contains(r) for r in labels), [r for r in labels if not region.contains(r)]
+    assert "Success (%)" not in paper.content.text and "Steps" not in paper.content.text

@@ -224,7 +224,7 @@ def _read(doc: pymupdf.Document, paper: Paper, spent: Counter) -> tuple[dict, di
         layout.assign_columns(pl)
     usual = layout.document_gutter(pages)
     start = time.perf_counter()
-    per_page = _pages_figures(doc, lists, pages, usual, body_size)
+    per_page = _pages_figures(doc, lists, pages, usual, body_size, layout.body_font(pages, body_size))
     detecting = time.perf_counter() - start
     found: list[figures.FoundFigure] = []
     ordered_all: list[layout.Line] = []
@@ -267,6 +267,7 @@ def _pages_figures(
     pages: list[layout.PageLayout],
     usual: float | None,
     body_size: float,
+    body_font: str,
 ) -> list[PageFigures]:
     """Each page with its body lines in reading order and its figures.
 
@@ -284,7 +285,7 @@ def _pages_figures(
         captions = figures.find_captions(ordered)
         if captions:
             layout.read_graphics(pl, _display_list(doc, lists, pl.index))
-        page_figs, unplaced = figures.find_figures(pl, ordered, captions, body_size)
+        page_figs, unplaced = figures.find_figures(pl, ordered, captions, body_size, body_font)
         previous = per_page[-1] if per_page and per_page[-1][0].index == pl.index - 1 else None
         for caption in unplaced:
             # A tall figure at the foot of a page may leave its caption to open the next one.
@@ -292,7 +293,7 @@ def _pages_figures(
                 prev_pl, prev_ordered, prev_figs = previous
                 if not prev_pl.graphics and not prev_pl.images:
                     layout.read_graphics(prev_pl, _display_list(doc, lists, prev_pl.index))
-                fig = figures.find_figure_before(prev_pl, prev_ordered, caption, body_size, prev_figs)
+                fig = figures.find_figure_before(prev_pl, prev_ordered, caption, prev_figs, body_size, body_font)
                 if fig is not None:
                     prev_figs.append(fig)
         per_page.append((pl, ordered, page_figs))

@@ -129,7 +129,7 @@ def find_captions(ordered: list[Line]) -> list[Caption]:
 
 
 def find_figures(
-    layout: PageLayout, ordered: list[Line], captions: list[Caption], body_size: float
+    layout: PageLayout, ordered: list[Line], captions: list[Caption], body_size: float, body_font: str = ""
 ) -> tuple[list[FoundFigure], list[Caption]]:
     """Find the region each caption describes, from the page's graphics (``layout.read_graphics``).
 
@@ -155,7 +155,7 @@ def find_figures(
             if top <= (e.y0 + e.y1) / 2 <= bottom and not any(_overlap_ratio(e, t) > 0.5 for t in taken)
         ]
         rect = _locate(kind, cap, col, layout, free, own, weak)
-        rect = _finish(rect, labels, lines, own, body_size, layout) if rect is not None else None
+        rect = _finish(rect, labels, lines, own, (body_size, body_font), layout) if rect is not None else None
         if rect is None:
             unplaced.append(caption)
             continue
@@ -177,7 +177,12 @@ def opens_page(caption: Caption, layout: PageLayout, ordered: list[Line]) -> boo
 
 
 def find_figure_before(
-    layout: PageLayout, ordered: list[Line], caption: Caption, body_size: float, found: list[FoundFigure]
+    layout: PageLayout,
+    ordered: list[Line],
+    caption: Caption,
+    found: list[FoundFigure],
+    body_size: float,
+    body_font: str = "",
 ) -> FoundFigure | None:
     """The figure at the foot of this page that a caption opening the next page describes.
 
@@ -192,7 +197,8 @@ def find_figure_before(
     x0, x1 = _band(_caption_column(lines), layout)
     foot = pymupdf.Rect(x0, 0.94 * layout.height, x1, 0.94 * layout.height + 1)
     rect = _grow(foot, x0, x1, elements, blockers, up=True, weak=weak)
-    rect = _finish(rect, _label_lines(layout, ordered), [], blockers, body_size, layout) if rect is not None else None
+    labels = _label_lines(layout, ordered)
+    rect = _finish(rect, labels, [], blockers, (body_size, body_font), layout) if rect is not None else None
     if rect is None:
         return None
     # After the page's own figures in reading order: the caption comes later.
@@ -231,11 +237,11 @@ def _finish(
     labels: list[Line],
     caption: list[Line],
     blockers: list[Line],
-    body_size: float,
+    body: tuple[float, str],
     layout: PageLayout,
 ) -> pymupdf.Rect | None:
     """Take in the labels, pad; None for a region too small or too close to the whole page."""
-    grown = _labels_inside(rect, labels, caption, blockers, body_size)
+    grown = _labels_inside(rect, labels, caption, blockers, *body)
     rect = _pad(grown, layout)
     if caption:
         # The padding never reaches into the caption's letters (a table's top rule
@@ -496,9 +502,18 @@ def _text_table(
 
 
 def _labels_inside(
-    rect: pymupdf.Rect, lines: list[Line], caption: list[Line], blockers: list[Line], body_size: float
+    rect: pymupdf.Rect,
+    lines: list[Line],
+    caption: list[Line],
+    blockers: list[Line],
+    body_size: float,
+    body_font: str = "",
 ) -> pymupdf.Rect:
-    """Grow the region by text lines it overlaps (tick labels, legends) or small text beside it (sub-captions).
+    """Grow the region by text lines it overlaps (tick labels, legends) or label text beside it (sub-captions).
+
+    Label text is smaller than the body, or set in another font than the body
+    and no prose (a matplotlib figure scaled up to the text width has tick
+    labels larger than the body text).
 
     Repeated until stable, so an axis title below the tick labels joins too.
     Plain floats, not pymupdf.Rect: this runs for every line near every figure.
@@ -512,15 +527,24 @@ def _labels_inside(
         and ln.x0 < ln.x1
         and ln.y0 < ln.y1  # an empty box can neither overlap nor grow the region
     ]
+    # Label text and how far from the region its centre may be: a label's
+    # distance from its axis grows with its size.
+    reach = {
+        id(ln): max(12.0, 2.0 * ln.size)
+        for ln in candidates
+        if ln.size < body_size - 0.6
+        # Not bold: a section heading is in another font than the body too.
+        or (body_font and ln.spans[0].font != body_font and not ln.bold and not _is_prose(ln))
+    }
     gx0, gy0, gx1, gy1 = rect
     for _ in range(4):
         before = (gx0, gy0, gx1, gy1)
-        zx0, zy0, zx1, zy1 = gx0 - 12, gy0 - 12, gx1 + 12, gy1 + 12
         for ln in candidates:
             x0, y0, x1, y1 = ln.bbox
             cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-            if ln.size < body_size - 0.6 and zx0 <= cx < zx1 and zy0 <= cy < zy1:
-                pass  # small text whose centre is in the zone
+            m = reach.get(id(ln))
+            if m is not None and gx0 - m <= cx < gx1 + m and gy0 - m <= cy < gy1 + m:
+                pass  # label text whose centre is in the zone around the region
             else:
                 ix0, iy0, ix1, iy1 = max(x0, gx0), max(y0, gy0), min(x1, gx1), min(y1, gy1)
                 if not (ix0 < ix1 and iy0 < iy1 and (ix1 - ix0) * (iy1 - iy0) > 0.3 * (x1 - x0) * (y1 - y0)):

@@ -314,6 +314,17 @@ def body_font_size(pages: list[PageLayout]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
+def body_font(pages: list[PageLayout], size: float) -> str:
+    """The font most body-size text is set in ("CMR10"); figures often bring their own (matplotlib's)."""
+    fonts: Counter = Counter()
+    for layout in pages:
+        for line in layout.body_lines():
+            if abs(line.size - size) <= 0.5:
+                for span in line.spans:
+                    fonts[span.font] += len(span.text)
+    return fonts.most_common(1)[0][0] if fonts else ""
+
+
 def assign_columns(layout: PageLayout, *, fallback: float | None = None) -> None:
     """Find a two-column gutter, then tag each line left, right or spanning.
 
