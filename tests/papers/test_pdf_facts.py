@@ -48,6 +48,22 @@ def test_affiliation_without_markers_is_read_under_the_first_author():
     assert content.affiliation == "University of Oxford"
 
 
+def test_affiliation_in_a_thanks_footnote_stops_before_the_contact_details():
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((120, 90), "Footnoted Affiliations Are Common", fontname="hebo", fontsize=15)
+    page.insert_text((150, 130), "Ada Lovelace", fontname="hebo", fontsize=10)
+    page.insert_text((216, 126), "*", fontsize=7)
+    page.insert_text((280, 200), "Abstract", fontname="hebo", fontsize=11)
+    page.insert_text((72, 220), "We study footnoted author affiliations in some detail here and now.", fontsize=10)
+    page.insert_text((72, 706), "*", fontsize=6)
+    page.insert_text(
+        (76, 710), "Department of Computing, University of Cambridge, UK. Contact: ada@cam.ac.uk", fontsize=8
+    )
+    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace"]))
+    assert content.affiliation == "Department of Computing, University of Cambridge, UK"
+
+
 def test_unknown_first_author_gives_no_affiliation_rather_than_a_guess():
     paper = stored_paper(make_paper(seed=34, figures=()).data, authors=["Someone Else"])
     content = paper_parse(paper=paper)

@@ -150,10 +150,15 @@ def first_author_affiliation(layout: PageLayout, authors: list[str], body_size: 
     return "", ""
 
 
+# "…, UK. Contact: ada@cam.ac.uk": what follows a contact lead-in is no affiliation.
+_CONTACT = re.compile(r"[.,;]?\s*\b(?:contact|e-?mails?|correspondence)\b.*$", re.I)
+
+
 def _tidy(text: str) -> str:
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"\S+@\S+", "", text)
-    return text.strip(" ,;")[:500]
+    text = _CONTACT.sub("", text)
+    return text.strip(" ,;:")[:500]
 
 
 # --- Links -----------------------------------------------------------------
