@@ -371,8 +371,8 @@ def _render(
             dl = _display_list(doc, lists, index)
         for fig in figs:
             with _step("rendering", spent):
-                img = images.render_clip(dl, fig.rect)
-            if img is None:
+                shot = images.render_clip(dl, fig.rect)
+            if shot is None:
                 result["warnings"].append(f"{fig.label} on page {fig.page + 1} looked blank and was skipped.")
                 continue
             meta = {
@@ -385,7 +385,7 @@ def _render(
                 "seq": fig.seq,
             }
             with _step("encoding", spent):
-                pictures.append((meta, images.encode(img)))
+                pictures.append((meta, images.encode(shot)))
         del dl
     pictures.sort(key=lambda p: (p[0]["page"], p[0]["seq"]))
     if not pictures:
@@ -393,8 +393,8 @@ def _render(
         clip = pymupdf.Rect(0, 0, page.rect.width, page.rect.height * COVER_SHARE)
         with _step("rendering", spent):
             # Title pages are mostly white by nature; only a truly empty top is refused.
-            img = images.render_clip(_display_list(doc, lists, 0), clip, max_white=0.999)
-        if img is not None:
+            shot = images.render_clip(_display_list(doc, lists, 0), clip, max_white=0.999)
+        if shot is not None:
             meta = {
                 "kind": FigureKind.COVER,
                 "label": "",
@@ -404,7 +404,7 @@ def _render(
                 "fingerprint": figures.figure_fingerprint(kind="cover", label="", caption=""),
             }
             with _step("encoding", spent):
-                pictures.append((meta, images.encode(img)))
+                pictures.append((meta, images.encode(shot)))
     return pictures
 
 

@@ -38,13 +38,13 @@ class Shot:
 
 
 def render_clip(
-    source: pymupdf.DisplayList | pymupdf.Page,
+    source: pymupdf.DisplayList,
     clip: pymupdf.Rect,
     *,
     dpi: int = RENDER_DPI,
     max_white: float = MAX_WHITE_SHARE,
 ) -> Shot | None:
-    """Render one region of a page or its display list; None when it is blank or a sliver.
+    """Render one region of a page's display list; None when it is blank or a sliver.
 
     A region wider than the web image at ``dpi`` (a cover, a page-wide figure) is
     rendered straight at the web width: cheaper and sharper than shrinking it after.
@@ -53,11 +53,9 @@ def render_clip(
     pix = source.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=clip, alpha=False)
     if pix.width < MIN_PIXELS_W or pix.height < MIN_PIXELS_H:
         return None
-    if pix.n == 3:
-        # frombytes copies (PIL keeps RGB as 4 bytes a pixel), so the image outlives ``pix``.
-        img = Image.frombytes("RGB", (pix.width, pix.height), pix.samples_mv, "raw", "RGB", pix.stride, 1)
-    else:
-        img = Image.frombuffer("L", (pix.width, pix.height), pix.samples_mv, "raw", "L", pix.stride, 1).convert("RGB")
+    # An RGB pixmap (the default colour space). frombytes copies (PIL keeps RGB
+    # as 4 bytes a pixel), so the image outlives ``pix``.
+    img = Image.frombytes("RGB", (pix.width, pix.height), pix.samples_mv, "raw", "RGB", pix.stride, 1)
     if img.width > WEB_MAX_WIDTH:  # MuPDF rounds the clip outwards: a pixel column at most
         img = img.crop((0, 0, WEB_MAX_WIDTH, img.height))
     thumb = thumbnail(img)
