@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pymupdf
 
@@ -402,7 +402,9 @@ def join_row_fragments(layout: PageLayout) -> None:
         (ln for ln in layout.lines if ln.role == "body"),
         key=lambda ln: (ln.col, round(ln.y0), ln.x0),
     )
-    joined: set[int] = set()
+    merged: dict[int, Line] = {}  # id of a row's first piece -> the whole row
+    pieces: set[int] = set()  # ids of the pieces after the first
+    first: Line | None = None
     cur: Line | None = None
     for ln in rows:
         if (
@@ -412,19 +414,19 @@ def join_row_fragments(layout: PageLayout) -> None:
             and 0 <= ln.x0 - cur.x1 <= 2.5 * max(ln.size, 1)
             and min(ln.y1, cur.y1) - max(ln.y0, cur.y0) >= 0.8 * min(ln.height, cur.height)
         ):
-            if not cur.spans[-1].text.endswith(" "):
-                cur.spans[-1].text += " "
-            cur.spans.extend(ln.spans)
-            cur.text = f"{cur.text} {ln.text}"
-            cur.bold = cur.bold and ln.bold
-            cur.x0, cur.y0 = min(cur.x0, ln.x0), min(cur.y0, ln.y0)
-            cur.x1, cur.y1 = max(cur.x1, ln.x1), max(cur.y1, ln.y1)
-            cur.bbox = (cur.x0, cur.y0, cur.x1, cur.y1)
-            joined.add(id(ln))
+            cur = merged[id(first)] = _joined(cur, ln)
+            pieces.add(id(ln))
             continue
-        cur = ln
-    if joined:
-        layout.lines = [ln for ln in layout.lines if id(ln) not in joined]
+        first = cur = ln
+    if merged:
+        layout.lines = [merged.get(id(ln), ln) for ln in layout.lines if id(ln) not in pieces]
+
+
+def _joined(left: Line, right: Line) -> Line:
+    """One line of two pieces of a row, a space between them."""
+    spans = [*left.spans[:-1], replace(left.spans[-1], text=left.spans[-1].text.rstrip() + " "), *right.spans]
+    bbox = (min(left.x0, right.x0), min(left.y0, right.y0), max(left.x1, right.x1), max(left.y1, right.y1))
+    return replace(left, bbox=bbox, text=f"{left.text} {right.text}", bold=left.bold and right.bold, spans=spans)
 
 
 def document_gutter(pages: list[PageLayout]) -> float | None:
