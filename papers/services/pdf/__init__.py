@@ -277,6 +277,13 @@ def _pages_figures(
     order included.
     """
     per_page: list[PageFigures] = []
+    read: set[int] = set()
+
+    def graphics_read(pl: layout.PageLayout) -> None:
+        if pl.index not in read:  # a page may be asked twice: for its captions, then the next page's
+            layout.read_graphics(pl, _display_list(doc, lists, pl.index))
+            read.add(pl.index)
+
     for pl in pages:
         if pl.gutter is None and usual is not None:
             layout.assign_columns(pl, fallback=usual)
@@ -284,15 +291,14 @@ def _pages_figures(
         ordered = layout.reading_order([ln for ln in pl.lines if ln.role == "body"])
         captions = figures.find_captions(ordered)
         if captions:
-            layout.read_graphics(pl, _display_list(doc, lists, pl.index))
+            graphics_read(pl)
         page_figs, unplaced = figures.find_figures(pl, ordered, captions, body_size, body_font)
         previous = per_page[-1] if per_page and per_page[-1][0].index == pl.index - 1 else None
         for caption in unplaced:
             # A tall figure at the foot of a page may leave its caption to open the next one.
             if previous is not None and figures.opens_page(caption, pl, ordered):
                 prev_pl, prev_ordered, prev_figs = previous
-                if not prev_pl.graphics and not prev_pl.images:
-                    layout.read_graphics(prev_pl, _display_list(doc, lists, prev_pl.index))
+                graphics_read(prev_pl)
                 fig = figures.find_figure_before(prev_pl, prev_ordered, caption, prev_figs, body_size, body_font)
                 if fig is not None:
                     prev_figs.append(fig)
