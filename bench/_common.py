@@ -10,6 +10,7 @@ database for duplicates. Nothing here asserts a timing: benches print figures.
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import os
 import signal
@@ -47,6 +48,15 @@ class BenchError(SystemExit):
     def __init__(self, message: str):
         print(f"\nbench: {message}", file=sys.stderr, flush=True)
         super().__init__(2)
+
+
+def argument_parser(doc: str) -> argparse.ArgumentParser:
+    """A parser whose help is the script's docstring: its first line, then all after the usage block."""
+    return argparse.ArgumentParser(
+        description=doc.splitlines()[0],
+        epilog=doc.split("\n\n", 2)[2],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def log(message: str) -> None:

@@ -23,7 +23,6 @@ fault until progress resumed and until every paper was terminal.
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import subprocess
@@ -218,11 +217,7 @@ COLUMNS = [
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        epilog=__doc__.split("\n\n", 2)[2],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = c.argument_parser(__doc__)
     parser.add_argument("--papers", type=int, default=400, help="generated papers per scenario (default 400)")
     parser.add_argument("--workers", type=int, default=4, help="cluster workers (default 4)")
     parser.add_argument(

@@ -17,7 +17,6 @@ off (DJANGO_SECURE_SSL_REDIRECT=0): there is no TLS on 127.0.0.1.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import os
 import re
@@ -167,11 +166,7 @@ def day_publish(topics, *, day: datetime.date) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        epilog=__doc__.split("\n\n", 2)[2],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = c.argument_parser(__doc__)
     parser.add_argument("--papers", type=int, default=150, help="papers of the published day (default 150)")
     parser.add_argument("--batch", type=int, default=1500, help="papers processed while loading (default 1500)")
     parser.add_argument("--workers", type=int, default=2, help="qcluster workers (default 2)")

@@ -13,7 +13,6 @@ with the speed-up. Figures only; nothing here asserts a timing.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -99,11 +98,7 @@ COLUMNS = [
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        epilog=__doc__.split("\n\n", 2)[2],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = c.argument_parser(__doc__)
     parser.add_argument("--papers", type=int, default=2000, help="generated papers (default 2000)")
     parser.add_argument(
         "--workers", default="1,4", help="comma-separated worker counts, one fresh run each (default 1,4)"
