@@ -14,6 +14,17 @@ def reference_text() -> str:
     return REFERENCE.read_text(encoding="utf-8")
 
 
+def placeholder_fixed(steps: list[str]):
+    """An editor replaces the reference's "Some Error for method..." steps (paper 2404.17735); return the summary."""
+    from papers.models import Summary
+    from papers.services.revisions import summary_edit
+
+    summary = Summary.objects.get(paper__arxiv_id="2404.17735")
+    return summary_edit(
+        summary=summary, content={"method_steps": steps}, user=None, expected_lock_version=summary.lock_version
+    )
+
+
 def variant(text: str, *, number: int) -> str:
     """Return the post as if published ``number`` days later about different papers.
 

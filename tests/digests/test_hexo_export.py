@@ -14,8 +14,7 @@ from digests.models import Digest, DigestEntry
 from digests.services.hexo_export import digest_export_markdown, hexo_export
 from digests.services.hexo_import import hexo_file_import
 from papers.models import Figure, Summary
-from papers.services.revisions import summary_edit
-from tests.digests.hexo_posts import REFERENCE, reference_text
+from tests.digests.hexo_posts import REFERENCE, placeholder_fixed, reference_text
 from tests.factories import DigestEntryFactory, DigestFactory, FigureFactory, SummaryFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -82,13 +81,7 @@ def test_facts_are_written_from_metadata_never_from_the_model(digest):
 
 
 def test_banner_names_the_backend_and_model_and_counts_edits(digest):
-    summary = Summary.objects.get(paper__arxiv_id="2404.17735")
-    summary_edit(
-        summary=summary,
-        content={"method_steps": ["编码器提取因果变量。"]},
-        user=None,
-        expected_lock_version=summary.lock_version,
-    )
+    placeholder_fixed(["编码器提取因果变量。"])
     exported = digest_export_markdown(digest=digest)
     banner = exported.split("# 2024-05-02")[0]
     assert "[Gemini-Pro](" in banner and "hexo-import" in banner
@@ -99,12 +92,7 @@ def test_banner_names_the_backend_and_model_and_counts_edits(digest):
 def test_an_editor_fix_of_a_flagged_error_is_in_the_exported_post(digest):
     summary = Summary.objects.get(paper__arxiv_id="2404.17735")
     assert any(f["code"] == "placeholder_text" for f in summary.flags)
-    fixed = summary_edit(
-        summary=summary,
-        content={"method_steps": ["用编码器从高维数据中提取因果变量。", "用基于 DDIM 的过程生成反事实。"]},
-        user=None,
-        expected_lock_version=summary.lock_version,
-    )
+    fixed = placeholder_fixed(["用编码器从高维数据中提取因果变量。", "用基于 DDIM 的过程生成反事实。"])
     assert not any(f["code"] == "placeholder_text" for f in fixed.flags)
     exported = digest_export_markdown(digest=digest)
     assert "Some Error for method" not in exported

@@ -13,7 +13,7 @@ from digests.services import hexo_import as importer
 from digests.services.hexo_import import hexo_file_import, hexo_import
 from papers.models import Figure, Paper, RevisionKind, RevisionState, Summary, SummaryRevision, Topic
 from papers.services.revisions import summary_edit
-from tests.digests.hexo_posts import REFERENCE, reference_text, variant
+from tests.digests.hexo_posts import REFERENCE, placeholder_fixed, reference_text, variant
 from tests.factories import PaperFactory, TopicFactory
 from tests.servers import FakeServer, Reply
 
@@ -138,13 +138,7 @@ def test_reimporting_the_same_post_changes_nothing(imported):
 
 
 def test_reimport_after_an_editor_fixed_a_summary_keeps_the_fix(imported):
-    summary = Summary.objects.get(paper__arxiv_id="2404.17735")
-    summary_edit(
-        summary=summary,
-        content={"method_steps": ["编码器提取因果变量。"]},
-        user=None,
-        expected_lock_version=summary.lock_version,
-    )
+    summary = placeholder_fixed(["编码器提取因果变量。"])
     report = hexo_file_import(path=REFERENCE)
     assert not report.changed
     assert Summary.objects.get(pk=summary.pk).method_steps == ["编码器提取因果变量。"]
