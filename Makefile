@@ -18,7 +18,7 @@ venv: $(STAMP)
 demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	PY=$(PY) bash scripts/demo.sh
 
 test-deps: venv
 	bash scripts/install-test-deps.sh

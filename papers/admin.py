@@ -21,7 +21,7 @@ from django.utils.html import format_html, format_html_join
 from digests.models import DigestEntry
 
 from . import admin_views
-from .admin_forms import RegenerateForm
+from .admin_forms import RegenerateForm, TopicAdminForm
 from .models import (
     Figure,
     IngestRun,
@@ -62,6 +62,7 @@ def flags_html(flags: list[dict]) -> str:
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
+    form = TopicAdminForm
     list_display = ["name", "slug", "language", "is_active", "auto_publish", "max_papers_per_day"]
     list_filter = ["is_active", "language"]
     prepopulated_fields = {"slug": ["name"]}

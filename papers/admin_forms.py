@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from papers.models import Summary
+from papers.models import Summary, Topic
 
 SECTION_LABELS = {
     "one_line": "One-line summary",
@@ -133,3 +133,35 @@ class PublishForm(forms.Form):
         required=False,
         label="Publish anyway: I have read the blocking problems above",
     )
+
+
+class TopicAdminForm(forms.ModelForm):
+    """Check the query with arXiv on save: a rejected query would fail every daily ingest."""
+
+    class Meta:
+        model = Topic
+        fields = [
+            "name",
+            "slug",
+            "description",
+            "arxiv_query",
+            "categories",
+            "language",
+            "max_papers_per_day",
+            "lookback_days",
+            "is_active",
+            "auto_publish",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors or not ({"arxiv_query", "categories"} & set(self.changed_data)):
+            return cleaned
+        from papers.services.arxiv_client import ArxivQueryRejected, arxiv_query_check
+
+        probe = Topic(arxiv_query=cleaned["arxiv_query"], categories=cleaned.get("categories") or [])
+        try:
+            arxiv_query_check(query=probe.full_query)
+        except ArxivQueryRejected as exc:
+            self.add_error("arxiv_query", str(exc))
+        return cleaned

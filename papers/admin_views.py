@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Max, Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -434,12 +434,22 @@ def pipeline_counts(*, since: datetime.date):
     )
 
 
+def _dashboard_since(request) -> datetime.date:
+    """Return the first day shown: ``?days=N`` before the latest day with papers (the demo day is in 2024)."""
+    try:
+        days = max(1, int(request.GET.get("days", DASHBOARD_DAYS)))
+    except ValueError:
+        days = DASHBOARD_DAYS
+    latest = TopicPaper.objects.aggregate(latest=Max("digest_date"))["latest"] or timezone.localdate()
+    return latest - datetime.timedelta(days=days - 1)
+
+
 def dashboard_view(model_admin, request):
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     from django_q.models import Failure
 
-    since = timezone.localdate() - datetime.timedelta(days=DASHBOARD_DAYS)
+    since = _dashboard_since(request)
     failures = list(Failure.objects.order_by("-stopped")[:50])
     return TemplateResponse(
         request,

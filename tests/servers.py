@@ -191,3 +191,31 @@ def closed_port_url(path: str = "/") -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}{path}"
+
+
+def arxiv_error_feed(message: str, *, error_id: str = "incorrect_id_format_for_1234.1234v1") -> bytes:
+    """The answer export.arxiv.org gives (HTTP 200) to a query it rejects: one "Error" entry."""
+    from xml.sax.saxutils import escape
+
+    entry_id = f"http://arxiv.org/api/errors#{error_id}"
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <link href="http://arxiv.org/api/query?search_query%3D%28%20%29%26id_list%3D%26start%3D0%26max_results%3D10" rel="self" type="application/atom+xml"/>
+  <title type="html">ArXiv Query: search_query=( )&amp;id_list=&amp;start=0&amp;max_results=10</title>
+  <id>http://arxiv.org/api/Lck5Ne2vKWiszy5yyXjKIrUIzm4</id>
+  <updated>2024-05-02T00:00:00-04:00</updated>
+  <opensearch:totalResults xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">1</opensearch:totalResults>
+  <opensearch:startIndex xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">0</opensearch:startIndex>
+  <opensearch:itemsPerPage xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">1</opensearch:itemsPerPage>
+  <entry>
+    <id>{entry_id}</id>
+    <title>Error</title>
+    <summary>{escape(message)}</summary>
+    <updated>2024-05-02T00:00:00-04:00</updated>
+    <link href="{entry_id}" rel="alternate" type="text/html"/>
+    <author>
+      <name>arXiv api core</name>
+    </author>
+  </entry>
+</feed>
+""".encode()

@@ -24,7 +24,10 @@ from papers.services.ratelimit import ARXIV_API, rate_slot_acquire
 
 logger = logging.getLogger("paperdigest.arxiv_client")
 
-ATOM_FEED_TAG = "{http://www.w3.org/2005/Atom}feed"
+ATOM_NS = "{http://www.w3.org/2005/Atom}"
+ATOM_FEED_TAG = f"{ATOM_NS}feed"
+# arXiv answers a query it cannot read with HTTP 200 and one entry under this id.
+ARXIV_ERROR_ID_PREFIX = "http://arxiv.org/api/errors"
 USER_AGENT = f"paperdigest (arxiv.py/{arxiv.__version__})"
 # Retry-After from arXiv is honoured, within reason.
 MAX_RETRY_AFTER_SECONDS = 120.0
@@ -36,6 +39,10 @@ class _Retryable(Exception):
     def __init__(self, message: str, retry_after: float | None = None):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ArxivQueryRejected(MetadataError):
+    """arXiv refused the query itself; asking again gets the same answer."""
 
 
 class ArxivClient(arxiv.Client):
@@ -94,7 +101,8 @@ class ArxivClient(arxiv.Client):
                 f"The arXiv API at {host} answered HTTP {status} ({resp.reason}): {_snippet(resp.content)}"
             )
 
-        _check_atom(resp.content, host=host)
+        root = _check_atom(resp.content, host=host)
+        _check_rejected(root, host=host)
         try:
             feed = _feed.parse(resp.content)
         except ValueError as exc:  # e.g. an unreadable timestamp in an entry
@@ -107,7 +115,16 @@ class ArxivClient(arxiv.Client):
         return feed
 
 
-def _check_atom(content: bytes, *, host: str) -> None:
+def _check_rejected(root, *, host: str) -> None:
+    """Raise ArxivQueryRejected if the feed is arXiv's error answer, with arXiv's own words."""
+    for entry in root.iter(f"{ATOM_NS}entry"):
+        entry_id = (entry.findtext(f"{ATOM_NS}id") or "").strip()
+        if entry_id.startswith(ARXIV_ERROR_ID_PREFIX):
+            said = " ".join((entry.findtext(f"{ATOM_NS}summary") or entry_id).split())
+            raise ArxivQueryRejected(f"The arXiv API at {host} rejected the query: {said}")
+
+
+def _check_atom(content: bytes, *, host: str):
     """Raise MetadataError unless ``content`` is a well-formed Atom feed.
 
     arxiv's own parser recovers from broken XML and reads an HTML error page
@@ -126,6 +143,7 @@ def _check_atom(content: bytes, *, host: str) -> None:
             f"The arXiv API at {host} sent XML that is not an Atom feed (root element {tag!r}); "
             f"it starts: {_snippet(content)}"
         )
+    return root
 
 
 def _snippet(content: bytes, limit: int = 200) -> str:
@@ -160,3 +178,10 @@ def arxiv_client_build(*, api_url: str | None = None) -> ArxivClient:
         timeout_seconds=settings.ARXIV_TIMEOUT_SECONDS,
         pace_seconds=settings.ARXIV_API_DELAY_SECONDS,
     )
+
+
+def arxiv_query_check(*, query: str) -> None:
+    """Ask arXiv for one result of ``query``; raise MetadataError if arXiv cannot answer it."""
+    client = arxiv_client_build()
+    client.page_size = 1
+    next(client.results(arxiv.Search(query=query, max_results=1)), None)
