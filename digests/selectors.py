@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from papers.models import Figure, Paper, Summary, Topic
+from papers.models import Figure, Paper, PaperStatus, Summary, Topic
 
 from .models import Digest, DigestEntry, DigestStatus
 
@@ -181,3 +181,36 @@ def papers_for_results(*, ids: list[int]) -> list[Paper]:
         .in_bulk()
     )
     return [papers[i] for i in ids if i in papers]
+
+
+@dataclass(frozen=True)
+class NotProcessed:
+    """Papers of a digest's day that failed, counted per reader-facing reason."""
+
+    count: int
+    reasons: list[tuple[str, int]]
+
+
+def digest_not_processed(*, digest: Digest) -> NotProcessed:
+    """Return how many of the day's papers failed and why, so a digest never drops one silently."""
+    from django.utils.translation import gettext as _
+
+    # Reasons in a reader's words; the editor's wording stays in ``last_error``.
+    words = {
+        "metadata": _("the arXiv record could not be read"),
+        "download": _("the PDF could not be downloaded"),
+        "parse": _("the PDF could not be read"),
+        "summarize": _("the summary could not be written"),
+    }
+    steps = (
+        Paper.objects.filter(
+            topicpaper__topic=digest.topic_id, topicpaper__digest_date=digest.date, status=PaperStatus.FAILED
+        )
+        .exclude(digest_entries__digest=digest)
+        .values_list("failed_step", flat=True)
+    )
+    counts: dict[str, int] = {}
+    for step in steps:
+        reason = words.get(step, _("processing failed"))
+        counts[reason] = counts.get(reason, 0) + 1
+    return NotProcessed(count=sum(counts.values()), reasons=sorted(counts.items()))

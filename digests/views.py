@@ -107,7 +107,9 @@ def digest_detail(request: HttpRequest, slug: str, date: datetime.date) -> HttpR
         cover = next((f for e in entries for f in e.paper.figures.all() if f.image), None)
     with translation.override(digest.topic.language):
         description = digest.description or default_description(digest, entries)
+        not_processed = selectors.digest_not_processed(digest=digest)
     context = {
+        "not_processed": not_processed,
         "digest": digest,
         "topic": digest.topic,
         "entries": entries,
@@ -126,6 +128,13 @@ def digest_detail(request: HttpRequest, slug: str, date: datetime.date) -> HttpR
 def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     page = selectors.paper_for_page(arxiv_id=arxiv_id, user=request.user)
     if page is None:
+        # The page shows "arXiv:<id>vN", so readers paste versioned ids; send them to the one canonical page.
+        versioned = re.fullmatch(r"(.+)v(\d+)", arxiv_id)
+        if versioned:
+            page = selectors.paper_for_page(arxiv_id=versioned[1], user=request.user)
+            version = int(versioned[2])
+            if page and (version == page.paper.version or page.paper.versions.filter(version=version).exists()):
+                return redirect(page.paper.get_absolute_url(), permanent=True)
         raise Http404("No such paper")
     etag, last_modified = validators(
         "paper",

@@ -85,6 +85,8 @@ def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:
             digest.save(update_fields=["description", "updated_at"])
 
         visible = digest.entries.filter(hidden=False).exists()
+        if topic.auto_publish and not visible and _all_done(papers):
+            logger.info("Not publishing %s automatically: no paper could be processed", digest)
         if topic.auto_publish and digest.status == DigestStatus.DRAFT and visible and _all_done(papers):
             try:
                 digest = digest_publish(digest=digest, user=None)
