@@ -79,8 +79,12 @@ class DigestFeed(Feed):
             return scope.topic.description or f"Daily digest of new arXiv papers on {scope.topic.name}."
         return "Daily digests of new arXiv papers, one per topic."
 
-    def language(self, scope: FeedScope) -> str:
-        return scope.topic.language if scope.topic else settings.LANGUAGE_CODE
+    def get_feed(self, obj, request):
+        # Django reads Feed.language as a plain attribute, never calling it per object,
+        # so the topic's language is set on the built feed.
+        feed = super().get_feed(obj, request)
+        feed.feed["language"] = obj.topic.language if obj.topic else settings.LANGUAGE_CODE
+        return feed
 
     def items(self, scope: FeedScope):
         digests = selectors.feed_digests(topic=scope.topic, limit=ITEMS_PER_FEED)

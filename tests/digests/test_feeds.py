@@ -2,6 +2,7 @@ import datetime
 
 import feedparser
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from digests.services.cache import public_cache_invalidate
@@ -110,3 +111,16 @@ def test_feed_answers_conditional_get(client, digest):
 
 def test_unknown_topic_feed_is_404(client, digest):
     assert client.get("/feeds/nope/rss.xml").status_code == 404
+
+
+@pytest.mark.parametrize("url", FEEDS[2:])
+def test_topic_feed_declares_the_topic_language(client, url):
+    make_digest(papers=1, topic=TopicFactory(slug="zh", name="Zh", language="zh-hans"))
+    _, feed = fetch(client, url.format(slug="zh"))
+    assert feed.feed.language == "zh-hans"
+
+
+@pytest.mark.parametrize("url", FEEDS[:2])
+def test_site_feed_declares_the_site_language(client, digest, url):
+    _, feed = fetch(client, url)
+    assert feed.feed.language == settings.LANGUAGE_CODE
