@@ -259,6 +259,18 @@ class PaperContent(models.Model):
     def __str__(self) -> str:
         return f"PDF of {self.paper.arxiv_id}v{self.pdf_version}"
 
+    @property
+    def links(self) -> list[dict]:
+        """Code/project links as {"url", "kind", "source"}: the PDF stage stores that shape,
+        but an editor may type a bare URL into the JSON field."""
+        out = []
+        for link in self.code_links or []:
+            if isinstance(link, str):
+                link = {"url": link, "kind": "code", "source": "editor"}
+            if isinstance(link, dict) and isinstance(link.get("url"), str) and link["url"]:
+                out.append(link)
+        return out
+
 
 class FigureKind(models.TextChoices):
     FIGURE = "figure", "Figure"

@@ -184,7 +184,8 @@ def _paper_block(paper: Paper, summary: Summary | None, labels: dict, colon: str
             items.append(_paragraph(labels["affiliation"], _one_line(content.affiliation), colon))
         if summary.keywords:
             items.append(_paragraph(labels["keywords"], ", ".join(summary.keywords), colon))
-        code = ", ".join(content.code_links) if content is not None and content.code_links else labels["no_code"]
+        links = content.links if content is not None else []
+        code = ", ".join(link["url"] for link in links) or labels["no_code"]
         items.append(f"<p>{labels['urls']}{colon}{_esc(paper.arxiv_abs_url)}, {labels['code']}{colon}{_esc(code)}</p>")
         parts = [
             _paragraph(labels["item"].format(n=n) + part, text, colon)

@@ -228,11 +228,7 @@ def _own_references(paper, content) -> tuple[set[str], set[str], set[str]]:
     for text in (paper.abstract, paper.comment, paper.journal_ref):
         urls.update(_url_key(u) for u in _URL.findall(text or ""))
     if content is not None:
-        # The PDF stage stores links as {"url", "kind", "source"}; accept plain strings too.
-        for link in content.code_links or []:
-            url = link.get("url") if isinstance(link, dict) else link
-            if isinstance(url, str) and url:
-                urls.add(_url_key(url))
+        urls.update(_url_key(link["url"]) for link in content.links)
     return ids, dois, urls
 
 
