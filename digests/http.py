@@ -225,6 +225,8 @@ def public_page(view):
         hit = _cached_page(key) if key else None
         if hit is not None:
             return _answer_from(request, hit)
+        # Read before rendering: a digest going live mid-render must still bound the timeout.
+        timeout = _cache_timeout() if use_cache else 0
         response = view(request, *args, **kwargs)
         if response.status_code != 200 or response.streaming:
             return response
@@ -236,7 +238,6 @@ def public_page(view):
         patch_vary_headers(response, ("Cookie", "Accept-Language"))
         last_modified = parse_http_date_safe(response["Last-Modified"]) if "Last-Modified" in response else None
         if use_cache:
-            timeout = _cache_timeout()
             if middleware_key is not None:
                 response.public_page_entry = (last_modified, timeout)
             elif not installed:

@@ -22,6 +22,7 @@ from papers.models import (
 )
 from papers.services.arxiv_client import arxiv_client_build
 from papers.services.errors import MetadataError
+from papers.signals import public_data_changed_on_commit
 
 logger = logging.getLogger("paperdigest.ingest")
 
@@ -229,6 +230,7 @@ def paper_upsert(fact: PaperFacts) -> tuple[Paper, str]:
         PaperVersion.objects.get_or_create(
             paper=paper, version=fact.version, defaults={"title": fact.title, "updated": fact.updated}
         )
+        public_data_changed_on_commit(paper_ids=[paper.pk])
         return paper, "updated"
     # Same (or an older, stale-mirror) version: arXiv adds journal refs and DOIs
     # without a new version, and nothing downstream depends on them.

@@ -11,6 +11,7 @@ from django.utils import timezone
 from papers.models import Paper
 from papers.services.arxiv_client import arxiv_client_build
 from papers.services.errors import MetadataError, PipelineError
+from papers.signals import public_data_changed_on_commit
 
 logger = logging.getLogger("paperdigest.metadata")
 
@@ -62,7 +63,5 @@ def paper_content_correct_affiliation(*, content, affiliation: str) -> list:
     content.affiliation = " ".join(affiliation.split())
     content.save(update_fields=["affiliation"])
     summaries = [summary_revalidate(summary=s) for s in content.paper.summaries.all()]
-    from digests.services.publish import public_cache_invalidate
-
-    transaction.on_commit(public_cache_invalidate)
+    public_data_changed_on_commit(paper_ids=[content.paper_id])
     return summaries

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from papers.models import Paper, RevisionKind, RevisionState, Summary, SummaryRevision
 from papers.sections import LIST_SECTIONS
+from papers.signals import public_data_changed_on_commit
 
 
 class EditConflict(Exception):
@@ -114,6 +115,7 @@ def summary_record_generated(
     summary.save()
     revision.flags = summary.flags
     revision.save()
+    public_data_changed_on_commit(paper_ids=[paper.pk])
     return revision
 
 
@@ -154,6 +156,7 @@ def _save_with_revision(summary: Summary, *, kind: str, user) -> Summary:
     summary.flags = _validate(summary)
     summary.lock_version += 1
     summary.save()
+    public_data_changed_on_commit(paper_ids=[summary.paper_id])
     SummaryRevision.objects.create(
         summary=summary,
         kind=kind,

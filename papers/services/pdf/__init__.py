@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from papers.models import Figure, FigureKind, Paper, PaperContent
 from papers.services.errors import PdfError
+from papers.signals import public_data_changed_on_commit
 
 from . import facts, figures, images, layout, sections
 from .sections import summarizer_input
@@ -492,6 +493,7 @@ def _save(*, paper: Paper, content: PaperContent, result: dict, pictures: list[t
             content.parsed_at = timezone.now()
             content.save()
             transaction.on_commit(lambda: images.delete_files(old_files))
+            public_data_changed_on_commit(paper_ids=[paper.pk])
     except Exception:
         images.delete_files([name for _m, _h, names in written for name in names])
         raise

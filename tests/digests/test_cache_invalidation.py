@@ -1,0 +1,80 @@
+"""Services that change what the public site shows invalidate the page cache once they commit."""
+
+import pytest
+
+from papers.models import PaperContent
+from papers.services.metadata import paper_content_correct_affiliation
+from papers.services.revisions import Generation, summary_edit, summary_record_generated
+from tests.digests.builders import make_digest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def digest():
+    return make_digest(papers=1)
+
+
+def _cached(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return response
+
+
+def test_summary_edit_shows_on_the_cached_pages(client, digest, admin_user, django_capture_on_commit_callbacks):
+    paper = digest.entries.first().paper
+    urls = [digest.get_absolute_url(), paper.get_absolute_url()]
+    for url in urls:
+        _cached(client, url)
+    summary = paper.summaries.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        summary_edit(
+            summary=summary,
+            content={"one_line": "Corrected by an editor."},
+            user=admin_user,
+            expected_lock_version=summary.lock_version,
+        )
+    for url in urls:
+        assert "Corrected by an editor." in client.get(url).content.decode(), url
+
+
+def test_cache_is_kept_until_the_edit_commits(client, digest, admin_user, django_capture_on_commit_callbacks):
+    paper = digest.entries.first().paper
+    url = digest.get_absolute_url()
+    _cached(client, url)
+    summary = paper.summaries.get()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        summary_edit(
+            summary=summary,
+            content={"one_line": "Corrected by an editor."},
+            user=admin_user,
+            expected_lock_version=summary.lock_version,
+        )
+    assert callbacks, "invalidation must wait for the commit"
+    assert "Corrected by an editor." not in client.get(url).content.decode()
+
+
+def test_corrected_affiliation_shows_on_the_cached_paper_page(client, digest, django_capture_on_commit_callbacks):
+    paper = digest.entries.first().paper
+    content = PaperContent.objects.create(
+        paper=paper, pdf_version=1, pdf="x.pdf", pdf_sha256="0" * 64, affiliation="Old Place"
+    )
+    _cached(client, paper.get_absolute_url())
+    with django_capture_on_commit_callbacks(execute=True):
+        paper_content_correct_affiliation(content=content, affiliation="Univ. of Newtown")
+    assert "Univ. of Newtown" in client.get(paper.get_absolute_url()).content.decode()
+
+
+def test_regenerated_summary_shows_on_the_cached_digest(client, digest, django_capture_on_commit_callbacks):
+    paper = digest.entries.first().paper
+    url = digest.get_absolute_url()
+    _cached(client, url)
+    summary = paper.summaries.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        summary_record_generated(
+            paper=paper,
+            language=summary.language,
+            content={**summary.sections(), "one_line": "A regenerated one-liner."},
+            generation=Generation(backend="extractive", model_name="", prompt_version="1", source_version=1),
+        )
+    assert "A regenerated one-liner." in client.get(url).content.decode()
