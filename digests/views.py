@@ -8,11 +8,12 @@ page cache. Digest and topic pages speak their topic's language.
 from __future__ import annotations
 
 import datetime
+import re
 from types import SimpleNamespace
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 
