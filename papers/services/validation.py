@@ -303,25 +303,43 @@ def check_authors(summary: Summary, texts: dict[str, str], paper, source_text: s
 # Institutions as models name them in English prose. Chinese names cannot be
 # checked against an English PDF, so only a Latin-script name is a claim we verify.
 _INSTITUTION = re.compile(
-    r"\b(?:University of(?: [A-Z][\w'&.-]*| of| the| and)+"
+    # Lookarounds, not \b: Chinese characters count as word characters, so "来自MIT的" has no \b.
+    r"(?<![A-Za-z0-9])(?:University of(?: [A-Z][\w'&.-]*| of| the| and)+"
     r"|(?:[A-Z][\w'&.-]*\s){1,5}(?:University|Institute of Technology|Institute|College|Laboratory|Laboratories"
     r"|Academy of Sciences|Research(?: Lab| Center| Centre)?)"
-    r"|MIT|CMU|UCLA|UCSD|ETH Zurich|KAIST|KAUST|HKUST|CUHK|NTU|NUS|DeepMind|OpenAI|NVIDIA|Microsoft|Google|Meta AI)\b"
+    r"|MIT|CMU|UCLA|UCSD|ETH Zurich|KAIST|KAUST|HKUST|CUHK|NTU|NUS|DeepMind|OpenAI|NVIDIA|Microsoft|Google|Meta AI)(?![A-Za-z0-9])"
 )
 
 
-def _institution_key(name: str) -> str:
-    return re.sub(r"[^a-z]", "", name.lower().removeprefix("the "))
+def _tokens(text: str) -> list[str]:
+    """Latin words and numbers, accents folded, so names match as whole words and never inside one."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return re.findall(r"[A-Za-z0-9]+", folded)
+
+
+class _KnownInstitutions:
+    def __init__(self, text: str):
+        tokens = _tokens(text)
+        self.words = {t for t in tokens}  # case kept: "MIT" the acronym is not "Mit" or "mit"
+        self.phrase = " " + " ".join(t.lower() for t in tokens) + " "
+
+    def __contains__(self, name: str) -> bool:
+        tokens = _tokens(name)
+        if tokens and tokens[0].lower() == "the":
+            tokens = tokens[1:]
+        if len(tokens) == 1 and tokens[0].isupper():
+            return tokens[0] in self.words
+        return " " + " ".join(t.lower() for t in tokens) + " " in self.phrase
 
 
 def check_affiliations(summary: Summary, texts: dict[str, str], content, source_text: str) -> list[dict]:
-    known = _institution_key(source_text + " " + (content.affiliation if content else ""))
+    known = _KnownInstitutions(source_text + " " + (content.affiliation if content else ""))
     flags, seen = [], set()
     for section, text in texts.items():
         for match in _INSTITUTION.finditer(text):
             name = match.group(0).strip()
-            key = _institution_key(name)
-            if key and key not in known and key not in seen:
+            key = " ".join(_tokens(name)).lower()
+            if key and name not in known and key not in seen:
                 seen.add(key)
                 flags.append(
                     _flag(

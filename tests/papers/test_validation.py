@@ -219,3 +219,28 @@ def test_institution_named_in_the_paper_is_not_flagged():
         **{**answer("en"), "background": "The University of Arkansas team proposes a causal model."},
     )
     assert [f for f in summary_validate(summary=summary) if f["code"] == "unknown_affiliation"] == []
+
+
+def _affiliation_flags(pdf_text, claim, affiliation="", language="en", section="background"):
+    paper = _with_pdf_text(PaperFactory(), pdf_text, affiliation)
+    summary = Summary(paper=paper, language=language, backend="openai", **{**answer(language), section: claim})
+    return [f["message"] for f in summary_validate(summary=summary) if f["code"] == "unknown_affiliation"]
+
+
+@pytest.mark.parametrize("acronym", ["MIT", "NTU", "NUS"])
+def test_short_institution_is_not_found_inside_another_word(acronym):
+    text = "We omit the details; the runtime stays bounded, a bonus at no extra cost. Tsinghua University."
+    assert _affiliation_flags(text, f"Researchers at {acronym} study diffusion.") == [
+        f"affiliation not in the paper: {acronym}"
+    ]
+
+
+def test_short_institution_named_as_a_word_is_not_flagged():
+    assert _affiliation_flags("1 MIT CSAIL, Cambridge, MA", "Researchers at MIT study diffusion.") == []
+
+
+def test_replayed_chinese_affiliation_line_on_another_institutions_paper_is_flagged():
+    flags = _affiliation_flags(
+        "1 Tsinghua University, Beijing. We omit proofs.", "第一作者单位：MIT", language="zh-hans"
+    )
+    assert flags == ["affiliation not in the paper: MIT"]
