@@ -23,6 +23,7 @@ MAX_QUERY_TERMS = 12
 
 _CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])")
 _WORD = re.compile(r"\w+")
+_ARXIV_ID = re.compile(r"(?i)(?<!\w)(?:arxiv:)?(\d{4}\.\d{4,5})(?:v\d+)?(?!\w)")
 
 
 def tokenizable(text: str) -> str:
@@ -33,6 +34,8 @@ def tokenizable(text: str) -> str:
 def query_terms(query: str) -> list[list[str]]:
     """Split a user's query into terms, each a list of adjacent tokens."""
     terms = []
+    # "arXiv:2404.19382v1" is how the pages print an id; the index holds the bare id.
+    query = _ARXIV_ID.sub(r"\1", query)
     for raw in query.split()[:MAX_QUERY_TERMS]:
         tokens = _WORD.findall(tokenizable(raw).replace("_", " "))
         if tokens:

@@ -8,6 +8,9 @@ deadline stored beside the marker.
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -34,16 +37,26 @@ def _summary_text(summary: Summary) -> str:
     return " ".join(p for p in parts if p)
 
 
+def _people_text(paper: Paper) -> str:
+    """Authors, the first author's affiliation and the arXiv id, ranked with the authors."""
+    content = getattr(paper, "content", None)
+    affiliation = content.affiliation if content is not None else ""
+    # PostgreSQL's parser keeps "2404.19382" as one lexeme; queries split ids at the dot, so index the parts.
+    return " ".join([re.sub(r"[./]", " ", paper.arxiv_id), ", ".join(paper.authors), affiliation])
+
+
 def search_index_refresh() -> int:
     """Re-index changed public papers, drop papers no longer public; return rows changed."""
     public = (
         Paper.objects.filter(pk__in=public_entries().values("paper_id"))
         .annotate(summaries_changed=Max("summaries__updated_at"), summary_count=Count("summaries"))
-        .values_list("pk", "updated_at", "summaries_changed", "summary_count")
+        .values_list("pk", "updated_at", "summaries_changed", "summary_count", "content__affiliation")
     )
+    # The affiliation is part of the fingerprint: an editor's correction changes no timestamp of the paper.
     wanted = {
         pk: f"{updated.isoformat()}|{summaries_changed.isoformat() if summaries_changed else '-'}|{count}"
-        for pk, updated, summaries_changed, count in public
+        f"|{hashlib.sha1((affiliation or '').encode()).hexdigest()[:12]}"
+        for pk, updated, summaries_changed, count, affiliation in public
     }
     engine = backend()
     with transaction.atomic():
@@ -52,14 +65,18 @@ def search_index_refresh() -> int:
         gone = [pk for pk in stored if pk not in wanted]
         engine.delete(gone + [pk for pk in stale if pk in stored])
         for start in range(0, len(stale), 200):
-            papers = Paper.objects.filter(pk__in=stale[start : start + 200]).prefetch_related("summaries")
+            papers = (
+                Paper.objects.filter(pk__in=stale[start : start + 200])
+                .select_related("content")
+                .prefetch_related("summaries")
+            )
             engine.insert(
                 [
                     (
                         paper.pk,
                         wanted[paper.pk],
                         tokenizable(paper.title),
-                        tokenizable(", ".join(paper.authors)),
+                        tokenizable(_people_text(paper)),
                         tokenizable(paper.abstract),
                         tokenizable(" ".join(_summary_text(s) for s in paper.summaries.all())),
                     )

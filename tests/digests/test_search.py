@@ -110,3 +110,27 @@ def test_empty_query_shows_no_results(client, digest):
     response = client.get("/search/?q=")
     assert response.status_code == 200
     assert "result" not in response.content.decode().split("<main")[1].split("</form>")[1]
+
+
+def _first_paper(digest):
+    return digest.entries.order_by("position").first().paper
+
+
+@pytest.mark.parametrize("form", ["{id}", "{id}v1", "arXiv:{id}v1", "arXiv:{id}"])
+def test_finds_by_arxiv_id_as_the_pages_print_it(digest, form):
+    paper = _first_paper(digest)
+    assert titles(form.format(id=paper.arxiv_id)) == [paper.title]
+
+
+def test_finds_by_author_surname(digest):
+    assert titles("Liskov") == ["Protein Folding"]
+
+
+def test_finds_by_affiliation(digest):
+    from papers.models import PaperContent
+
+    paper = _first_paper(digest)
+    PaperContent.objects.create(
+        paper=paper, pdf_version=1, pdf="x.pdf", pdf_sha256="0" * 64, affiliation="Univ. of Newtown"
+    )
+    assert titles("Newtown") == [paper.title]
