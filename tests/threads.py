@@ -44,3 +44,24 @@ def run_concurrently(*calls: Callable[[], Any], timeout: float = 30) -> list[Any
         if worker.error is not None:
             raise worker.error
     return [worker.result for worker in workers]
+
+
+def record_reserved_starts(monkeypatch) -> list[float]:
+    """Collect every start the rate limiter reserves, as epoch seconds.
+
+    Pacing tests assert on these instead of on arrival gaps: a busy machine
+    may delay a request after its slot, which shrinks the next arrival gap,
+    but it never moves a reserved start.
+    """
+    from papers.services import ratelimit
+
+    starts: list[float] = []
+    book = ratelimit._book
+
+    def recording(key, take):
+        start = book(key, take)
+        starts.append(start.timestamp())
+        return start
+
+    monkeypatch.setattr(ratelimit, "_book", recording)
+    return starts

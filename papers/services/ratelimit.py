@@ -79,17 +79,22 @@ def _reserve(key: str, take: Callable[[RateSlot], tuple[datetime.datetime, list[
     caller commits. On SQLite the IMMEDIATE transaction takes the write lock up
     front, which serialises reservations; on PostgreSQL select_for_update does.
     """
-    with transaction.atomic():
-        RateSlot.objects.get_or_create(key=key, defaults={"next_at": timezone.now()})
-        row = RateSlot.objects.select_for_update().get(key=key)
-        start, fields = take(row)
-        row.save(update_fields=fields)
-    wait = (start - timezone.now()).total_seconds()
+    wait = (_book(key, take) - timezone.now()).total_seconds()
     if wait > 0:
         logger.debug("Waiting %.2fs for %s", wait, key)
         time.sleep(wait)
         return wait
     return 0.0
+
+
+def _book(key: str, take: Callable[[RateSlot], tuple[datetime.datetime, list[str]]]) -> datetime.datetime:
+    """Reserve and return a start on the key's locked row (tests read the reserved starts here)."""
+    with transaction.atomic():
+        RateSlot.objects.get_or_create(key=key, defaults={"next_at": timezone.now()})
+        row = RateSlot.objects.select_for_update().get(key=key)
+        start, fields = take(row)
+        row.save(update_fields=fields)
+    return start
 
 
 def rate_key(prefix: str, resource: str) -> str:
