@@ -80,6 +80,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache, whose key ignores Accept-Encoding: the cache
+    # holds plain bodies and each answer is compressed for its own client.
+    # After WhiteNoise, which serves its own precompressed static files.
+    "config.middleware.PublicGZipMiddleware",
     # Cached public pages for anonymous readers are answered here, before the
     # session, auth and CSRF middleware they do not need (digests/http.py).
     "digests.http.PublicPageCacheMiddleware",

@@ -14,6 +14,8 @@ from digests.views import robots_txt
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("robots.txt", robots_txt, name="robots"),
+    # Browsers ask for /favicon.ico whatever the page links to.
+    path("favicon.ico", serve, {"document_root": settings.STATICFILES_DIRS[0], "path": "favicon.svg"}),
     path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("feeds/rss.xml", public_page(DigestFeed()), name="feed-rss"),
     path("feeds/atom.xml", public_page(DigestAtomFeed()), name="feed-atom"),
