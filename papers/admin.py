@@ -523,6 +523,13 @@ class SummaryRevisionAdmin(admin.ModelAdmin):
     list_filter = ["kind", "state"]
     list_select_related = ["summary__paper", "author"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "summary":
+            # Not the summary admin's ordering: it sorts by the review queue's annotations,
+            # which a plain Summary queryset does not have.
+            kwargs["queryset"] = Summary.objects.select_related("paper")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def has_add_permission(self, request):
         return False
 
