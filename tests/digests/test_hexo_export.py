@@ -172,7 +172,6 @@ def test_export_command_writes_one_post_per_published_digest(tmp_path, capsys):
     assert "2 post(s) written" in capsys.readouterr().out
 
 
-@pytest.mark.urls("tests.digests.hexo_urls")
 def test_a_published_digest_downloads_as_markdown_from_its_public_page(client, digest):
     response = client.get("/topics/diffusion-models/2024-05-02.md")
     assert response.status_code == 200
@@ -181,7 +180,6 @@ def test_a_published_digest_downloads_as_markdown_from_its_public_page(client, d
     assert response.content.decode() == digest_export_markdown(digest=digest)
 
 
-@pytest.mark.urls("tests.digests.hexo_urls")
 def test_a_draft_digest_has_no_markdown_download(client):
     entry = DigestEntryFactory(digest__topic=TopicFactory(slug="drafty"))
     assert client.get(f"/topics/drafty/{entry.digest.date.isoformat()}.md").status_code == 404
