@@ -158,7 +158,7 @@ def test_requests_are_paced_by_the_shared_delay(arxiv_api, settings, monkeypatch
     ingest()
     assert len(arxiv_api.request_times("/api/query")) == 3
     assert len(starts) == 3
-    assert all(b - a >= 0.3 - 1e-6 for a, b in zip(starts, starts[1:])), starts
+    assert all(b - a >= 0.3 - 1e-5 for a, b in zip(starts, starts[1:])), starts
 
 
 @pytest.mark.django_db(transaction=True)
@@ -173,7 +173,7 @@ def test_pacing_holds_across_threads_sharing_the_limiter(arxiv_api, settings, mo
     starts.sort()
     assert len(starts) == 4
     # The threads share one row, so their reserved slots never come closer than the delay.
-    assert all(b - a >= 0.5 - 1e-6 for a, b in zip(starts, starts[1:])), starts
+    assert all(b - a >= 0.5 - 1e-5 for a, b in zip(starts, starts[1:])), starts
 
 
 @pytest.mark.slow

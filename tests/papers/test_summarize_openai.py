@@ -264,9 +264,10 @@ def test_requests_per_minute_budget_holds_for_a_batch_of_concurrent_requests(fak
     assert len(fake_llm.requests) == 5
     starts.sort()
     assert len(starts) == 5
-    # Two may start at once; a third only when the first leaves the window.
+    # Two may start at once; a third only when the first leaves the window
+    # (10 µs allowed: PostgreSQL stores the reserved start to the microsecond).
     assert starts[1] - starts[0] < 0.6
-    assert all(starts[i + 2] - starts[i] >= 0.6 - 1e-6 for i in range(len(starts) - 2)), starts
+    assert all(starts[i + 2] - starts[i] >= 0.6 - 1e-5 for i in range(len(starts) - 2)), starts
 
 
 def test_seven_papers_get_chinese_summaries_with_the_same_headings(fake_llm):
