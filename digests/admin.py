@@ -18,6 +18,7 @@ from papers.admin_forms import PublishForm
 from papers.models import Figure, Summary
 
 from .models import Digest, DigestEntry, DigestStatus
+from .services.build import digest_build
 from .services.publish import PublishBlocked, digest_blockers, digest_publish, digest_unpublish, public_cache_invalidate
 
 PUBLISH_PERMISSION = "digests.publish_digest"
@@ -71,20 +72,22 @@ class DigestAdmin(admin.ModelAdmin):
     inlines = [DigestEntryInline]
     change_form_template = "admin/digests/digest/change_form.html"
     fieldsets = [
-        (None, {"fields": ["topic", "date", "title", "description", "cover_figure", "cover_preview"]}),
+        (None, {"fields": ["topic_name", "date", "title", "description", "cover_figure", "cover_preview"]}),
         (
             "Publication",
-            {"fields": ["state", "published_at", "first_published_at", "published_by", "override_note"]},
+            {"fields": ["state", "published_at", "first_published_at", "publisher", "override_note"]},
         ),
     ]
+    # The topic and the publisher as text: the admin would link them to pages
+    # (topics, users) that an editor may not open.
     readonly_fields = [
-        "topic",
+        "topic_name",
         "date",
         "cover_preview",
         "state",
         "published_at",
         "first_published_at",
-        "published_by",
+        "publisher",
         "override_note",
     ]
 
@@ -94,6 +97,33 @@ class DigestAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Digests are composed by build_digest from the topic's papers.
         return request.user.is_superuser
+
+    # Adding asks only for the topic and day; build_digest composes the rest.
+    add_fieldsets = [(None, {"fields": ["topic", "date"]})]
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else super().get_readonly_fields(request, obj)
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else super().get_inlines(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        built = digest_build(topic=obj.topic, date=obj.date)
+        obj.__dict__.update({f.attname: getattr(built, f.attname) for f in Digest._meta.concrete_fields})
+        obj._state.adding = False
+
+    @admin.display(description="Topic")
+    def topic_name(self, obj):
+        return obj.topic.name
+
+    @admin.display(description="Published by")
+    def publisher(self, obj):
+        return obj.published_by.get_username() if obj.published_by else "—"
 
     @admin.display(description="Entries shown", ordering="visible_count")
     def visible_entries(self, obj):

@@ -424,6 +424,10 @@ class SummaryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # summaries are written by the pipeline, then edited here
 
+    def has_delete_permission(self, request, obj=None):
+        # Its revisions are the record of who wrote what; a summary goes only with its paper.
+        return False
+
     def get_queryset(self, request):
         latest_entry = DigestEntry.objects.filter(paper=OuterRef("paper"), digest__topic__language=OuterRef("language"))
         # Not super(): the admin orders before we could annotate what it orders by.
@@ -522,6 +526,28 @@ class SummaryRevisionAdmin(admin.ModelAdmin):
     list_display = ["summary", "kind", "state", "author", "model_name", "created_at"]
     list_filter = ["kind", "state"]
     list_select_related = ["summary__paper", "author"]
+    # The author as text: the admin would link it to the user admin, which editors may not open.
+    fields = [
+        "summary",
+        "kind",
+        "state",
+        "author_name",
+        "created_at",
+        "content",
+        "flags",
+        "backend",
+        "model_name",
+        "prompt_version",
+        "source_version",
+        "input_tokens",
+        "output_tokens",
+        "latency_ms",
+    ]
+    readonly_fields = ["author_name"]
+
+    @admin.display(description="Author")
+    def author_name(self, obj):
+        return obj.author.get_username() if obj.author else "—"
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "summary":

@@ -19,9 +19,12 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.html import strip_tags
 
 from digests.models import Digest, DigestEntry
+from digests.selectors import digest_not_processed
 from digests.services.build import digest_description
 from papers.models import Figure, Language, Paper, Summary, Topic
 
@@ -291,9 +294,18 @@ def digest_export_markdown(*, digest: Digest) -> str:
     link = f"{settings.SITE_URL}{topic.get_absolute_url()}"
     lines += _banner([s for _, s in chosen if s is not None], labels, link)
     lines += ["", labels["day"].format(date=digest.date.isoformat()), "", ""]
+    if note := _not_processed_note(digest, language):
+        lines += [f"> {note}", "", ""]
     for paper, summary in chosen:
         lines += _paper_block(paper, summary, labels, colon)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _not_processed_note(digest: Digest, language: str) -> str:
+    """The public page's line on the day's papers that could not be processed, as text."""
+    with translation.override(language):
+        note = render_to_string("digests/_not_processed.html", {"not_processed": digest_not_processed(digest=digest)})
+    return html.unescape(strip_tags(note)).strip()
 
 
 def _write_atomically(path: Path, text: str) -> None:

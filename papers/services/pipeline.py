@@ -21,6 +21,7 @@ from papers.services.download import paper_download
 from papers.services.errors import PipelineError
 from papers.services.pdf import paper_parse
 from papers.services.summarize import papers_summarize
+from papers.signals import public_data_changed_on_commit
 
 logger = logging.getLogger("paperdigest.pipeline")
 
@@ -198,6 +199,8 @@ def _paper_fail(paper: Paper, *, step: str, exc: BaseException, outcome: Pipelin
     for name, value in fields.items():
         setattr(paper, name, value)
     outcome.failed[paper.pk] = message
+    # Its digest's page now counts it among the papers that could not be processed.
+    public_data_changed_on_commit(paper_ids=[paper.pk])
 
 
 def _digests_refresh(*, paper_ids: list[int]) -> None:

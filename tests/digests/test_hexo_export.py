@@ -143,9 +143,9 @@ def test_query_count_does_not_grow_with_the_number_of_papers(django_assert_max_n
         return Digest.objects.select_related("topic").get(pk=digest.pk)
 
     small, large = digest_with(1), digest_with(12)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         digest_export_markdown(digest=small)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         digest_export_markdown(digest=large)
 
 

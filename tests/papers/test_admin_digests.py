@@ -136,3 +136,37 @@ def test_editor_cannot_publish_without_the_permission(editor_client, editor):
     response = editor_client.post(reverse("admin:digests_digest_publish", args=[day.digest.pk]), {"override": "on"})
     assert response.status_code == 403
     assert Digest.objects.get(pk=day.digest.pk).status == DigestStatus.DRAFT
+
+
+def test_superuser_adds_a_digest_by_topic_and_day_and_build_composes_it(admin_client):
+    day = flagged_day()
+    other_date = day.digest.date - datetime.timedelta(days=1)
+    for paper in day.papers:
+        paper.topicpaper_set.update(digest_date=other_date)
+    response = admin_client.post(
+        reverse("admin:digests_digest_add"), {"topic": day.topic.pk, "date": other_date.isoformat()}
+    )
+    assert response.status_code == 302
+    digest = Digest.objects.get(topic=day.topic, date=other_date)
+    assert digest.status == DigestStatus.DRAFT
+    assert set(digest.entries.values_list("paper_id", flat=True)) == {p.pk for p in day.papers}
+
+
+def test_adding_a_digest_that_exists_is_a_form_error(admin_client):
+    day = flagged_day()
+    response = admin_client.post(
+        reverse("admin:digests_digest_add"), {"topic": day.topic.pk, "date": day.digest.date.isoformat()}
+    )
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+
+
+def test_digest_page_shows_topic_and_publisher_as_text_an_editor_can_read(editor_client, editor):
+    day = flagged_day()
+    Digest.objects.filter(pk=day.digest.pk).update(
+        status=DigestStatus.PUBLISHED, published_at=timezone.now(), published_by=editor
+    )
+    page = editor_client.get(reverse("admin:digests_digest_change", args=[day.digest.pk])).content.decode()
+    assert day.topic.name in page and editor.get_username() in page
+    assert reverse("admin:papers_topic_change", args=[day.topic.pk]) not in page
+    assert reverse("admin:auth_user_change", args=[editor.pk]) not in page

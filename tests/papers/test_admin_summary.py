@@ -302,3 +302,10 @@ def test_use_as_cover_sets_the_digest_cover_and_logs_it(editor_client, editor):
     day.digest.refresh_from_db()
     assert day.digest.cover_figure == figure
     assert LogEntry.objects.filter(object_id=str(day.digest.pk), user=editor).exists()
+
+
+def test_a_summary_cannot_be_deleted_in_the_admin(admin_client):
+    summary = SummaryFactory()
+    response = admin_client.post(reverse("admin:papers_summary_delete", args=[summary.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    assert Summary.objects.filter(pk=summary.pk).exists()
