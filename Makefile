@@ -17,6 +17,7 @@ venv: $(STAMP)
 
 demo: venv
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) manage.py demo
 	PY=$(PY) bash scripts/demo.sh
 

@@ -73,6 +73,14 @@ def test_digest_page_shows_facts_summary_and_fixed_headings(client):
     assert "<math" in html
 
 
+def test_keywords_read_as_a_list_without_the_stylesheet(client):
+    from django.utils.html import strip_tags
+
+    html = page(client, make_digest(papers=1).get_absolute_url())
+    # Copied text, feed readers and screen readers see no pill borders.
+    assert "diffusion, denoising" in strip_tags(html)
+
+
 def test_chinese_topic_gets_chinese_headings(client):
     digest = make_digest(papers=1, language="zh-hans")
     html = page(client, digest.get_absolute_url())

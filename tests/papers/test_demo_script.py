@@ -66,17 +66,22 @@ def test_demo_serves_runs_queued_tasks_and_stops_both_on_ctrl_c(subprocess_db_en
         "PY": sys.executable,
         "Q_POLL": "0.2",
     }
-    proc = subprocess.Popen(["bash", "scripts/demo.sh"], cwd=ROOT, env=env)
+    # Its own process group, as a terminal gives a foreground job: Ctrl-C signals the
+    # whole group, and the cleanup below can kill whatever is left of it.
+    proc = subprocess.Popen(["bash", "scripts/demo.sh"], cwd=ROOT, env=env, start_new_session=True)
     try:
         children = _poll(lambda: len(_children(proc.pid)) == 2 and _children(proc.pid), "server and worker")
         _poll(lambda: _answers(f"http://127.0.0.1:{port}/robots.txt"), "the site to answer")
         task_id = async_task("math.sqrt", 16)
         assert _poll(lambda: result(task_id), "the queued task to run") == 4.0
 
-        proc.send_signal(signal.SIGINT)
+        os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=DEADLINE_SECONDS)
         _poll(lambda: not any(_alive(pid) for pid in children), "server and worker to stop")
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        # A worker left running would take later tests' tasks from the shared test database.
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
