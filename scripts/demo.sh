@@ -14,6 +14,14 @@ server=$!
 stop() {
     trap - INT TERM EXIT
     kill -TERM "$server" "$worker" 2>/dev/null
+    # Ctrl-C also reaches the worker's own processes; a cluster that has not
+    # stopped within ten seconds is killed with them (queued tasks stay queued).
+    for _ in $(seq 50); do
+        kill -0 "$server" 2>/dev/null || kill -0 "$worker" 2>/dev/null || break
+        sleep 0.2
+    done
+    pkill -KILL -P "$worker" 2>/dev/null
+    kill -KILL "$server" "$worker" 2>/dev/null
     wait "$server" "$worker" 2>/dev/null
 }
 trap 'stop; exit 130' INT TERM
