@@ -24,12 +24,12 @@ urlpatterns = [
     path("", include("digests.urls")),
 ]
 
+
+def serve_media(request, path):
+    # MEDIA_ROOT read per request, not when this module is first imported.
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 if settings.SERVE_MEDIA:
     # Without a CDN or object storage in front, Django serves uploaded figures itself.
-    urlpatterns += [
-        re_path(
-            r"^%s(?P<path>.*)$" % re.escape(settings.MEDIA_URL.lstrip("/")),
-            serve,
-            {"document_root": settings.MEDIA_ROOT},
-        )
-    ]
+    urlpatterns += [re_path(r"^%s(?P<path>.*)$" % re.escape(settings.MEDIA_URL.lstrip("/")), serve_media)]

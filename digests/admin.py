@@ -113,8 +113,8 @@ class DigestAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        built = digest_build(topic=obj.topic, date=obj.date)
-        obj.__dict__.update({f.attname: getattr(built, f.attname) for f in Digest._meta.concrete_fields})
+        obj.pk = digest_build(topic=obj.topic, date=obj.date).pk
+        obj.refresh_from_db()
         obj._state.adding = False
 
     @admin.display(description="Topic")

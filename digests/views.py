@@ -92,16 +92,12 @@ def digest_detail(request: HttpRequest, slug: str, date: datetime.date) -> HttpR
     if digest is None:
         raise Http404("No such digest")
     state = selectors.digest_state(digest=digest)
-    with translation.override(digest.topic.language):
-        not_processed = selectors.digest_not_processed(digest=digest)
     etag, last_modified = validators(
         "digest",
         digest.pk,
         digest.status,
         is_staff_request(request),
         state["count"],
-        # A paper failing after publication changes the page's notice, not its entries.
-        not_processed,
         changed=[digest.updated_at, digest.topic.updated_at, state["papers_changed"], state["summaries_changed"]],
     )
     if (not_modified := conditional(request, etag=etag, last_modified=last_modified)) is not None:
@@ -112,6 +108,7 @@ def digest_detail(request: HttpRequest, slug: str, date: datetime.date) -> HttpR
         cover = next((f for e in entries for f in e.paper.figures.all() if f.image), None)
     with translation.override(digest.topic.language):
         description = digest.description or default_description(digest, entries)
+        not_processed = selectors.digest_not_processed(digest=digest)
     context = {
         "not_processed": not_processed,
         "digest": digest,

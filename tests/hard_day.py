@@ -15,11 +15,13 @@ import uuid
 
 from django.contrib.auth import get_user_model
 from django.test import override_settings
+from django.utils import timezone
+from django_q.models import Task
 
 from digests.models import DigestEntry
 from digests.services.build import digest_build
 from digests.services.publish import digest_publish
-from papers.models import Language, Paper, Summary, Topic
+from papers.models import Language, Summary, Topic
 from papers.services.ingest import topic_ingest
 from papers.services.pipeline import papers_process
 from papers.services.revisions import summary_edit
@@ -101,7 +103,7 @@ def _responder(body: dict):
 def hard_day_build() -> None:
     """Build and publish the hard day (call with the database unblocked).
 
-    Figures go to the configured MEDIA_ROOT, where the site's media route reads them.
+    Figures go to the MEDIA_ROOT in force, where the site's media route reads them.
     """
     with FakeServer() as server, FakeLLM(responder=_responder) as llm:
         server.route("/api/query", HttpReply.atom(feed(_entries(server.base_url))))
@@ -149,9 +151,6 @@ def hard_day_build() -> None:
 
 def _worker_failure(*, paper_ids: list[int]) -> None:
     """Leave the row a django-q2 worker stores when a task raises, for the dashboard's Retry button."""
-    from django.utils import timezone
-    from django_q.models import Task
-
     now = timezone.now()
     Task.objects.create(
         id=uuid.uuid4().hex,
@@ -165,7 +164,3 @@ def _worker_failure(*, paper_ids: list[int]) -> None:
         result="Traceback (most recent call last):\n  ...\nOperationalError: database is locked",
         attempt_count=1,
     )
-
-
-def hard_day_papers() -> list[Paper]:
-    return list(Paper.objects.filter(arxiv_id__startswith="2405.1000").order_by("arxiv_id"))

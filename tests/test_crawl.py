@@ -15,7 +15,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, override_settings
 from django.urls import Resolver404, resolve
 
 from digests.models import Digest
@@ -26,9 +26,20 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def day(django_db_setup, django_db_blocker):
+def day_media(tmp_path_factory):
+    return tmp_path_factory.mktemp("crawl-media")
+
+
+@pytest.fixture(autouse=True)
+def _day_media(settings, day_media):
+    """Every test reads the figures where the module's days wrote them (not its own empty MEDIA_ROOT)."""
+    settings.MEDIA_ROOT = day_media
+
+
+@pytest.fixture(scope="module")
+def day(django_db_setup, django_db_blocker, day_media):
     """Both days through the real pipeline, built once for the module and flushed after."""
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=day_media):
         call_command("demo", stdout=io.StringIO())
         call_command("setup_roles", verbosity=0)
         hard_day_build()
@@ -56,7 +67,7 @@ NOT_CRAWLED = {"logout", "login", "autocomplete", "password_change_done", "jsi18
 
 @pytest.fixture(scope="module")
 def superuser_crawl(day, django_db_blocker):
-    """The whole admin as the demo's superuser sees it, crawled once per day (GETs only)."""
+    """The whole admin as the demo's superuser sees it, crawled once for the module (GETs only)."""
     with django_db_blocker.unblock():
         client = Client()
         client.force_login(get_user_model().objects.get(username="admin"))
@@ -156,18 +167,26 @@ def test_editor_admin_crawl_finds_no_dead_link(day, client, crawl_editor):
     assert not failures, "\n".join(failures)
 
 
+# What Django's ModelAdmin checks for each standard view (any one suffices).
+ADMIN_VIEW_PERMISSIONS = {
+    "changelist": ("view", "change"),
+    "change": ("view", "change"),
+    "history": ("view", "change"),
+    "add": ("add",),
+    "delete": ("delete",),
+}
+
+
 def _needed_permissions(match) -> list[str] | None:
     """The permissions (any of) Django's admin checks for a standard model view; None for custom views."""
     model = _admin_url_names().get(match.url_name)
     if model is None:
         return None
     action = match.url_name.removeprefix(f"{model._meta.app_label}_{model._meta.model_name}_")
-    codename = {"changelist": ("view", "change"), "change": ("view", "change"), "history": ("view", "change")}.get(
-        action, (action,) if action in ("add", "delete") else None
-    )
-    if codename is None:
+    verbs = ADMIN_VIEW_PERMISSIONS.get(action)
+    if verbs is None:
         return None
-    return [f"{model._meta.app_label}.{verb}_{model._meta.model_name}" for verb in codename]
+    return [f"{model._meta.app_label}.{verb}_{model._meta.model_name}" for verb in verbs]
 
 
 def test_editor_is_refused_exactly_where_they_lack_permission(superuser_crawl, client, crawl_editor):

@@ -119,6 +119,9 @@ def papers_process(
         again = papers_process(paper_ids=changed, force=force, resummarize=resummarize, model=model, _again=False)
         outcome.done = [pk for pk in outcome.done if pk not in changed] + again.done
         outcome.failed.update(again.failed)
+    if outcome.failed:
+        # Their digests' pages now count them among the papers that could not be processed.
+        public_data_changed_on_commit(paper_ids=list(outcome.failed))
     if leased:
         _digests_refresh(paper_ids=leased)
     return outcome
@@ -199,8 +202,6 @@ def _paper_fail(paper: Paper, *, step: str, exc: BaseException, outcome: Pipelin
     for name, value in fields.items():
         setattr(paper, name, value)
     outcome.failed[paper.pk] = message
-    # Its digest's page now counts it among the papers that could not be processed.
-    public_data_changed_on_commit(paper_ids=[paper.pk])
 
 
 def _digests_refresh(*, paper_ids: list[int]) -> None:
