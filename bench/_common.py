@@ -244,7 +244,7 @@ def topics_create(*, papers: int, auto_publish: bool = False) -> list:
 
 def ingest_enqueue(topics, *, day: datetime.date = DIGEST_DATE) -> None:
     """Queue one ingest task per topic, as the daily schedule does."""
-    from papers.tasks import topic_ingest_enqueue
+    from papers.queue import topic_ingest_enqueue
 
     for topic in topics:
         topic_ingest_enqueue(topic=topic, date=day)

@@ -48,7 +48,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 from digests.models import Digest, DigestEntry
-from papers.models import Figure, Paper, Summary, Topic
+from papers.models import Figure, Paper, Topic
+from papers.services.revisions import Generation, summary_record_generated
 
 papers = int(sys.argv[1])
 def png(w, h):
@@ -65,8 +66,9 @@ for i in range(papers):
         authors=["Xiaoxuan Han", "Songlin Yang", "Wei Wang", "Yang Li", "Jing Dong"], primary_category="cs.CV",
         categories=["cs.CV"], comment="12 pages, 6 figures", published=now, updated=now,
         abs_url=f"http://arxiv.org/abs/2405.{10000 + i}v1", pdf_url=f"http://arxiv.org/pdf/2405.{10000 + i}v1")
-    Summary.objects.create(
-        paper=paper, language="zh-hans", backend="openai", model_name="gpt-4o-mini",
+    summary_record_generated(
+        paper=paper, language="zh-hans", generation=Generation(backend="openai", model_name="gpt-4o-mini"),
+        content=dict(
         one_line="扩散模型的反学习研究存在安全隐患，本文提出了一种迁移性的对抗攻击方法 $x^2$。",
         key_takeaways=["反学习方法会将文本到图像的映射关系进行重新分布。", "目前探测反学习鲁棒性的方法缺乏可迁移性。",
                        "本文提出了一个对抗性搜索策略 $\\alpha$。", "实验表明方法有效。"],
@@ -77,7 +79,7 @@ for i in range(papers):
         results="实验表明，所搜索的对抗嵌入具有可转移性。" * 2,
         method_steps=["提出可转移的对抗攻击方法；", "采用对抗搜索策略；", "在不同模型上攻击；", "实验验证。"],
         significance="为恢复擦除的概念提供了新的思路。", innovation="可转移的对抗攻击。",
-        performance="在多个方法上有效。", workload="需要较多计算资源。")
+        performance="在多个方法上有效。", workload="需要较多计算资源。"))
     for n in range(4):
         # Sizes stored as the PDF step stores them: without them Django re-opens
         # both image files every time a Figure row is loaded.

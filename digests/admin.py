@@ -5,21 +5,33 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.db.models import Exists, OuterRef, Subquery
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, resolve, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
-from papers.admin import flags_html
-from papers.admin_forms import PublishForm
+from papers.admin.common import flags_html, next_url
+from papers.admin.summaries import SummaryAdmin
 from papers.models import Figure, Summary
 
+from .admin_forms import PublishForm
 from .models import Digest, DigestEntry, DigestStatus
+from .selectors import summaries_prefetch, summary_in_language
 from .services.build import digest_build
-from .services.publish import PublishBlocked, digest_blockers, digest_publish, digest_unpublish, public_cache_invalidate
+from .services.cache import public_cache_invalidate
+from .services.publish import (
+    PublishBlocked,
+    digest_blockers,
+    digest_publish,
+    digest_unpublish,
+    paper_use_figure_as_cover,
+)
 
 PUBLISH_PERMISSION = "digests.publish_digest"
 
@@ -35,12 +47,14 @@ class DigestEntryInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request).select_related("paper", "digest__topic").prefetch_related("paper__summaries")
+            super()
+            .get_queryset(request)
+            .select_related("paper", "digest__topic")
+            .prefetch_related(summaries_prefetch())
         )
 
     def _summary(self, obj) -> Summary | None:
-        language = obj.digest.topic.language
-        return next((s for s in obj.paper.summaries.all() if s.language == language), None)
+        return summary_in_language(obj.paper.summaries.all(), obj.digest.topic.language)
 
     @admin.display(description="Paper")
     def paper_link(self, obj):
@@ -92,7 +106,7 @@ class DigestAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(visible_count=Count("entries", filter=Q(entries__hidden=False)))
+        return super().get_queryset(request).with_paper_count()
 
     def has_add_permission(self, request):
         # Digests are composed by build_digest from the topic's papers.
@@ -125,9 +139,9 @@ class DigestAdmin(admin.ModelAdmin):
     def publisher(self, obj):
         return obj.published_by.get_username() if obj.published_by else "—"
 
-    @admin.display(description="Entries shown", ordering="visible_count")
+    @admin.display(description="Entries shown", ordering="paper_count")
     def visible_entries(self, obj):
-        return obj.visible_count
+        return obj.paper_count
 
     @admin.display(description="State")
     def state(self, obj):
@@ -152,7 +166,8 @@ class DigestAdmin(admin.ModelAdmin):
             digest_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
             # Only visible figures of this digest's papers can be its cover.
             kwargs["queryset"] = (
-                Figure.objects.filter(paper__digest_entries__digest_id=digest_id, hidden=False)
+                Figure.objects.shown()
+                .filter(paper__digest_entries__digest_id=digest_id)
                 .select_related("paper")
                 .order_by("paper__arxiv_id", "order", "id")
             )
@@ -174,20 +189,19 @@ class DigestAdmin(admin.ModelAdmin):
             path("<int:object_id>/publish/", wrap(self.publish_view), name="digests_digest_publish"),
             path("<int:object_id>/unpublish/", wrap(self.unpublish_view), name="digests_digest_unpublish"),
             path("<int:object_id>/preview/", wrap(self.preview_view), name="digests_digest_preview"),
+            path("cover-from-figure/<int:figure_id>/", wrap(self.cover_view), name="digests_digest_cover"),
             *super().get_urls(),
         ]
 
-    def _digest_or_redirect(self, request, object_id):
+    def _digest(self, request, object_id) -> Digest:
         digest = self.get_object(request, str(object_id))
         if digest is None:
-            return None, self._get_obj_does_not_exist_redirect(request, self.opts, str(object_id))
-        return digest, None
+            raise Http404(f"No digest with id {object_id}.")
+        return digest
 
     def publish_view(self, request, object_id):
         """Publish now or schedule; blocking flags on visible entries need an explicit override."""
-        digest, missing = self._digest_or_redirect(request, object_id)
-        if missing:
-            return missing
+        digest = self._digest(request, object_id)
         if not request.user.has_perm(PUBLISH_PERMISSION):
             raise PermissionDenied
         blockers = digest_blockers(digest=digest)
@@ -230,12 +244,9 @@ class DigestAdmin(admin.ModelAdmin):
             },
         )
 
+    @method_decorator(require_POST)
     def unpublish_view(self, request, object_id):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        digest, missing = self._digest_or_redirect(request, object_id)
-        if missing:
-            return missing
+        digest = self._digest(request, object_id)
         if not request.user.has_perm(PUBLISH_PERMISSION):
             raise PermissionDenied
         digest = digest_unpublish(digest=digest, user=request.user)
@@ -245,9 +256,7 @@ class DigestAdmin(admin.ModelAdmin):
 
     def preview_view(self, request, object_id):
         """Render the public digest page itself, drafts included (the viewer is staff)."""
-        digest, missing = self._digest_or_redirect(request, object_id)
-        if missing:
-            return missing
+        digest = self._digest(request, object_id)
         if not self.has_view_or_change_permission(request, digest):
             raise PermissionDenied
         match = resolve(digest.get_absolute_url())
@@ -256,3 +265,83 @@ class DigestAdmin(admin.ModelAdmin):
             response.render()
         add_never_cache_headers(response)
         return response
+
+    @method_decorator(require_POST)
+    def cover_view(self, request, figure_id):
+        """Make a figure the cover of every digest its paper is in (from the summary editor)."""
+        figure = get_object_or_404(Figure.objects.select_related("paper"), pk=figure_id)
+        back = next_url(request, reverse("admin:papers_figure_change", args=[figure.pk]))
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if figure.hidden:
+            messages.error(request, "A hidden figure cannot be the cover; show it first.")
+            return HttpResponseRedirect(back)
+        digests = paper_use_figure_as_cover(figure=figure)
+        for digest in digests:
+            self.log_change(request, digest, f"Cover set to {figure}")
+        if digests:
+            messages.success(request, f"{figure} is the cover of: {', '.join(str(d) for d in digests)}.")
+        else:
+            messages.warning(request, "This paper is in no digest yet.")
+        return HttpResponseRedirect(back)
+
+
+class DigestDateFilter(admin.SimpleListFilter):
+    title = "digest date"
+    parameter_name = "digest_date"
+
+    def lookups(self, request, model_admin):
+        dates = Digest.objects.order_by("-date").values_list("date", flat=True).distinct()[:14]
+        return [(d.isoformat(), d.isoformat()) for d in dates]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                Exists(DigestEntry.objects.filter(paper=OuterRef("paper"), digest__date=self.value()))
+            )
+        return queryset
+
+
+class ReviewQueueAdmin(SummaryAdmin):
+    """The summary admin, knowing digests: the queue holds what digests list, newest day first,
+    and the editor shows which digests list the paper and lets an editor choose their cover."""
+
+    change_form_template = "admin/digests/summary_edit.html"
+    list_display = [*SummaryAdmin.list_display[:2], "digest_date", *SummaryAdmin.list_display[2:]]
+    list_filter = [*SummaryAdmin.list_filter[:2], DigestDateFilter, *SummaryAdmin.list_filter[2:]]
+
+    def queue_annotate(self, queryset):
+        entries = DigestEntry.objects.filter(paper=OuterRef("paper"), digest__topic__language=OuterRef("language"))
+        return queryset.annotate(
+            digest_date=Subquery(entries.order_by("-digest__date").values("digest__date")[:1]),
+            in_digest=Exists(entries),
+        )
+
+    def needs_editor(self, queryset):
+        # A summary no digest lists waits until one does.
+        return super().needs_editor(queryset).filter(in_digest=True)
+
+    def get_ordering(self, request):
+        return ["priority", "-digest_date", "paper__arxiv_id"]
+
+    @admin.display(description="Digest", ordering="digest_date")
+    def digest_date(self, obj):
+        return obj.digest_date or "—"
+
+    def editor_context(self, request, summary, **kwargs) -> dict:
+        context = super().editor_context(request, summary, **kwargs)
+        digests = list(
+            Digest.objects.filter(entries__paper=summary.paper)
+            .select_related("topic", "cover_figure")
+            .order_by("-date")
+        )
+        context.update(
+            digests=digests,
+            cover_ids={d.cover_figure_id for d in digests if d.cover_figure_id},
+            can_set_cover=request.user.has_perm("digests.change_digest"),
+        )
+        return context
+
+
+admin.site.unregister(Summary)
+admin.site.register(Summary, ReviewQueueAdmin)

@@ -23,7 +23,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from papers.models import Topic
 
 from . import selectors
-from .presentation import default_description, summary_banner
+from .presentation import description_shown, summary_banner
 from .services.cache import public_cache_changed_at
 
 ITEMS_PER_FEED = 10
@@ -110,7 +110,7 @@ class DigestFeed(Feed):
                 {
                     "digest": digest,
                     "entries": entries,
-                    "description": digest.description or default_description(digest, entries),
+                    "description": description_shown(digest, entries),
                     "banner": summary_banner(entries),
                     "base_url": digest.base_url,
                     "in_feed": True,

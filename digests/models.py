@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,6 +24,10 @@ class DigestQuerySet(models.QuerySet):
         live when the time comes, with no background job.
         """
         return self.filter(status=DigestStatus.PUBLISHED, published_at__lte=timezone.now())
+
+    def with_paper_count(self) -> DigestQuerySet:
+        """Annotate ``paper_count``: the entries readers see (not hidden)."""
+        return self.annotate(paper_count=Count("entries", filter=Q(entries__hidden=False)))
 
 
 class Digest(models.Model):
@@ -73,11 +77,19 @@ class Digest(models.Model):
         )
 
 
+class DigestEntryQuerySet(models.QuerySet):
+    def shown(self) -> DigestEntryQuerySet:
+        """Entries an editor has not hidden: the one definition of "in the digest" for readers."""
+        return self.filter(hidden=False)
+
+
 class DigestEntry(models.Model):
     digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="entries")
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="digest_entries")
     position = models.PositiveIntegerField(default=0)
     hidden = models.BooleanField(default=False)
+
+    objects = DigestEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["digest", "position", "id"]

@@ -13,7 +13,7 @@ from django.utils.autoreload import file_changed
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from papers.models import Summary
+from papers.models import Language, Summary
 
 from . import rendering
 
@@ -38,14 +38,20 @@ def summary_banner(entries) -> list[dict]:
     return list(seen.values())
 
 
-def default_description(digest, entries) -> str:
-    """Return the reference post's line: topic, "Update in <date>", first title."""
+def digest_description(*, topic, date, first_title: str) -> str:
+    """Return the default description, in the topic's language, like the reference digest's."""
+    first_title = " ".join(first_title.split())
+    if topic.language == Language.ZH_HANS:
+        text = f"{topic.name} 方向最新论文已更新，请持续关注 Update in {date.isoformat()}"
+        return f"{text} {first_title}" if first_title else text
+    text = f"Latest {topic.name} papers, updated {date.isoformat()}"
+    return f"{text}: {first_title}" if first_title else text
+
+
+def description_shown(digest, entries) -> str:
+    """The editor's description, or the default one for the entries shown."""
     first_title = entries[0].paper.title if entries else ""
-    return _("%(topic)s: the latest papers are here. Update in %(date)s %(title)s") % {
-        "topic": digest.topic.name,
-        "date": digest.date.isoformat(),
-        "title": " ".join(first_title.split()),
-    }
+    return digest.description or digest_description(topic=digest.topic, date=digest.date, first_title=first_title)
 
 
 def _frozen(value):

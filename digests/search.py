@@ -16,19 +16,20 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from papers.text import CJK_CHAR
+
 from .selectors import public_entries
 
 TABLE = "digests_paper_search"
 MAX_QUERY_TERMS = 12
 
-_CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])")
 _WORD = re.compile(r"\w+")
 _ARXIV_ID = re.compile(r"(?i)(?<!\w)(?:arxiv:)?(\d{4}\.\d{4,5})(?:v\d+)?(?!\w)")
 
 
 def tokenizable(text: str) -> str:
     """Return text with every CJK character standing alone as a token."""
-    return _CJK.sub(r" \1 ", text)
+    return CJK_CHAR.sub(lambda m: f" {m.group()} ", text)
 
 
 def query_terms(query: str) -> list[list[str]]:

@@ -27,7 +27,7 @@ def digests_visible_to(user) -> QuerySet[Digest]:
 
 def public_entries() -> QuerySet[DigestEntry]:
     """Entries the public may see: shown entries of published digests."""
-    return DigestEntry.objects.filter(hidden=False, digest__in=Digest.objects.published())
+    return DigestEntry.objects.shown().filter(digest__in=Digest.objects.published())
 
 
 def next_scheduled_publish() -> datetime.datetime | None:
@@ -40,16 +40,13 @@ def next_scheduled_publish() -> datetime.datetime | None:
     )
 
 
-def _with_paper_count(digests: QuerySet[Digest]) -> QuerySet[Digest]:
-    return digests.annotate(paper_count=Count("entries", filter=Q(entries__hidden=False)))
-
-
 def home_digests(*, user) -> list[Digest]:
     """Return the latest visible digest of every active topic, newest first."""
     visible = digests_visible_to(user)
     latest = visible.filter(topic=OuterRef("topic")).order_by("-date").values("pk")[:1]
     return list(
-        _with_paper_count(visible.filter(topic__is_active=True, pk=Subquery(latest)))
+        visible.filter(topic__is_active=True, pk=Subquery(latest))
+        .with_paper_count()
         .select_related("topic", "cover_figure")
         .order_by("-date", "topic__name")
     )
@@ -69,7 +66,7 @@ def topic_digests(*, topic: Topic, user, month: datetime.date | None = None) -> 
     digests = digests_visible_to(user).filter(topic=topic)
     if month is not None:
         digests = digests.filter(date__year=month.year, date__month=month.month)
-    return _with_paper_count(digests).select_related("cover_figure").order_by("-date")
+    return digests.with_paper_count().select_related("cover_figure").order_by("-date")
 
 
 def topic_months(*, topic: Topic, user) -> list[datetime.date]:
@@ -91,7 +88,7 @@ def digest_for_page(*, slug: str, date: datetime.date, user) -> Digest | None:
 
 def digest_state(*, digest: Digest) -> dict:
     """Return what changes when anything on a digest page changes (one query)."""
-    return digest.entries.filter(hidden=False).aggregate(
+    return digest.entries.shown().aggregate(
         count=Count("id", distinct=True),
         papers_changed=Max("paper__updated_at"),
         summaries_changed=Max(
@@ -100,21 +97,28 @@ def digest_state(*, digest: Digest) -> dict:
     )
 
 
+def summaries_prefetch(lookup: str = "paper__summaries", **kwargs) -> Prefetch:
+    """A paper's summaries with who wrote them (their live revision), in language order."""
+    return Prefetch(lookup, queryset=Summary.objects.select_related("live_revision").order_by("language"), **kwargs)
+
+
+def summary_in_language(summaries, language: str) -> Summary | None:
+    """The summary written for a topic's language among a paper's (prefetched) summaries."""
+    return next((summary for summary in summaries if summary.language == language), None)
+
+
 def _entries_with_facts(entries: QuerySet[DigestEntry]) -> QuerySet[DigestEntry]:
     return (
-        entries.filter(hidden=False)
+        entries.shown()
         .select_related("paper", "paper__content")
-        .prefetch_related(
-            Prefetch("paper__figures", queryset=Figure.objects.filter(hidden=False).order_by("order", "id")),
-            "paper__summaries",
-        )
+        .prefetch_related(Prefetch("paper__figures", queryset=Figure.objects.shown()), summaries_prefetch())
         .order_by("position", "id")
     )
 
 
 def _attach_summary(entries, *, language: str) -> None:
     for entry in entries:
-        entry.summary = next((s for s in entry.paper.summaries.all() if s.language == language), None)
+        entry.summary = summary_in_language(entry.paper.summaries.all(), language)
 
 
 def digest_entries(*, digest: Digest) -> list[DigestEntry]:
@@ -154,14 +158,14 @@ def paper_for_page(*, arxiv_id: str, user) -> PaperPage | None:
         Paper.objects.filter(arxiv_id=arxiv_id)
         .select_related("content")
         .prefetch_related(
-            Prefetch("figures", queryset=Figure.objects.filter(hidden=False).order_by("order", "id")),
-            Prefetch("summaries", queryset=Summary.objects.order_by("language")),
+            Prefetch("figures", queryset=Figure.objects.shown()),
+            summaries_prefetch("summaries"),
         )
         .first()
     )
     if paper is None:
         return None
-    shown_in = DigestEntry.objects.filter(paper=paper, hidden=False, digest=OuterRef("pk"))
+    shown_in = DigestEntry.objects.shown().filter(paper=paper, digest=OuterRef("pk"))
     appearances = list(digests_visible_to(user).filter(Exists(shown_in)).select_related("topic").order_by("-date"))
     if not appearances:
         return None
@@ -173,7 +177,7 @@ def papers_for_results(*, ids: list[int]) -> list[Paper]:
     shown = public_entries().filter(paper=OuterRef("pk")).order_by("-digest__date")
     papers = (
         Paper.objects.filter(pk__in=ids)
-        .prefetch_related("summaries")
+        .prefetch_related(summaries_prefetch("summaries"))
         .annotate(
             digest_slug=Subquery(shown.values("digest__topic__slug")[:1]),
             digest_date=Subquery(shown.values("digest__date")[:1]),

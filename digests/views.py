@@ -19,7 +19,7 @@ from django.utils import translation
 
 from . import selectors
 from .http import conditional, is_staff_request, public_page, stamp, validators
-from .presentation import default_description, summary_banner
+from .presentation import description_shown, summary_banner
 from .search import search_papers
 from .services.search_index import search_index_ensure_fresh
 
@@ -107,7 +107,7 @@ def digest_detail(request: HttpRequest, slug: str, date: datetime.date) -> HttpR
     if cover is None:
         cover = next((f for e in entries for f in e.paper.figures.all() if f.image), None)
     with translation.override(digest.topic.language):
-        description = digest.description or default_description(digest, entries)
+        description = description_shown(digest, entries)
         not_processed = selectors.digest_not_processed(digest=digest)
     context = {
         "not_processed": not_processed,

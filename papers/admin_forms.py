@@ -6,22 +6,8 @@ from django import forms
 from django.conf import settings
 
 from papers.models import Summary, Topic
-
-SECTION_LABELS = {
-    "one_line": "One-line summary",
-    "key_takeaways": "Key takeaways",
-    "translated_title": "Translated title",
-    "keywords": "Keywords",
-    "background": "Background",
-    "prior_work": "Prior work and its problems",
-    "method": "Method",
-    "results": "Results",
-    "method_steps": "Method steps",
-    "significance": "Significance",
-    "innovation": "Innovation",
-    "performance": "Performance",
-    "workload": "Workload",
-}
+from papers.sections import SECTION_LABELS
+from papers.services.revisions import EditConflict
 
 ORDERED_LIST_SECTIONS = ("key_takeaways", "method_steps")
 SHORT_SECTIONS = ("one_line", "translated_title")
@@ -64,10 +50,14 @@ class CommaListField(forms.CharField):
         return [item.strip() for item in text.replace("，", ",").split(",") if item.strip()]
 
 
-class SummaryEditForm(forms.Form):
+class SummaryEditForm(forms.ModelForm):
     """Every section of the fixed schema plus the lock version the editor started from."""
 
     lock_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Summary
+        fields = [*Summary.SECTION_FIELDS, "lock_version"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,10 +80,20 @@ class SummaryEditForm(forms.Form):
                 )
             self.fields[name] = field
 
-    @classmethod
-    def for_summary(cls, summary: Summary, data=None) -> SummaryEditForm:
-        initial = {**summary.sections(), "lock_version": summary.lock_version}
-        return cls(data=data, initial=initial)
+    def clean(self):
+        cleaned = super().clean()
+        started_from = cleaned.get("lock_version")
+        if self.instance.pk and started_from is not None:
+            # Under a row lock (the admin saves inside a transaction), so nobody saves in between.
+            current = (
+                Summary.objects.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list("lock_version", flat=True)
+                .first()
+            )
+            if current != started_from:
+                raise forms.ValidationError(str(EditConflict()), code="conflict")
+        return cleaned
 
     def sections(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in Summary.SECTION_FIELDS}
@@ -118,20 +118,6 @@ class RegenerateForm(forms.Form):
         required=False,
         max_length=200,
         help_text=f"Model name for the summary backend; blank uses {settings.DIGEST_LLM_MODEL!r}.",
-    )
-
-
-class PublishForm(forms.Form):
-    at = forms.DateTimeField(
-        required=False,
-        label="Go live at",
-        help_text="Leave blank to publish now; a future time schedules it (YYYY-MM-DD HH:MM, site time zone).",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-    )
-    override = forms.BooleanField(
-        required=False,
-        label="Publish anyway: I have read the blocking problems above",
     )
 
 

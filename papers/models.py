@@ -90,11 +90,6 @@ class PipelineStep(models.TextChoices):
     SUMMARIZE = "summarize", "Summarize"
 
 
-class PaperQuerySet(models.QuerySet):
-    def with_facts(self) -> PaperQuerySet:
-        return self.select_related("content").prefetch_related("topics")
-
-
 class Paper(models.Model):
     arxiv_id = models.CharField(max_length=40, unique=True, help_text="Without version, e.g. 2404.19382")
     version = models.PositiveSmallIntegerField(default=1)
@@ -121,8 +116,6 @@ class Paper(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = PaperQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published", "arxiv_id"]
@@ -282,6 +275,12 @@ def figure_upload_to(instance: Figure, filename: str) -> str:
     return f"figures/{instance.paper.arxiv_id.replace('/', '_')}/{filename}"
 
 
+class FigureQuerySet(models.QuerySet):
+    def shown(self) -> FigureQuerySet:
+        """Figures an editor has not hidden, in the paper's order: what readers see."""
+        return self.filter(hidden=False).order_by("order", "id")
+
+
 class Figure(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="figures")
     kind = models.CharField(max_length=10, choices=FigureKind.choices, default=FigureKind.FIGURE)
@@ -310,6 +309,8 @@ class Figure(models.Model):
     hidden = models.BooleanField(default=False)
     is_automatic = models.BooleanField(default=True, help_text="Cut from the PDF (replaced on re-processing).")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FigureQuerySet.as_manager()
 
     class Meta:
         ordering = ["paper", "order", "id"]
@@ -342,24 +343,22 @@ class Summary(models.Model):
     performance = models.TextField(blank=True)
     workload = models.TextField(blank=True)
 
-    backend = models.CharField(max_length=40, blank=True, help_text='e.g. "extractive", "openai"')
-    model_name = models.CharField(max_length=200, blank=True)
-    prompt_version = models.CharField(max_length=40, blank=True)
-    source_version = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="The paper version this summary was written from."
+    # The revision whose text is live: who wrote it (backend, model, prompt) and from which version.
+    live_revision = models.ForeignKey(
+        "SummaryRevision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     flags = models.JSONField(
         default=list, blank=True, help_text='Failed validation rules: [{"code", "message", "blocking"}].'
     )
+    # Derived from ``flags`` on save, so the review queue filters on columns, not JSON text.
+    has_blocking_flags = models.BooleanField(default=False, db_index=True, editable=False)
+    flag_codes = models.CharField(max_length=500, blank=True, editable=False, help_text='" code1 code2 "')
     is_edited = models.BooleanField(default=False, help_text="An editor changed the text.")
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     lock_version = models.PositiveIntegerField(default=1, help_text="Optimistic lock for concurrent edits.")
-    input_tokens = models.PositiveIntegerField(null=True, blank=True)
-    output_tokens = models.PositiveIntegerField(null=True, blank=True)
-    latency_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -373,12 +372,55 @@ class Summary(models.Model):
     def __str__(self) -> str:
         return f"{self.paper.arxiv_id} [{self.language}]"
 
+    def save(self, *args, **kwargs):
+        derived = flag_columns(self.flags)
+        for name, value in derived.items():
+            setattr(self, name, value)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "flags" in update_fields:
+            kwargs["update_fields"] = {*update_fields, *derived}
+        super().save(*args, **kwargs)
+
+    # Provenance is the live revision's: read with select_related("live_revision").
     @property
-    def has_blocking_flags(self) -> bool:
-        return any(flag.get("blocking") for flag in self.flags)
+    def backend(self) -> str:
+        return self.live_revision.backend if self.live_revision else ""
+
+    @property
+    def model_name(self) -> str:
+        return self.live_revision.model_name if self.live_revision else ""
+
+    @property
+    def prompt_version(self) -> str:
+        return self.live_revision.prompt_version if self.live_revision else ""
+
+    @property
+    def source_version(self) -> int | None:
+        return self.live_revision.source_version if self.live_revision else None
+
+    @property
+    def input_tokens(self) -> int | None:
+        return self.live_revision.input_tokens if self.live_revision else None
+
+    @property
+    def output_tokens(self) -> int | None:
+        return self.live_revision.output_tokens if self.live_revision else None
+
+    @property
+    def latency_ms(self) -> int | None:
+        return self.live_revision.latency_ms if self.live_revision else None
 
     def sections(self) -> dict:
         return {name: getattr(self, name) for name in self.SECTION_FIELDS}
+
+
+def flag_columns(flags: list[dict]) -> dict:
+    """The columns a summary derives from its flags; pass them to ``update()`` beside ``flags``."""
+    codes = sorted({str(flag.get("code", "")) for flag in flags or [] if flag.get("code")})
+    return {
+        "has_blocking_flags": any(flag.get("blocking") for flag in flags or []),
+        "flag_codes": f" {' '.join(codes)} " if codes else "",
+    }
 
 
 class RevisionKind(models.TextChoices):
@@ -404,11 +446,16 @@ class SummaryRevision(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    backend = models.CharField(max_length=40, blank=True)
+    # Who wrote the text. An edit or a revert keeps the provenance of the text it
+    # started from, so "written by model X, corrected by an editor" stays true.
+    backend = models.CharField(max_length=40, blank=True, help_text='e.g. "extractive", "openai"')
     model_name = models.CharField(max_length=200, blank=True)
     prompt_version = models.CharField(max_length=40, blank=True)
-    source_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    source_version = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The paper version the text was written from."
+    )
     flags = models.JSONField(default=list, blank=True)
+    # What generating it cost; empty on revisions a person made.
     input_tokens = models.PositiveIntegerField(null=True, blank=True)
     output_tokens = models.PositiveIntegerField(null=True, blank=True)
     latency_ms = models.PositiveIntegerField(null=True, blank=True)

@@ -1,4 +1,4 @@
-"""django-q2 entry points: take ids, load rows, call one service."""
+"""django-q2 entry points: take ids, load rows, call one service. Queue them with ``papers.queue``."""
 
 from __future__ import annotations
 
@@ -8,17 +8,15 @@ import time
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
-from django_q.tasks import async_task
 
 from papers.models import Paper, Topic
+from papers.queue import papers_enqueue
 from papers.services.ingest import topic_ingest
 from papers.services.metadata import paper_refresh_metadata
 from papers.services.pipeline import papers_process, papers_stalled
 
 logger = logging.getLogger("paperdigest.tasks")
 
-PIPELINE_GROUP = "pipeline"
-INGEST_GROUP = "ingest"
 # How long a task waits for the database to come back before failing.
 DATABASE_WAIT_SECONDS = 60.0
 
@@ -92,34 +90,3 @@ def ingest_topic_task(topic_id: int, date_iso: str | None = None) -> dict:
     date = datetime.date.fromisoformat(date_iso) if date_iso else datetime.datetime.now(datetime.timezone.utc).date()
     run = topic_ingest(topic=topic, digest_date=date)
     return {"ingest_run": run.pk, "status": run.status, "error": run.error}
-
-
-def papers_enqueue(*, paper_ids: list[int]) -> list[str]:
-    """Queue the pipeline in batches of LLM_CONCURRENCY papers (summarized together); return task ids."""
-    size = max(1, settings.LLM_CONCURRENCY)
-    ids = list(dict.fromkeys(paper_ids))
-    task_ids = []
-    for start in range(0, len(ids), size):
-        chunk = ids[start : start + size]
-        task_ids.append(
-            async_task(
-                "papers.tasks.process_papers_task",
-                chunk,
-                timeout=settings.Q_TIMEOUT,
-                group=PIPELINE_GROUP,
-                task_name=f"pipeline:{chunk[0]}+{len(chunk) - 1}",
-            )
-        )
-    logger.info("Queued %d papers in %d pipeline tasks", len(ids), len(task_ids))
-    return task_ids
-
-
-def topic_ingest_enqueue(*, topic: Topic, date: datetime.date | None = None) -> str:
-    return async_task(
-        "papers.tasks.ingest_topic_task",
-        topic.pk,
-        date.isoformat() if date else None,
-        timeout=settings.Q_TIMEOUT,
-        group=INGEST_GROUP,
-        task_name=f"ingest:{topic.slug}:{date.isoformat() if date else 'today'}",
-    )

@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from digests.models import Digest, DigestEntry
-from papers.models import Figure, Paper, Summary, Topic, TopicPaper
+from papers.models import Figure, Paper, RevisionKind, Summary, SummaryRevision, Topic, TopicPaper
 
 
 class TopicFactory(factory.django.DjangoModelFactory):
@@ -46,6 +46,10 @@ class TopicPaperFactory(factory.django.DjangoModelFactory):
     digest_date = datetime.date(2024, 5, 2)
 
 
+# A summary's provenance lives on its live revision; SummaryFactory builds that from these.
+SUMMARY_PROVENANCE = ("backend", "model_name", "prompt_version", "source_version", "input_tokens", "output_tokens")
+
+
 class SummaryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Summary
@@ -54,7 +58,17 @@ class SummaryFactory(factory.django.DjangoModelFactory):
     language = "en"
     one_line = "Diffusion models generate images."
     key_takeaways = factory.LazyFunction(lambda: ["First point.", "Second point."])
-    backend = "extractive"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        provenance = {"backend": "extractive"}
+        provenance.update({name: kwargs.pop(name) for name in SUMMARY_PROVENANCE if name in kwargs})
+        summary = super()._create(model_class, *args, **kwargs)
+        summary.live_revision = SummaryRevision.objects.create(
+            summary=summary, kind=RevisionKind.GENERATED, content=summary.sections(), flags=summary.flags, **provenance
+        )
+        summary.save(update_fields=["live_revision"])
+        return summary
 
 
 class FigureFactory(factory.django.DjangoModelFactory):

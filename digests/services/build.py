@@ -9,8 +9,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from digests.models import Digest, DigestEntry, DigestStatus
+from digests.presentation import digest_description
 from digests.services.publish import PublishBlocked, digest_publish
-from papers.models import Figure, FigureKind, Language, Paper, PaperStatus, Topic
+from papers.models import Figure, FigureKind, Paper, PaperStatus, Topic, TopicPaper
 
 logger = logging.getLogger("paperdigest.digest_build")
 
@@ -18,20 +19,11 @@ TERMINAL = (PaperStatus.SUMMARIZED, PaperStatus.FAILED)
 BUILD_ATTEMPTS = 3
 
 
-def digest_description(*, topic: Topic, date: datetime.date, first_title: str) -> str:
-    """Return the default description, in the topic's language, like the reference digest's."""
-    if topic.language == Language.ZH_HANS:
-        text = f"{topic.name} 方向最新论文已更新，请持续关注 Update in {date.isoformat()}"
-        return f"{text} {first_title}" if first_title else text
-    text = f"Latest {topic.name} papers, updated {date.isoformat()}"
-    return f"{text}: {first_title}" if first_title else text
-
-
 def digest_build(*, topic: Topic, date: datetime.date) -> Digest:
     """Create or refresh the digest of ``topic`` for ``date``; return it.
 
-    New papers are appended; existing entries keep the position and hidden
-    flag an editor gave them. Failed papers are left out until they succeed. With
+    Papers are appended once summarized; existing entries keep the position
+    and hidden flag an editor gave them. Failed papers are left out until they succeed. With
     ``topic.auto_publish`` the digest goes live once every paper is done and
     no visible summary has a blocking flag.
     """
@@ -64,9 +56,11 @@ def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:
         old_first = _first_visible_title(digest)
         position = (digest.entries.aggregate(Max("position"))["position__max"] + 1) if entries else 0
         for paper in papers:
-            # A failed paper stays out until a retry succeeds; then it is appended.
-            # Hiding it instead would be indistinguishable from an editor's hide.
-            if paper.pk in entries or paper.status == PaperStatus.FAILED:
+            # A paper joins once it is summarized: one still in the pipeline may
+            # yet fail, and a failed one stays out (and is counted as not
+            # processed) until a retry succeeds. Hiding it instead would be
+            # indistinguishable from an editor's hide.
+            if paper.pk in entries or paper.status != PaperStatus.SUMMARIZED:
                 continue
             DigestEntry.objects.create(digest=digest, paper=paper, position=position)
             position += 1
@@ -84,7 +78,7 @@ def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:
             digest.description = digest_description(topic=topic, date=date, first_title=new_first)
             digest.save(update_fields=["description", "updated_at"])
 
-        visible = digest.entries.filter(hidden=False).exists()
+        visible = digest.entries.shown().exists()
         if topic.auto_publish and not visible and _all_done(papers):
             logger.info("Not publishing %s automatically: no paper could be processed", digest)
         if topic.auto_publish and digest.status == DigestStatus.DRAFT and visible and _all_done(papers):
@@ -102,10 +96,10 @@ def _first_figure(digest: Digest) -> Figure | None:
     Two queries however long the day: a digest whose papers have no figure yet
     looks again after every pipeline batch.
     """
-    order = list(digest.entries.filter(hidden=False).order_by("position", "id").values_list("paper_id", flat=True))
+    order = list(digest.entries.shown().order_by("position", "id").values_list("paper_id", flat=True))
     kinds = {FigureKind.FIGURE: 0, FigureKind.TABLE: 1, FigureKind.COVER: 2}
     candidates: dict[int, list[Figure]] = {}
-    for figure in Figure.objects.filter(paper_id__in=order, hidden=False).exclude(image=""):
+    for figure in Figure.objects.shown().filter(paper_id__in=order).exclude(image=""):
         candidates.setdefault(figure.paper_id, []).append(figure)
     for paper_id in order:
         if paper_id in candidates:
@@ -114,9 +108,26 @@ def _first_figure(digest: Digest) -> Figure | None:
 
 
 def _first_visible_title(digest: Digest) -> str:
-    entry = digest.entries.filter(hidden=False).select_related("paper").order_by("position", "id").first()
+    entry = digest.entries.shown().select_related("paper").order_by("position", "id").first()
     return entry.paper.title if entry else ""
 
 
 def _all_done(papers: list[Paper]) -> bool:
     return bool(papers) and all(paper.status in TERMINAL for paper in papers)
+
+
+def digests_refresh_for_papers(*, paper_ids: list[int]) -> None:
+    """Rebuild every digest that lists one of these papers (one per topic and day)."""
+    pairs = (
+        TopicPaper.objects.filter(paper_id__in=paper_ids)
+        .values_list("topic_id", "digest_date")
+        .distinct()
+        .order_by("topic_id", "digest_date")
+    )
+    topics = Topic.objects.in_bulk({topic_id for topic_id, _ in pairs})
+    for topic_id, date in pairs:
+        try:
+            digest_build(topic=topics[topic_id], date=date)
+        except Exception:
+            # The papers are processed; a digest can be rebuilt with build_digest.
+            logger.exception("Refreshing the digest of topic %s for %s failed", topic_id, date)

@@ -24,8 +24,8 @@ from django.utils import timezone, translation
 from django.utils.html import strip_tags
 
 from digests.models import Digest, DigestEntry
-from digests.selectors import digest_not_processed
-from digests.services.build import digest_description
+from digests.presentation import digest_description
+from digests.selectors import digest_not_processed, summaries_prefetch, summary_in_language
 from papers.models import Figure, Language, Paper, Summary, Topic
 
 EXPORT_AUTHOR = "paperdigest"
@@ -110,15 +110,15 @@ def figure_public_url(figure: Figure) -> str:
 
 def _entries(digest: Digest) -> QuerySet[DigestEntry]:
     return (
-        digest.entries.filter(hidden=False)
+        digest.entries.shown()
         .select_related("paper", "paper__content")
         .prefetch_related(
             Prefetch(
                 "paper__figures",
-                queryset=Figure.objects.filter(hidden=False).order_by("order", "id"),
+                queryset=Figure.objects.shown(),
                 to_attr="visible_figures",
             ),
-            Prefetch("paper__summaries", queryset=Summary.objects.order_by("language"), to_attr="all_summaries"),
+            summaries_prefetch(to_attr="all_summaries"),
         )
         .order_by("position", "id")
     )
@@ -126,7 +126,7 @@ def _entries(digest: Digest) -> QuerySet[DigestEntry]:
 
 def _summary_for(paper: Paper, language: str) -> Summary | None:
     summaries = paper.all_summaries
-    return next((s for s in summaries if s.language == language), summaries[0] if summaries else None)
+    return summary_in_language(summaries, language) or (summaries[0] if summaries else None)
 
 
 def _content(paper: Paper):

@@ -30,7 +30,8 @@ from PIL import Image, UnidentifiedImageError
 
 from digests.hexo.parser import Claims, HexoParseError, Post, PostPaper, Problem, parse_arxiv_url, parse_post
 from digests.models import Digest, DigestEntry
-from digests.services.publish import digest_publish, digest_set_cover, public_cache_invalidate
+from digests.services.cache import public_cache_invalidate
+from digests.services.publish import digest_publish, digest_set_cover
 from papers.models import (
     Figure,
     FigureKind,
@@ -43,8 +44,11 @@ from papers.models import (
     SummaryRevision,
     Topic,
     TopicPaper,
+    flag_columns,
 )
 from papers.services.revisions import Generation, normalise_content, summary_record_generated
+from papers.services.validation import flag_make
+from papers.text import CJK_CHAR
 
 logger = logging.getLogger("paperdigest.hexo_import")
 
@@ -52,7 +56,6 @@ BACKEND = "hexo-import"
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
 IMAGE_TIMEOUT_SECONDS = 20.0
 THUMBNAIL_SIZE = (480, 480)
-CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass
@@ -112,10 +115,6 @@ def _name_key(name: str) -> str:
     return " ".join(sorted(words))
 
 
-def _flag(code: str, message: str, *, blocking: bool = True, section: str = "") -> dict:
-    return {"code": code, "message": message, "blocking": blocking, "section": section}
-
-
 def hexo_claim_flags(*, paper: Paper, claims: Claims) -> list[dict]:
     """Return flags for what the imported analysis says that the paper's facts contradict.
 
@@ -127,9 +126,10 @@ def hexo_claim_flags(*, paper: Paper, claims: Claims) -> list[dict]:
     invented = [name for name in claims.authors if _name_key(name) not in real]
     if invented:
         flags.append(
-            _flag(
+            flag_make(
                 "unknown_author",
                 "The imported analysis names people who are not authors of this paper: " + ", ".join(invented),
+                blocking=True,
             )
         )
     foreign = []
@@ -139,9 +139,10 @@ def hexo_claim_flags(*, paper: Paper, claims: Claims) -> list[dict]:
             foreign.append(url)
     if foreign:
         flags.append(
-            _flag(
+            flag_make(
                 "foreign_reference",
                 f"The imported analysis links another paper instead of arXiv {paper.arxiv_id}: " + ", ".join(foreign),
+                blocking=True,
             )
         )
     if claims.affiliation:
@@ -152,18 +153,20 @@ def hexo_claim_flags(*, paper: Paper, claims: Claims) -> list[dict]:
                 content.affiliation
             ) not in _name_key(claims.affiliation):
                 flags.append(
-                    _flag(
+                    flag_make(
                         "claimed_affiliation",
                         f"The imported analysis gives the affiliation as “{claims.affiliation}”; "
                         f"the PDF says “{content.affiliation}”.",
+                        blocking=True,
                     )
                 )
         elif claims.authors and _name_key(claims.authors[0]) != first_real:
             flags.append(
-                _flag(
+                flag_make(
                     "claimed_affiliation",
                     f"The imported analysis gives “{claims.affiliation}” as the affiliation of "
                     f"{claims.authors[0]}, who is not this paper's first author.",
+                    blocking=True,
                 )
             )
     # Placeholder text in the sections is the shared validation's job.
@@ -190,7 +193,7 @@ def _aware(value: datetime.datetime) -> datetime.datetime:
 
 def _language_of(post: Post) -> str:
     sample = " ".join(" ".join([paper.sections["one_line"], *paper.sections["key_takeaways"]]) for paper in post.papers)
-    return Language.ZH_HANS if CJK_RE.search(sample) else Language.EN
+    return Language.ZH_HANS if CJK_CHAR.search(sample) else Language.EN
 
 
 def _topic_for(*, post: Post, language: str, report: FileReport) -> Topic:
@@ -273,7 +276,7 @@ def _summaries(*, post: Post, papers: dict[str, Paper], language: str, report: F
         revision.flags = _merge_flags(revision.flags, extra)
         revision.save(update_fields=["flags"])
         if revision.state == RevisionState.APPLIED:
-            Summary.objects.filter(pk=revision.summary_id).update(flags=revision.flags)
+            Summary.objects.filter(pk=revision.summary_id).update(flags=revision.flags, **flag_columns(revision.flags))
             (report.created if summary is None else report.updated)["summaries"] += 1
         else:
             report.created["candidate revisions"] += 1

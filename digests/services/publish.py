@@ -1,4 +1,4 @@
-"""Publishing a digest and arranging what it shows: order, hidden entries, cover, figures.
+"""Publishing a digest and arranging what it shows: order, hidden entries, cover.
 
 "Published" is defined once by ``Digest.objects.published()``: status published
 and ``published_at`` not in the future. Scheduling is therefore publishing with a
@@ -16,6 +16,10 @@ from django.utils import timezone
 
 from digests.models import Digest, DigestEntry, DigestStatus
 from papers.models import Figure, Paper, Summary
+from papers.services.figures import rows_listed_first
+
+from ..selectors import summaries_prefetch, summary_in_language
+from .cache import public_cache_invalidate
 
 logger = logging.getLogger("paperdigest.publish")
 
@@ -40,16 +44,6 @@ class PublishBlocked(Exception):
         super().__init__("Blocking problems remain on: " + ", ".join(b.paper.arxiv_id for b in blockers))
 
 
-def public_cache_invalidate() -> None:
-    """Drop cached public pages and feeds so an editor's change shows at once."""
-    try:
-        from digests.services.cache import public_cache_invalidate as invalidate
-    except ImportError:  # the public-site cache may not be installed in every deployment
-        logger.debug("digests.services.cache not available; nothing to invalidate")
-        return
-    invalidate()
-
-
 def _invalidate_on_commit() -> None:
     transaction.on_commit(public_cache_invalidate)
 
@@ -57,13 +51,12 @@ def _invalidate_on_commit() -> None:
 def digest_blockers(*, digest: Digest) -> list[Blocker]:
     """Return the visible entries whose summary is missing or has blocking flags."""
     language = digest.topic.language
-    entries = digest.entries.filter(hidden=False).select_related("paper").order_by("position", "id")
-    summaries = {
-        s.paper_id: s for s in Summary.objects.filter(paper__in=[e.paper_id for e in entries], language=language)
-    }
+    entries = (
+        digest.entries.shown().select_related("paper").prefetch_related(summaries_prefetch()).order_by("position", "id")
+    )
     blockers = []
     for entry in entries:
-        summary = summaries.get(entry.paper_id)
+        summary = summary_in_language(entry.paper.summaries.all(), language)
         if summary is None:
             blockers.append(Blocker(entry.paper, None, ["no summary yet"]))
         elif summary.has_blocking_flags:
@@ -114,7 +107,9 @@ def digest_unpublish(*, digest: Digest, user=None) -> Digest:
 @transaction.atomic
 def digest_reorder(*, digest: Digest, paper_ids: list[int]) -> None:
     """Put the listed papers first, in that order; the rest keep their relative order after them."""
-    entries = _listed_first(list(digest.entries.all()), key=lambda e: e.paper_id, wanted=paper_ids, field="position")
+    entries = rows_listed_first(
+        list(digest.entries.all()), key=lambda e: e.paper_id, wanted=paper_ids, field="position"
+    )
     DigestEntry.objects.bulk_update(entries, ["position"])
     Digest.objects.filter(pk=digest.pk).update(updated_at=timezone.now())
     _invalidate_on_commit()
@@ -141,31 +136,3 @@ def paper_use_figure_as_cover(*, figure: Figure) -> list[Digest]:
     for digest in digests:
         digest_set_cover(digest=digest, figure=figure)
     return digests
-
-
-@transaction.atomic
-def figure_set_hidden(*, figure: Figure, hidden: bool) -> Figure:
-    """Hide or show a figure; a hidden figure stops being any digest's cover."""
-    figure.hidden = hidden
-    figure.save(update_fields=["hidden"])
-    if hidden:
-        Digest.objects.filter(cover_figure=figure).update(cover_figure=None, updated_at=timezone.now())
-    _invalidate_on_commit()
-    return figure
-
-
-@transaction.atomic
-def figures_reorder(*, paper: Paper, figure_ids: list[int]) -> None:
-    """Order a paper's figures as listed; unlisted ones follow in their current order."""
-    figures = _listed_first(list(paper.figures.all()), key=lambda f: f.id, wanted=figure_ids, field="order")
-    Figure.objects.bulk_update(figures, ["order"])
-    _invalidate_on_commit()
-
-
-def _listed_first(rows: list, *, key, wanted: list[int], field: str) -> list:
-    """Renumber ``field`` so the ``wanted`` rows come first in that order, the rest after as they were."""
-    rank = {value: i for i, value in enumerate(wanted)}
-    rows.sort(key=lambda r: (0, rank[key(r)], 0) if key(r) in rank else (1, getattr(r, field), r.pk))
-    for number, row in enumerate(rows):
-        setattr(row, field, number)
-    return rows

@@ -1,9 +1,10 @@
-"""Template filters that render untrusted text through digests.rendering."""
+"""Template filters: untrusted text rendered through digests.rendering, and summary section labels."""
 
 from django import template
 from django.utils.safestring import mark_safe
 
 from digests import presentation, rendering
+from papers.sections import SECTION_LABELS
 
 register = template.Library()
 
@@ -50,6 +51,13 @@ def safe_url(url: str) -> str:
     """Return ``url`` if it is http(s), else an empty string (links read from PDFs)."""
     url = (url or "").strip()
     return url if url.lower().startswith(("http://", "https://")) else ""
+
+
+@register.filter
+def section_label(name: str) -> str:
+    """Return a summary section's label in the active language."""
+    # Safe: our own strings and their translations, trusted as {% translate %} output is.
+    return mark_safe(str(SECTION_LABELS[name]))  # noqa: S308
 
 
 @register.filter

@@ -31,14 +31,14 @@ def paper_pdf_url(paper: Paper) -> str:
     return paper.pdf_url or paper.abs_url.replace("/abs/", "/pdf/", 1)
 
 
-def paper_download(*, paper: Paper, force: bool = False) -> PaperContent:
+def paper_download(*, paper: Paper) -> PaperContent:
     """Store the PDF of the paper's current version and return its content row.
 
     Skips the download when the current version is already stored. Raises
     ``DownloadError`` with a readable message; a failed download changes nothing.
     """
     content = PaperContent.objects.filter(paper=paper).first()
-    if not force and content is not None and content.pdf and content.pdf_version >= paper.version:
+    if content is not None and content.pdf and content.pdf_version >= paper.version:
         if content.pdf.storage.exists(content.pdf.name):
             return content
 

@@ -20,9 +20,10 @@ from papers.models import (
     Topic,
     TopicPaper,
 )
+from papers.queue import papers_enqueue
 from papers.services.arxiv_client import arxiv_client_build
 from papers.services.errors import MetadataError
-from papers.signals import public_data_changed_on_commit
+from papers.signals import ingest_finished, public_data_changed_on_commit
 
 logger = logging.getLogger("paperdigest.ingest")
 
@@ -167,10 +168,9 @@ def topic_ingest(
     run.finished_at = timezone.now()
     run.save()
     run.pending_paper_ids = pending
+    ingest_finished.send(sender=IngestRun, run=run)
     if enqueue and pending:
-        from papers.tasks import papers_enqueue
-
-        transaction.on_commit(lambda: papers_enqueue(paper_ids=pending))
+        papers_enqueue(paper_ids=pending)
     logger.info(
         "Ingested %s for %s: %d returned, %d new, %d updated, %d unchanged, %d outside the window",
         topic.slug,

@@ -1,4 +1,4 @@
-"""The per-paper pipeline: download -> parse -> summarize, then refresh the digests.
+"""The per-paper pipeline: download -> parse -> summarize, then tell listeners (``papers_processed``).
 
 Each step is skipped when its result for the paper's current version is
 already stored, so a retry resumes where the paper failed. A failure is
@@ -16,12 +16,12 @@ from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.utils import timezone
 
-from papers.models import Paper, PaperContent, PaperStatus, PipelineStep, Topic, TopicPaper
+from papers.models import Paper, PaperContent, PaperStatus, PipelineStep
 from papers.services.download import paper_download
 from papers.services.errors import PipelineError
 from papers.services.pdf import paper_parse
 from papers.services.summarize import papers_summarize
-from papers.signals import public_data_changed_on_commit
+from papers.signals import papers_processed, public_data_changed_on_commit
 
 logger = logging.getLogger("paperdigest.pipeline")
 
@@ -81,7 +81,7 @@ def papers_process(
     model: str = "",
     _again: bool = True,
 ) -> PipelineOutcome:
-    """Bring each paper to SUMMARIZED (or FAILED with its error), then refresh its digests.
+    """Bring each paper to SUMMARIZED (or FAILED with its error), then send ``papers_processed``.
 
     ``force`` re-parses even when the stored parse is current; ``resummarize``
     asks the model again (with ``model`` instead of the configured one, if
@@ -123,7 +123,8 @@ def papers_process(
         # Their digests' pages now count them among the papers that could not be processed.
         public_data_changed_on_commit(paper_ids=list(outcome.failed))
     if leased:
-        _digests_refresh(paper_ids=leased)
+        # Listeners (the digests app) bring the days these papers belong to up to date.
+        papers_processed.send(sender=None, paper_ids=leased)
     return outcome
 
 
@@ -202,24 +203,6 @@ def _paper_fail(paper: Paper, *, step: str, exc: BaseException, outcome: Pipelin
     for name, value in fields.items():
         setattr(paper, name, value)
     outcome.failed[paper.pk] = message
-
-
-def _digests_refresh(*, paper_ids: list[int]) -> None:
-    from digests.services.build import digest_build
-
-    pairs = (
-        TopicPaper.objects.filter(paper_id__in=paper_ids)
-        .values_list("topic_id", "digest_date")
-        .distinct()
-        .order_by("topic_id", "digest_date")
-    )
-    topics = Topic.objects.in_bulk({topic_id for topic_id, _ in pairs})
-    for topic_id, date in pairs:
-        try:
-            digest_build(topic=topics[topic_id], date=date)
-        except Exception:
-            # The papers are processed; a digest can be rebuilt with build_digest.
-            logger.exception("Refreshing the digest of topic %s for %s failed", topic_id, date)
 
 
 def papers_stalled(*, idle_seconds: float) -> list[int]:

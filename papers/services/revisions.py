@@ -3,12 +3,13 @@
 A model's output becomes the live summary only while no editor has touched
 it; after an edit, a regeneration arrives as a *candidate* revision that an
 editor compares and accepts (or dismisses). Reverting writes a new revision.
-The summary row holds the live text; its revisions are the history.
+The summary row holds the live text and points at the revision it came from
+(``live_revision``), which says who wrote it; its revisions are the history.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +21,13 @@ from papers.signals import public_data_changed_on_commit
 
 class EditConflict(Exception):
     """Someone saved the summary since this editor loaded it."""
+
+    def __init__(
+        self,
+        message: str = "This summary was changed by someone else after you opened it. "
+        "Reload to see their version, then re-apply your change.",
+    ):
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -33,7 +41,6 @@ class Generation:
     input_tokens: int | None = None
     output_tokens: int | None = None
     latency_ms: int | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def normalise_content(content: dict) -> dict:
@@ -55,15 +62,19 @@ def _apply(summary: Summary, content: dict) -> None:
         setattr(summary, name, value)
 
 
-def _validate(summary: Summary) -> list[dict]:
+def _validate(summary: Summary, *, backend: str | None = None) -> list[dict]:
     # Imported late: validation reads the paper's facts and may import heavy helpers.
     from papers.services.validation import summary_validate
 
-    return summary_validate(summary=summary)
+    return summary_validate(summary=summary, backend=backend)
 
 
 def _lock_summary(*, paper: Paper, language: str) -> tuple[Summary, bool]:
-    summary, created = Summary.objects.select_for_update().get_or_create(paper=paper, language=language)
+    summary, created = (
+        Summary.objects.select_for_update()
+        .select_related("live_revision")
+        .get_or_create(paper=paper, language=language)
+    )
     return summary, created
 
 
@@ -94,27 +105,19 @@ def summary_record_generated(
     )
     if as_candidate:
         # Validate as the candidate's own backend wrote it (the extractive backend has its own rules).
-        probe = Summary(
-            paper=paper, language=language, backend=generation.backend, model_name=generation.model_name, **content
-        )
-        revision.flags = _validate(probe)
+        probe = Summary(paper=paper, language=language, **content)
+        revision.flags = _validate(probe, backend=generation.backend)
         revision.save()
         return revision
     _apply(summary, content)
-    summary.backend = generation.backend
-    summary.model_name = generation.model_name
-    summary.prompt_version = generation.prompt_version
-    summary.source_version = generation.source_version
-    summary.input_tokens = generation.input_tokens
-    summary.output_tokens = generation.output_tokens
-    summary.latency_ms = generation.latency_ms
-    summary.flags = _validate(summary)
+    revision.flags = _validate(summary, backend=generation.backend)
+    revision.save()
+    summary.live_revision = revision
+    summary.flags = revision.flags
     summary.lock_version += 1
     summary.reviewed_by = None
     summary.reviewed_at = None
     summary.save()
-    revision.flags = summary.flags
-    revision.save()
     public_data_changed_on_commit(paper_ids=[paper.pk])
     return revision
 
@@ -122,12 +125,9 @@ def summary_record_generated(
 @transaction.atomic
 def summary_edit(*, summary: Summary, content: dict, user, expected_lock_version: int) -> Summary:
     """Save an editor's text as the live summary, refusing a stale form."""
-    locked = Summary.objects.select_for_update().get(pk=summary.pk)
+    locked = Summary.objects.select_for_update().select_related("live_revision").get(pk=summary.pk)
     if locked.lock_version != expected_lock_version:
-        raise EditConflict(
-            "This summary was changed by someone else after you opened it. "
-            "Reload to see their version, then re-apply your change."
-        )
+        raise EditConflict()
     _apply(locked, normalise_content({**locked.sections(), **content}))
     locked.is_edited = True
     return _save_with_revision(locked, kind=RevisionKind.EDITED, user=user)
@@ -136,35 +136,39 @@ def summary_edit(*, summary: Summary, content: dict, user, expected_lock_version
 @transaction.atomic
 def summary_apply_revision(*, revision: SummaryRevision, user) -> Summary:
     """Make an earlier revision or a candidate live again, as a new revision."""
-    summary = Summary.objects.select_for_update().get(pk=revision.summary_id)
+    summary = Summary.objects.select_for_update().select_related("live_revision").get(pk=revision.summary_id)
     _apply(summary, normalise_content(revision.content))
     if revision.state == RevisionState.CANDIDATE:
         revision.state = RevisionState.APPLIED
         revision.save(update_fields=["state"])
-        summary.backend = revision.backend or summary.backend
-        summary.model_name = revision.model_name or summary.model_name
-        summary.prompt_version = revision.prompt_version or summary.prompt_version
-        summary.source_version = revision.source_version or summary.source_version
     # The live text is an editor's only when the chosen revision was an edit;
     # otherwise later regenerations may replace it again.
     summary.is_edited = revision.kind == RevisionKind.EDITED
-    return _save_with_revision(summary, kind=RevisionKind.REVERTED, user=user)
+    return _save_with_revision(summary, kind=RevisionKind.REVERTED, user=user, origin=revision)
 
 
-def _save_with_revision(summary: Summary, *, kind: str, user) -> Summary:
-    """Re-validate and save a locked summary a person changed, and record the snapshot."""
-    summary.flags = _validate(summary)
+def _save_with_revision(summary: Summary, *, kind: str, user, origin: SummaryRevision | None = None) -> Summary:
+    """Re-validate and save a locked summary a person changed, and record the snapshot.
+
+    The new revision keeps the provenance of the text it started from
+    (``origin``, else the live revision): a correction of model X's text is
+    still model X's summary, corrected.
+    """
+    origin = origin or summary.live_revision
+    revision = SummaryRevision(summary=summary, kind=kind, author=user)
+    if origin is not None:
+        revision.backend = origin.backend
+        revision.model_name = origin.model_name
+        revision.prompt_version = origin.prompt_version
+        revision.source_version = origin.source_version
+    revision.flags = _validate(summary, backend=revision.backend)
+    revision.content = summary.sections()
+    revision.save()
+    summary.live_revision = revision
+    summary.flags = revision.flags
     summary.lock_version += 1
     summary.save()
     public_data_changed_on_commit(paper_ids=[summary.paper_id])
-    SummaryRevision.objects.create(
-        summary=summary,
-        kind=kind,
-        content=summary.sections(),
-        author=user,
-        flags=summary.flags,
-        source_version=summary.source_version,
-    )
     return summary
 
 
@@ -183,6 +187,6 @@ def summary_mark_reviewed(*, summary: Summary, user) -> Summary:
 
 
 def summary_revalidate(*, summary: Summary) -> Summary:
-    summary.flags = _validate(summary)
+    summary.flags = _validate(summary, backend=summary.backend)
     summary.save(update_fields=["flags", "updated_at"])
     return summary

@@ -29,13 +29,13 @@ import unicodedata
 from collections import Counter
 
 from papers.models import Language, PaperContent, Summary
+from papers.text import CJK_CHAR
 
 LIST_SECTIONS = ("key_takeaways", "keywords", "method_steps")
 REQUIRED_SECTIONS = ("one_line", "key_takeaways", "method")
 RESULT_SECTIONS = ("results", "performance")
 TAKEAWAYS_MIN, TAKEAWAYS_MAX = 5, 8
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 PLACEHOLDERS = [
@@ -104,7 +104,8 @@ STOPWORDS = frozenset(
 )
 
 
-def _flag(code: str, message: str, *, blocking: bool, section: str = "") -> dict:
+def flag_make(code: str, message: str, *, blocking: bool, section: str = "") -> dict:
+    """Return a summary flag as stored in ``Summary.flags``."""
     return {"code": code, "message": message, "blocking": blocking, "section": section}
 
 
@@ -159,12 +160,12 @@ def check_missing(summary: Summary, texts: dict[str, str]) -> list[dict]:
         if not texts[name].strip():
             required = name in REQUIRED_SECTIONS
             flags.append(
-                _flag("missing_section", f"{name.replace('_', ' ')} is empty", blocking=required, section=name)
+                flag_make("missing_section", f"{name.replace('_', ' ')} is empty", blocking=required, section=name)
             )
     count = len(summary.key_takeaways or [])
     if count and not TAKEAWAYS_MIN <= count <= TAKEAWAYS_MAX:
         flags.append(
-            _flag(
+            flag_make(
                 "list_size",
                 f"{count} key takeaways; expected {TAKEAWAYS_MIN}–{TAKEAWAYS_MAX}",
                 blocking=False,
@@ -186,7 +187,7 @@ def check_placeholders(summary: Summary, texts: dict[str, str]) -> list[dict]:
                     label = what
             if label:
                 flags.append(
-                    _flag(
+                    flag_make(
                         "placeholder_text",
                         f"placeholder text in {name.replace('_', ' ')} ({label}): {item.strip()[:80]}",
                         blocking=True,
@@ -197,14 +198,14 @@ def check_placeholders(summary: Summary, texts: dict[str, str]) -> list[dict]:
     return flags
 
 
-def check_language(summary: Summary, texts: dict[str, str]) -> list[dict]:
-    if summary.backend == "extractive":
+def check_language(summary: Summary, texts: dict[str, str], backend: str) -> list[dict]:
+    if backend == "extractive":
         return []
     wrong = []
     for name in Summary.SECTION_FIELDS:
         if name == "keywords":  # technical terms are often kept in English
             continue
-        cjk = len(_CJK.findall(texts[name]))
+        cjk = len(CJK_CHAR.findall(texts[name]))
         latin = len(_LATIN.findall(texts[name]))
         # One CJK character carries about as much as a short English word.
         if cjk + latin < 20:
@@ -218,7 +219,7 @@ def check_language(summary: Summary, texts: dict[str, str]) -> list[dict]:
         return []
     expected = dict(Language.choices).get(summary.language, summary.language)
     message = f"not written in {expected}: {', '.join(n.replace('_', ' ') for n in wrong)}"
-    return [_flag("wrong_language", message, blocking=True, section=wrong[0])]
+    return [flag_make("wrong_language", message, blocking=True, section=wrong[0])]
 
 
 def _own_references(paper, content) -> tuple[set[str], set[str], set[str]]:
@@ -245,7 +246,9 @@ def check_references(summary: Summary, texts: dict[str, str], paper, content) ->
         if key not in seen:
             seen.add(key)
             flags.append(
-                _flag("foreign_reference", f"{what} that is not this paper's: {shown}", blocking=True, section=section)
+                flag_make(
+                    "foreign_reference", f"{what} that is not this paper's: {shown}", blocking=True, section=section
+                )
             )
 
     for name, text in texts.items():
@@ -281,7 +284,7 @@ def check_authors(summary: Summary, texts: dict[str, str], paper, source_text: s
         key = _norm_name(name)
         if key and key not in seen and not _is_known_author(name, authors):
             seen.add(key)
-            flags.append(_flag("unknown_author", f"author not in metadata: {name}", blocking=True, section=section))
+            flags.append(flag_make("unknown_author", f"author not in metadata: {name}", blocking=True, section=section))
 
     for section, text in texts.items():
         for line in re.split(r"[\n。]|(?<=[a-z])\.\s", text):
@@ -342,7 +345,7 @@ def check_affiliations(summary: Summary, texts: dict[str, str], content, source_
             if key and name not in known and key not in seen:
                 seen.add(key)
                 flags.append(
-                    _flag(
+                    flag_make(
                         "unknown_affiliation", f"affiliation not in the paper: {name}", blocking=True, section=section
                     )
                 )
@@ -365,7 +368,7 @@ def check_numbers(summary: Summary, texts: dict[str, str], source_text: str) -> 
         unsupported = sorted(n for n in _numbers(texts[name]) - source if not (n.isdigit() and int(n) <= 10))
         if unsupported:
             flags.append(
-                _flag(
+                flag_make(
                     "unsupported_number",
                     f"numbers in {name} not found in the paper: {', '.join(unsupported[:8])}",
                     blocking=False,
@@ -398,7 +401,7 @@ def check_topic(summary: Summary, texts: dict[str, str], paper) -> list[dict]:
     if overlap >= 0.25:
         return []
     return [
-        _flag(
+        flag_make(
             "off_topic",
             f"may be about another paper: only {shared} of its {len(summary_terms)} key terms appear in this paper's abstract",
             blocking=True,
@@ -413,7 +416,7 @@ def check_markup(summary: Summary, texts: dict[str, str]) -> list[dict]:
             match = pattern.search(text)
             if match:
                 flags.append(
-                    _flag(
+                    flag_make(
                         "unsafe_markup",
                         f"{what} in {name.replace('_', ' ')}: {match.group(0)[:60]}",
                         blocking=True,
@@ -424,8 +427,13 @@ def check_markup(summary: Summary, texts: dict[str, str]) -> list[dict]:
     return flags
 
 
-def summary_validate(*, summary: Summary) -> list[dict]:
-    """Return every failed rule for ``summary``, checked against its paper's facts and text."""
+def summary_validate(*, summary: Summary, backend: str | None = None) -> list[dict]:
+    """Return every failed rule for ``summary``, checked against its paper's facts and text.
+
+    ``backend`` is who wrote the text (default: the summary's live revision's);
+    the extractive backend quotes the paper and is held to its own rules.
+    """
+    backend = summary.backend if backend is None else backend
     paper = summary.paper
     content = _content(paper)
     texts = _texts(summary)
@@ -439,7 +447,7 @@ def summary_validate(*, summary: Summary) -> list[dict]:
     return [
         *check_missing(summary, texts),
         *check_placeholders(summary, texts),
-        *check_language(summary, texts),
+        *check_language(summary, texts, backend),
         *check_references(summary, texts, paper, content),
         *check_authors(summary, texts, paper, lowered),
         *check_affiliations(summary, texts, content, source_text),

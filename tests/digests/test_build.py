@@ -90,6 +90,20 @@ def test_failed_papers_stay_out_until_a_retry_succeeds():
 
 
 @pytest.mark.django_db
+def test_a_paper_joins_only_once_summarized_so_a_later_failure_is_counted_not_listed():
+    from digests.selectors import digest_not_processed
+
+    topic = TopicFactory()
+    ok, pending = day_paper(topic, 12), day_paper(topic, 8, status="fetched")
+    digest = digest_build(topic=topic, date=DAY)
+    assert positions(digest) == [(ok.pk, False)]
+    Paper.objects.filter(pk=pending.pk).update(status="failed", failed_step="parse", last_error="Encrypted")
+    digest = digest_build(topic=topic, date=DAY)
+    assert positions(digest) == [(ok.pk, False)]
+    assert digest_not_processed(digest=digest).count == 1
+
+
+@pytest.mark.django_db
 def test_auto_publish_when_every_paper_is_done():
     topic = TopicFactory(auto_publish=True)
     day_paper(topic, 12)

@@ -274,7 +274,8 @@ def test_a_folder_of_generated_posts_becomes_one_digest_per_day(tmp_path):
 
 
 def test_reimport_keeps_what_editors_decided_on_the_digest(imported):
-    from digests.services.publish import digest_reorder, digest_unpublish, figures_reorder
+    from digests.services.publish import digest_reorder, digest_unpublish
+    from papers.services.figures import figures_reorder
 
     digest = Digest.objects.get()
     last = Paper.objects.get(arxiv_id="2404.17735")

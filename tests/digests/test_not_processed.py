@@ -35,7 +35,7 @@ def test_public_page_counts_failed_papers_in_chinese(client):
 
 
 def test_demo_on_an_all_failed_day_leaves_the_digest_a_draft(monkeypatch, tmp_path, capsys):
-    from papers.management.commands import demo
+    from digests.management.commands import demo
 
     source = tmp_path / "day.xml"
     source.write_text("")

@@ -10,10 +10,9 @@ from digests.services.publish import (
     digest_reorder,
     digest_set_cover,
     digest_unpublish,
-    figure_set_hidden,
-    figures_reorder,
     paper_use_figure_as_cover,
 )
+from papers.services.figures import figure_set_hidden
 from tests.factories import DigestEntryFactory, DigestFactory, FigureFactory, PaperFactory, SummaryFactory
 
 BLOCKING = {
@@ -130,13 +129,6 @@ def test_use_figure_as_cover_sets_every_digest_of_the_paper():
     digests = paper_use_figure_as_cover(figure=figure)
     assert {d.pk for d in digests} == {first.digest_id, second.digest_id}
     assert set(Digest.objects.values_list("cover_figure", flat=True)) == {figure.pk}
-
-
-def test_figures_reorder_follows_the_list():
-    paper = PaperFactory()
-    a, b, c = (FigureFactory(paper=paper, order=i) for i in range(3))
-    figures_reorder(paper=paper, figure_ids=[c.pk, a.pk])
-    assert list(paper.figures.order_by("order").values_list("pk", flat=True)) == [c.pk, a.pk, b.pk]
 
 
 def test_publish_invalidates_the_public_cache(admin_user, django_capture_on_commit_callbacks):

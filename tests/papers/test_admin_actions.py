@@ -5,11 +5,12 @@ import datetime
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.cache import cache
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Task
 
-from papers.admin_views import pipeline_counts
+from papers.admin.papers import pipeline_counts
 from papers.models import Paper
 from papers.tasks import refresh_metadata_task, regenerate_summaries_task
 from tests.atom import Entry, feed
@@ -31,11 +32,13 @@ def _queued() -> list[dict]:
 
 
 def _run_action(client, action, papers, **extra):
-    return client.post(
-        reverse("admin:papers_paper_changelist"),
-        {"action": action, "_selected_action": [p.pk for p in papers], **extra},
-        follow=True,
-    )
+    # Work is queued on commit; run those callbacks as the request's commit would.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(
+            reverse("admin:papers_paper_changelist"),
+            {"action": action, "_selected_action": [p.pk for p in papers], **extra},
+            follow=True,
+        )
 
 
 @pytest.mark.parametrize(
@@ -83,7 +86,10 @@ def test_regenerate_with_another_model_asks_then_passes_the_model(editor_client)
 def test_single_paper_button_queues_and_shows_on_the_paper_page(editor_client):
     day = flagged_day()
     paper = day.papers[0]
-    response = editor_client.post(reverse("admin:papers_paper_run", args=[paper.pk, "refresh_metadata"]), follow=True)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = editor_client.post(
+            reverse("admin:papers_paper_run", args=[paper.pk, "refresh_metadata"]), follow=True
+        )
     assert [t["args"] for t in _queued()] == [(paper.pk,)]
     html = response.content.decode()
     assert "Queued re-fetch metadata for 1 paper" in html
@@ -167,7 +173,8 @@ def test_dashboard_shows_failed_tasks_with_their_errors(editor_client):
 
 def test_retry_requeues_the_failed_task_and_removes_it(editor_client):
     failure = _failure()
-    editor_client.post(reverse("admin:papers_failure_retry", args=[failure.id]))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        editor_client.post(reverse("admin:papers_failure_retry", args=[failure.id]))
     (task,) = _queued()
     assert task["func"] == "papers.tasks.process_papers_task" and task["args"] == ([1],)
     assert not Task.objects.filter(id=failure.id).exists()

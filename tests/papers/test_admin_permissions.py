@@ -28,7 +28,7 @@ def _editor_urls(day) -> list[str]:
         reverse("admin:papers_paper_change", args=[day.papers[0].pk]),
         reverse("admin:papers_figure_hidden", args=[figure.pk]),
         reverse("admin:papers_figure_move", args=[figure.pk, "up"]),
-        reverse("admin:papers_figure_cover", args=[figure.pk]),
+        reverse("admin:digests_digest_cover", args=[figure.pk]),
         reverse("admin:digests_digest_changelist"),
         reverse("admin:digests_digest_change", args=[digest.pk]),
         reverse("admin:digests_digest_publish", args=[digest.pk]),

@@ -5,8 +5,9 @@ import pytest
 
 from papers.models import PaperContent
 from papers.services.pdf import paper_parse, summarizer_input
+from papers.services.pdf.body import cut_to_tokens, detect_heading
 from papers.services.pdf.layout import Line, Span, page_layout
-from papers.services.pdf.sections import approx_tokens, cut_to_tokens, detect_heading
+from papers.text import tokens_estimate
 from tests.pdfgen import make_long_pdf, make_paper, stored_paper
 
 
@@ -114,7 +115,7 @@ def test_summarizer_input_keeps_whole_sentences_within_budget():
         text="",
     )
     out = summarizer_input(content=content, token_budget=500)
-    assert approx_tokens(out) <= 500
+    assert tokens_estimate(out) <= 500
     assert "Never sent" not in out
     assert out.count("We conclude firmly.") == 3  # short parts kept whole
     for part in out.split("\n\n"):
@@ -122,9 +123,7 @@ def test_summarizer_input_keeps_whole_sentences_within_budget():
     assert out.index("## Abstract") < out.index("## Introduction") < out.index("## Method") < out.index("## Conclusion")
 
 
-def test_token_estimate_counts_cjk_characters_one_each():
-    assert approx_tokens("扩散模型") == 4
-    assert approx_tokens("abcdefgh") == 2
+def test_cjk_sentences_are_cut_whole_and_joined_without_a_space():
     assert cut_to_tokens("第一句。第二句。第三句。", 9) == "第一句。第二句。"
 
 

@@ -49,9 +49,11 @@ def test_stalled_papers_exclude_leased_recent_and_finished_ones():
     assert papers_stalled(idle_seconds=600) == []
 
 
-def test_resume_task_queues_stalled_papers_when_the_queue_is_empty(empty_queue):
+def test_resume_task_queues_stalled_papers_when_the_queue_is_empty(empty_queue, django_capture_on_commit_callbacks):
     _paper()
-    assert papers_resume_task() == {"queued": 1}
+    # A worker runs tasks outside a transaction, so work is queued at once; the test's transaction defers it.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert papers_resume_task() == {"queued": 1}
     assert empty_queue.queue_size() == 1
 
 

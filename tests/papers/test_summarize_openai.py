@@ -2,11 +2,11 @@
 
 import pytest
 
-from papers.models import PaperContent, RevisionKind, RevisionState, Summary
+from papers.models import PaperContent, RevisionKind, RevisionState, Summary, SummaryRevision
 from papers.services.errors import SummarizeError
 from papers.services.summarize import PROMPT_VERSION, paper_summarize, papers_summarize
-from papers.services.summarize.budget import tokens_estimate
-from tests.factories import PaperFactory, TopicFactory, TopicPaperFactory
+from papers.text import tokens_estimate
+from tests.factories import PaperFactory, SummaryFactory, TopicFactory, TopicPaperFactory
 from tests.fake_llm import Drop, Raw, Reply, Status, answer, truncated
 from tests.threads import record_reserved_starts
 
@@ -126,7 +126,7 @@ def test_connection_refused_is_a_summarize_error(fake_llm, settings):
 def test_batch_returns_failure_for_one_paper_and_keeps_the_rest(fake_llm, settings):
     settings.LLM_CONCURRENCY = 1  # deterministic order: the bad paper's requests come first
     bad, good = PaperFactory(title="Broken"), PaperFactory()
-    old = Summary.objects.create(paper=bad, language="en", one_line="Earlier text", source_version=0)
+    old = SummaryFactory(paper=bad, language="en", one_line="Earlier text", source_version=0)
     fake_llm.script(*[Status(500)] * 4)
 
     outcome = papers_summarize(papers=[bad, good])
@@ -149,8 +149,9 @@ def test_unchanged_paper_makes_no_second_call(fake_llm):
 
 def test_dismissed_candidate_is_not_generated_again(fake_llm):
     paper = PaperFactory()
-    paper_summarize(paper=paper, language="en")
-    Summary.objects.filter(paper=paper).update(is_edited=True, prompt_version="old")
+    summary = paper_summarize(paper=paper, language="en")
+    Summary.objects.filter(pk=summary.pk).update(is_edited=True)
+    SummaryRevision.objects.filter(pk=summary.live_revision_id).update(prompt_version="old")
     paper_summarize(paper=paper, language="en", force=True)
     candidate = Summary.objects.get(paper=paper).revisions.get(state=RevisionState.CANDIDATE)
     candidate.state = RevisionState.DISMISSED

@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db
 
 def validate(language="en", backend="openai", paper=None, **sections):
     paper = paper or PaperFactory()
-    summary = Summary(paper=paper, language=language, backend=backend, **answer(language, **sections))
-    return summary_validate(summary=summary)
+    summary = Summary(paper=paper, language=language, **answer(language, **sections))
+    return summary_validate(summary=summary, backend=backend)
 
 
 def codes(flags):
@@ -77,8 +77,8 @@ def test_chinese_text_for_an_english_topic_is_wrong_language():
 
 
 def test_extractive_english_for_a_chinese_topic_is_not_flagged():
-    summary = Summary(paper=PaperFactory(), language="zh-hans", backend="extractive", **answer("en"))
-    assert summary_validate(summary=summary) == []
+    summary = Summary(paper=PaperFactory(), language="zh-hans", **answer("en"))
+    assert summary_validate(summary=summary, backend="extractive") == []
 
 
 @pytest.mark.parametrize(
@@ -201,10 +201,9 @@ def test_institution_the_paper_never_mentions_is_blocking_unknown_affiliation():
     summary = Summary(
         paper=paper,
         language="en",
-        backend="openai",
         **{**answer("en"), "background": "Researchers at the Massachusetts Institute of Technology study 3D."},
     )
-    flags = [f for f in summary_validate(summary=summary) if f["code"] == "unknown_affiliation"]
+    flags = [f for f in summary_validate(summary=summary, backend="openai") if f["code"] == "unknown_affiliation"]
     assert [(f["message"], f["blocking"]) for f in flags] == [
         ("affiliation not in the paper: Massachusetts Institute of Technology", True)
     ]
@@ -215,16 +214,17 @@ def test_institution_named_in_the_paper_is_not_flagged():
     summary = Summary(
         paper=paper,
         language="en",
-        backend="openai",
         **{**answer("en"), "background": "The University of Arkansas team proposes a causal model."},
     )
-    assert [f for f in summary_validate(summary=summary) if f["code"] == "unknown_affiliation"] == []
+    assert [f for f in summary_validate(summary=summary, backend="openai") if f["code"] == "unknown_affiliation"] == []
 
 
 def _affiliation_flags(pdf_text, claim, affiliation="", language="en", section="background"):
     paper = _with_pdf_text(PaperFactory(), pdf_text, affiliation)
-    summary = Summary(paper=paper, language=language, backend="openai", **{**answer(language), section: claim})
-    return [f["message"] for f in summary_validate(summary=summary) if f["code"] == "unknown_affiliation"]
+    summary = Summary(paper=paper, language=language, **{**answer(language), section: claim})
+    return [
+        f["message"] for f in summary_validate(summary=summary, backend="openai") if f["code"] == "unknown_affiliation"
+    ]
 
 
 @pytest.mark.parametrize("acronym", ["MIT", "NTU", "NUS"])

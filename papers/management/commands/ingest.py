@@ -6,13 +6,13 @@ import datetime
 from contextlib import nullcontext
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
+from django.urls import reverse
 
-from digests.services.build import digest_build
 from papers.management.options import day_option, topic_option
 from papers.models import IngestRunStatus, Paper, Topic
+from papers.queue import paper_batches
 from papers.services.ingest import topic_ingest
 from papers.services.pipeline import papers_process
 from papers.services.replay import replay_serve
@@ -93,22 +93,20 @@ class Command(BaseCommand):
             return True
         self._process(pending)
         if run.status == IngestRunStatus.OK:
-            digest = digest_build(topic=topic, date=day)
-            self.stdout.write(f"  digest {digest.get_absolute_url()} ({digest.get_status_display().lower()})")
+            # The digests app built the day's digest as the papers finished (papers_processed).
+            self.stdout.write(f"  digest {reverse('digests:digest', kwargs={'slug': topic.slug, 'date': day})}")
         return True
 
     def _process(self, paper_ids: list[int]) -> None:
         if not paper_ids:
             return
-        size = max(1, settings.LLM_CONCURRENCY)
-        chunks = [paper_ids[i : i + size] for i in range(0, len(paper_ids), size)]
         bar = None
         if self.tty:
             from tqdm import tqdm
 
             bar = tqdm(total=len(paper_ids), unit="paper", desc="pipeline")
         done = failed = 0
-        for chunk in chunks:
+        for chunk in paper_batches(paper_ids):
             outcome = papers_process(paper_ids=chunk)
             done += len(outcome.done)
             failed += len(outcome.failed)

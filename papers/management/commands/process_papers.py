@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from papers.management.options import day_option
 from papers.models import Paper, PaperStatus
+from papers.queue import paper_batches, papers_enqueue
 from papers.services.pipeline import papers_process
 
 
@@ -35,29 +35,28 @@ class Command(BaseCommand):
             self.stdout.write("Nothing to process.")
             return
         if enqueue:
-            from papers.tasks import papers_enqueue
-
             tasks = papers_enqueue(paper_ids=ids)
-            self.stdout.write(f"Queued {len(ids)} papers in {len(tasks)} tasks.")
+            self.stdout.write(f"Queued {len(ids)} papers in {tasks} tasks.")
             return
-        size = max(1, settings.LLM_CONCURRENCY)
         bar = None
         if self.stdout.isatty():
             from tqdm import tqdm
 
             bar = tqdm(total=len(ids), unit="paper", desc="pipeline")
         done = failures = busy = 0
-        for start in range(0, len(ids), size):
-            outcome = papers_process(paper_ids=ids[start : start + size], force=force)
+        processed = 0
+        for batch in paper_batches(ids):
+            outcome = papers_process(paper_ids=batch, force=force)
+            processed += len(batch)
             done += len(outcome.done)
             failures += len(outcome.failed)
             busy += len(outcome.busy)
             for paper_id, message in outcome.failed.items():
                 self.stderr.write(f"paper {paper_id} failed: {message}")
             if bar is not None:
-                bar.update(len(ids[start : start + size]))
+                bar.update(len(batch))
             else:
-                self.stdout.write(f"processed {min(start + size, len(ids))}/{len(ids)}")
+                self.stdout.write(f"processed {processed}/{len(ids)}")
         if bar is not None:
             bar.close()
         self.stdout.write(f"{done} summarized, {failures} failed, {busy} busy in another worker.")

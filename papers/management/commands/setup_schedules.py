@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from papers.models import Topic
+from papers.queue import INGEST_FUNC, INGEST_GROUP, PIPELINE_GROUP, RESUME_FUNC
 
 PREFIX = "ingest:"
 RESUME_SCHEDULE = "pipeline:resume"
@@ -49,9 +50,9 @@ class Command(BaseCommand):
             _, created = Schedule.objects.update_or_create(
                 name=name,
                 defaults={
-                    "func": "papers.tasks.ingest_topic_task",
+                    "func": INGEST_FUNC,
                     "args": repr(topic.pk),
-                    "kwargs": repr({"q_options": {"timeout": settings.Q_TIMEOUT, "group": "ingest"}}),
+                    "kwargs": repr({"q_options": {"timeout": settings.Q_TIMEOUT, "group": INGEST_GROUP}}),
                     "schedule_type": Schedule.DAILY,
                     "repeats": -1,
                     "next_run": next_run,
@@ -65,8 +66,8 @@ class Command(BaseCommand):
         Schedule.objects.update_or_create(
             name=RESUME_SCHEDULE,
             defaults={
-                "func": "papers.tasks.papers_resume_task",
-                "kwargs": repr({"q_options": {"timeout": settings.Q_TIMEOUT, "group": "pipeline"}}),
+                "func": RESUME_FUNC,
+                "kwargs": repr({"q_options": {"timeout": settings.Q_TIMEOUT, "group": PIPELINE_GROUP}}),
                 "schedule_type": Schedule.MINUTES,
                 "minutes": settings.PIPELINE_RESUME_MINUTES,
                 "repeats": -1,

@@ -17,8 +17,8 @@ screenshots are rendered from the same list, only where a figure is. Time per
 step is kept in ``STEP_SECONDS`` (bench/pdf.py prints it).
 
 Modules: ``layout`` (lines, furniture, columns), ``figures`` (caption → region),
-``images`` (render, encode, store), ``sections`` (paragraphs, headings, the
-summarizer's input), ``facts`` (affiliation, links).
+``images`` (render, encode, store), ``body`` (paragraphs, headings, the
+section map, the summarizer's input), ``facts`` (affiliation, links).
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from papers.models import Figure, FigureKind, Paper, PaperContent
 from papers.services.errors import PdfError
 from papers.signals import public_data_changed_on_commit
 
-from . import facts, figures, images, layout, sections
-from .sections import summarizer_input
+from . import body, facts, figures, images, layout
+from .body import summarizer_input
 
 __all__ = ["paper_parse", "summarizer_input"]
 
@@ -233,7 +233,7 @@ def _read(doc: pymupdf.Document, paper: Paper, spent: Counter) -> tuple[dict, di
         inside = figures.region_lines([f.rect for f in page_figs], ordered)
         ordered_all.extend(ln for ln in ordered if id(ln) not in inside)
         found.extend(page_figs)
-    document = sections.build_document(ordered_all, body_size)
+    document = body.build_document(ordered_all, body_size)
     if not document.text.strip():
         warnings.append("The PDF has no extractable text (scanned images only?).")
     affiliation, evidence = facts.first_author_affiliation(pages[0], list(paper.authors or []), body_size)
@@ -313,7 +313,7 @@ def _display_list(doc: pymupdf.Document, lists: dict[int, pymupdf.DisplayList], 
     return kept if kept is not None else doc.load_page(index).get_displaylist()
 
 
-def _link_text(per_page: list[PageFigures], document: sections.Document) -> str:
+def _link_text(per_page: list[PageFigures], document: body.Document) -> str:
     """Body and caption text with line breaks kept, so URLs split across lines can be re-joined."""
     out = []
     for pl, ordered, _figs in per_page:
@@ -325,7 +325,7 @@ def _link_text(per_page: list[PageFigures], document: sections.Document) -> str:
 
 
 def _after_references(
-    page: int, rect: layout.Line | pymupdf.Rect, document: sections.Document, pl: layout.PageLayout
+    page: int, rect: layout.Line | pymupdf.Rect, document: body.Document, pl: layout.PageLayout
 ) -> bool:
     """Is this spot inside the reference list? (Other papers' code links live there.)"""
     ref_page, ref_y, ref_col = document.references_at
@@ -339,7 +339,7 @@ def _after_references(
     return right and rect.y0 >= ref_y - 1
 
 
-def _in_references(page: int, rect: pymupdf.Rect, document: sections.Document, pages: list[layout.PageLayout]) -> bool:
+def _in_references(page: int, rect: pymupdf.Rect, document: body.Document, pages: list[layout.PageLayout]) -> bool:
     if not document.references_at:
         return False
     pl = next((p for p in pages if p.index == page), None)

@@ -60,7 +60,7 @@ def summary_is_current(*, paper: Paper, language: str, backend: SummaryBackend) 
         "backend": backend.name,
         "model_name": backend.model_name,
     }
-    summary = Summary.objects.filter(paper=paper, language=language).first()
+    summary = Summary.objects.filter(paper=paper, language=language).select_related("live_revision").first()
     if summary is None:
         return False
     if all(getattr(summary, name) == value for name, value in wanted.items()):

@@ -52,7 +52,7 @@ class Command(BaseCommand):
             "ingest", topic.slug, date=SAMPLE_DATE.isoformat(), source=source, stdout=self.stdout, stderr=self.stderr
         )
         digest = digest_build(topic=topic, date=SAMPLE_DATE)
-        if not digest.entries.filter(hidden=False).exists():
+        if not digest.entries.shown().exists():
             # Nothing half-made is published: an empty digest waits in the admin.
             self.stdout.write(self.style.WARNING("No paper of the sample day was processed; the digest stays a draft."))
             return

@@ -6,6 +6,8 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
+from papers.text import tokens_estimate
+
 from .layout import Line
 
 NUMBERED = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?P<title>[A-Z][^\n]{0,90})$")
@@ -40,7 +42,6 @@ KNOWN_UNNUMBERED = {
     "limitations",
 }
 SUMMARY_PARTS = ("abstract", "introduction", "method", "conclusion")
-_CJK = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
 
 
@@ -202,15 +203,9 @@ def build_document(lines: list[Line], body_size: float) -> Document:
     )
 
 
-def approx_tokens(text: str) -> int:
-    """Approximate tokens: one per CJK character, one per four other characters."""
-    cjk = len(_CJK.findall(text))
-    return cjk + (len(text) - cjk + 3) // 4
-
-
 def cut_to_tokens(text: str, budget: int) -> str:
     """Return the longest run of whole sentences from the start within ``budget`` tokens."""
-    if approx_tokens(text) <= budget:
+    if tokens_estimate(text) <= budget:
         return text
     out = ""
     used = 0
@@ -220,7 +215,7 @@ def cut_to_tokens(text: str, budget: int) -> str:
             continue
         # CJK sentences follow each other without a space; Latin ones need one.
         sep = "" if not out or out.endswith(("。", "！", "？")) else " "
-        cost = approx_tokens(sentence) + len(sep)
+        cost = tokens_estimate(sentence) + len(sep)
         if used + cost > budget:
             break
         out += sep + sentence
@@ -244,8 +239,8 @@ def summarizer_input(*, content, token_budget: int) -> str:
     if len(parts) <= 1 and content.text:
         parts.append(("text", content.text))
     heads = {name: f"## {name.replace('_', ' ').title()}\n" for name, _ in parts}
-    budget = token_budget - sum(approx_tokens(h) + 1 for h in heads.values())
-    need = {name: approx_tokens(text) for name, text in parts}
+    budget = token_budget - sum(tokens_estimate(h) + 1 for h in heads.values())
+    need = {name: tokens_estimate(text) for name, text in parts}
     share: dict[str, int] = {}
     left = max(budget, 0)
     pending = sorted(need, key=need.get)
