@@ -13,7 +13,7 @@ neither side, and the plain totals of all rounds are printed too.
 
 Prints what the generated set holds (pages with figures, raster images,
 two-column pages), both times and their ratio (target <= 1.5x), where the
-stage's time goes step by step (``papers.services.pdf.STEP_SECONDS``), the load
+stage's time goes step by step (``papers.services.parse.STEP_SECONDS``), the load
 average around the run, and the peak RSS of a fresh process parsing 10 and 40
 papers (should stay flat). Uses a throwaway SQLite database and media folder;
 touches nothing else.
@@ -79,7 +79,7 @@ def describe(generated: list, max_pages: int) -> str:
 
 def run_stage(papers) -> tuple[float, dict[str, float]]:
     """Parse every paper; return the wall time and the seconds spent in each step."""
-    from papers.services.pdf import STEP_SECONDS, paper_parse
+    from papers.services.parse import STEP_SECONDS, paper_parse
 
     before = dict(STEP_SECONDS)
     start = time.perf_counter()
@@ -200,8 +200,8 @@ def main() -> None:
         from django.conf import settings
 
         from papers.models import Figure
-        from papers.services.pdf import STEPS
-        from papers.services.pdf.images import RENDER_DPI
+        from papers.services.parse import STEPS
+        from papers.services.parse.images import RENDER_DPI
         from tests.pdfgen import stored_paper
 
         generated = generate(args.papers)

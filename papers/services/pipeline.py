@@ -19,7 +19,7 @@ from django.utils import timezone
 from papers.models import Paper, PaperContent, PaperStatus, PipelineStep
 from papers.services.download import paper_download
 from papers.services.errors import PipelineError
-from papers.services.pdf import paper_parse
+from papers.services.parse import paper_parse
 from papers.services.summarize import papers_summarize
 from papers.signals import papers_processed, public_data_changed_on_commit
 

@@ -6,7 +6,7 @@ from PIL import Image
 
 from digests.models import Digest
 from papers.models import Figure
-from papers.services.pdf import images, paper_parse
+from papers.services.parse import images, paper_parse
 from tests.factories import DigestFactory, FigureFactory
 from tests.pdfgen import STANDARD_SET, make_paper, stored_paper
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from papers.services.pdf import paper_parse
+from papers.services.parse import paper_parse
 from tests.pdfgen import stored_paper
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.core.files.storage import FileSystemStorage
 
 from papers.models import Paper
 from papers.services.errors import PdfError
-from papers.services.pdf import images, paper_parse
+from papers.services.parse import images, paper_parse
 from tests.factories import FigureFactory
 from tests.pdfgen import make_encrypted_pdf, make_paper, stored_paper
 

@@ -6,7 +6,7 @@ import pytest
 from arxiv import _feed
 from django.conf import settings
 
-from papers.services.pdf import paper_parse
+from papers.services.parse import paper_parse
 from tests.pdfgen import stored_paper
 
 SAMPLE = Path(settings.BASE_DIR) / "papers" / "sample" / "2024-05-02"

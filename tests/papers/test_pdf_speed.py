@@ -14,7 +14,7 @@ from PIL import Image
 
 from papers.models import Figure
 from papers.services import pdf
-from papers.services.pdf import images, paper_parse
+from papers.services.parse import images, paper_parse
 from tests.factories import PaperFactory
 from tests.pdfgen import STANDARD_SET, make_paper, stored_paper
 

@@ -4,9 +4,9 @@ import pymupdf
 import pytest
 
 from papers.models import PaperContent
-from papers.services.pdf import paper_parse, summarizer_input
-from papers.services.pdf.body import cut_to_tokens, detect_heading
-from papers.services.pdf.layout import Line, Span, page_layout
+from papers.services.parse import paper_parse, summarizer_input
+from papers.services.parse.body import cut_to_tokens, detect_heading
+from papers.services.parse.layout import Line, Span, page_layout
 from papers.text import tokens_estimate
 from tests.pdfgen import make_long_pdf, make_paper, stored_paper
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core.files.storage import InMemoryStorage
 
-from papers.services.pdf import paper_parse
+from papers.services.parse import paper_parse
 from tests.pdfgen import make_paper, stored_paper
 
 

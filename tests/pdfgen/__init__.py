@@ -1,5 +1,8 @@
 """Generate realistic arXiv-like PDFs with pymupdf, and the ground truth they were built from.
 
+Words, widths and line breaking come from ``tests.pdfgen.text``, which the
+bundled sample (scripts/make_sample.py, through ``tests.pdfgen.layout``) is set with too.
+
 A paper is laid out like a conference paper: a full-width title block, then one
 or two columns of body text with numbered section headings, running headers,
 page-number footers and an optional line-number gutter. Figures are drawn as
@@ -16,7 +19,8 @@ from dataclasses import dataclass, field
 import pymupdf
 from PIL import Image
 
-PAGE_W, PAGE_H = 612.0, 792.0
+from tests.pdfgen.text import PAGE_H, PAGE_W, Word, text_width, wrap
+
 MARGIN_X, TOP, BOTTOM = 54.0, 72.0, 738.0
 GUTTER = 18.0
 BODY_SIZE, BODY_LEAD = 9.5, 11.5
@@ -97,7 +101,6 @@ class _Writer:
         self.line_no = 1
         self.markers: list[str] = []
         self.figures: list[TruthFigure] = []
-        self.width_cache: dict[tuple[str, str, float], float] = {}
 
     # --- geometry -----------------------------------------------------
     def cols(self) -> list[tuple[float, float]]:
@@ -110,23 +113,11 @@ class _Writer:
         return self.cols()[self.col]
 
     def text_width(self, text: str, font: str, size: float) -> float:
-        key = (text, font, size)
-        if key not in self.width_cache:
-            self.width_cache[key] = pymupdf.get_text_length(text, fontname=font, fontsize=size)
-        return self.width_cache[key]
+        return text_width(text, font, size)
 
     def wrap(self, text: str, width: float, font: str = "helv", size: float = BODY_SIZE) -> list[str]:
-        lines, cur = [], ""
-        for word in text.split():
-            trial = f"{cur} {word}" if cur else word
-            if cur and self.text_width(trial, font, size) > width:
-                lines.append(cur)
-                cur = word
-            else:
-                cur = trial
-        if cur:
-            lines.append(cur)
-        return lines
+        lines = wrap([Word(w, font, size) for w in text.split()], width)
+        return [" ".join(w.text for w in line) for line in lines if line]
 
     # --- pages and columns ---------------------------------------------
     def new_page(self) -> None:

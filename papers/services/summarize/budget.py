@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from papers.services.pdf import summarizer_input
+from papers.services.parse import summarizer_input
 from papers.text import tokens_estimate
 
 
