@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 import pymupdf
 from PIL import Image
 
-from tests.pdfgen.text import PAGE_H, PAGE_W, Word, text_width, wrap
+from tests.pdfgen import art
+from tests.pdfgen.text import PAGE_H, PAGE_W, TruthFigure, Word, text_width, wrap
 
 MARGIN_X, TOP, BOTTOM = 54.0, 72.0, 738.0
 GUTTER = 18.0
@@ -39,15 +40,6 @@ AFFILIATIONS = [
     "Institute for Advanced Study, Princeton, USA",
     "Harvard University, Cambridge, USA",
 ]
-
-
-@dataclass
-class TruthFigure:
-    page: int  # 1-based
-    kind: str  # "figure" | "table"
-    label: str  # "Figure 2"
-    rect: tuple[float, float, float, float]
-    caption: str
 
 
 @dataclass
@@ -205,45 +197,8 @@ class _Writer:
         )
 
     def draw_plot(self, rect: pymupdf.Rect) -> None:
-        """A line plot: axes, ticks, tick labels, two curves, a legend and axis titles (the y one rotated)."""
-        page = self.page
-        ax = pymupdf.Rect(rect.x0 + 22, rect.y0 + 4, rect.x1 - 4, rect.y1 - 18)
-        shape = page.new_shape()
-        shape.draw_line(ax.bl, ax.br)
-        shape.draw_line(ax.bl, ax.tl)
-        for i in range(5):
-            tx = ax.x0 + i * ax.width / 4
-            shape.draw_line((tx, ax.y1), (tx, ax.y1 + 3))
-            ty = ax.y1 - i * ax.height / 4
-            shape.draw_line((ax.x0 - 3, ty), (ax.x0, ty))
-        shape.finish(color=(0, 0, 0), width=0.6)
-        for color, phase in (((0.1, 0.3, 0.8), 0.0), ((0.85, 0.3, 0.1), 0.4)):
-            pts = []
-            for i in range(25):
-                t = i / 24
-                pts.append((ax.x0 + t * ax.width, ax.y1 - ax.height * (0.1 + 0.8 * (1 - (1 - t) ** (2 + phase)))))
-            shape.draw_polyline(pts)
-            shape.finish(color=color, width=1.2)
-        # A scatter of measurements, as matplotlib draws it: one small path per marker.
-        for _ in range(150):
-            t = self.rng.random()
-            v = min(0.95, max(0.02, 0.1 + 0.8 * (1 - (1 - t) ** 2) + self.rng.gauss(0, 0.05)))
-            shape.draw_circle((ax.x0 + t * ax.width, ax.y1 - v * ax.height), 0.9)
-        shape.finish(color=(0.2, 0.6, 0.2), fill=(0.2, 0.6, 0.2), width=0.3)
-        legend = pymupdf.Rect(ax.x1 - 60, ax.y1 - 30, ax.x1 - 4, ax.y1 - 6)
-        shape.draw_rect(legend)
-        shape.finish(color=(0.3, 0.3, 0.3), width=0.4)
-        shape.commit()
-        for i in range(5):
-            page.insert_text((ax.x0 + i * ax.width / 4 - 3, ax.y1 + 10), str(i * 25), fontname="helv", fontsize=5.5)
-            page.insert_text(
-                (ax.x0 - 14, ax.y1 - i * ax.height / 4 + 2), f"{i * 0.25:.2f}"[:4], fontname="helv", fontsize=5
-            )
-        page.insert_text((legend.x0 + 3, legend.y0 + 9), "ours", fontname="helv", fontsize=5.5)
-        page.insert_text((legend.x0 + 3, legend.y0 + 19), "baseline", fontname="helv", fontsize=5.5)
-        page.insert_text((ax.x0 + ax.width / 2 - 10, rect.y1 - 2), "Epoch", fontname="helv", fontsize=6)
-        # The y-axis title, rotated as matplotlib sets it, left of the tick labels.
-        page.insert_text((rect.x0 + 6, ax.y0 + ax.height / 2 + 10), "Score", fontname="helv", fontsize=6, rotate=90)
+        """A line plot: axes, ticks, tick labels, two curves, a scatter, a legend and axis titles."""
+        art.scatter_plot(self.page, rect, self.rng)
 
     def draw_raster(self, rect: pymupdf.Rect) -> None:
         self.page.insert_image(rect, stream=_raster_png(self.rng), keep_proportion=False)

@@ -231,7 +231,11 @@ def paint_scatter(page: pymupdf.Page, rect: pymupdf.Rect, spec: dict) -> None:
     The x-axis title sits on the rectangle's bottom edge and the rotated y-axis
     title on its left edge, left of the tick labels.
     """
-    rng = random.Random(spec["seed"])
+    scatter_plot(page, rect, random.Random(spec["seed"]))
+
+
+def scatter_plot(page: pymupdf.Page, rect: pymupdf.Rect, rng: random.Random) -> None:
+    """``paint_scatter`` drawing from a caller's random stream (the tests' generator shares one per paper)."""
     ax = pymupdf.Rect(rect.x0 + 22, rect.y0 + 4, rect.x1 - 4, rect.y1 - 18)
     shape = page.new_shape()
     shape.draw_line(ax.bl, ax.br)

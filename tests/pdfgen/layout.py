@@ -18,6 +18,7 @@ from tests.pdfgen.text import (
     SANS,
     SERIF,
     SERIF_BOLD,
+    TruthFigure,
     Word,
     draw_words,
     line_width,
@@ -29,15 +30,6 @@ from tests.pdfgen.text import (
 CAPTION_SIZE, CAPTION_LEAD = 9.0, 11.0
 # Text a figure set at the foot of a column leaves room for above it, and the gap between the two.
 FOOT_ROOM, FOOT_GAP = 80.0, 14.0
-
-
-@dataclass
-class TruthFigure:
-    page: int  # 1-based
-    kind: str  # "figure" | "table"
-    label: str  # "Figure 2"
-    rect: tuple[float, float, float, float]
-    caption: str
 
 
 @dataclass

@@ -23,6 +23,17 @@ def text_width(text: str, font: str, size: float) -> float:
 
 
 @dataclass
+class TruthFigure:
+    """Where a figure or table was drawn: the truth figure detection is scored against."""
+
+    page: int  # 1-based
+    kind: str  # "figure" | "table"
+    label: str  # "Figure 2"
+    rect: tuple[float, float, float, float]
+    caption: str
+
+
+@dataclass
 class Word:
     text: str
     font: str
