@@ -70,8 +70,9 @@ def _validate(summary: Summary, *, backend: str | None = None) -> list[dict]:
 
 
 def _lock_summary(*, paper: Paper, language: str) -> tuple[Summary, bool]:
+    # of=("self",): PostgreSQL cannot lock the nullable side of the live_revision outer join.
     summary, created = (
-        Summary.objects.select_for_update()
+        Summary.objects.select_for_update(of=("self",))
         .select_related("live_revision")
         .get_or_create(paper=paper, language=language)
     )
@@ -125,7 +126,7 @@ def summary_record_generated(
 @transaction.atomic
 def summary_edit(*, summary: Summary, content: dict, user, expected_lock_version: int) -> Summary:
     """Save an editor's text as the live summary, refusing a stale form."""
-    locked = Summary.objects.select_for_update().select_related("live_revision").get(pk=summary.pk)
+    locked = Summary.objects.select_for_update(of=("self",)).select_related("live_revision").get(pk=summary.pk)
     if locked.lock_version != expected_lock_version:
         raise EditConflict()
     _apply(locked, normalise_content({**locked.sections(), **content}))
@@ -136,7 +137,9 @@ def summary_edit(*, summary: Summary, content: dict, user, expected_lock_version
 @transaction.atomic
 def summary_apply_revision(*, revision: SummaryRevision, user) -> Summary:
     """Make an earlier revision or a candidate live again, as a new revision."""
-    summary = Summary.objects.select_for_update().select_related("live_revision").get(pk=revision.summary_id)
+    summary = (
+        Summary.objects.select_for_update(of=("self",)).select_related("live_revision").get(pk=revision.summary_id)
+    )
     _apply(summary, normalise_content(revision.content))
     if revision.state == RevisionState.CANDIDATE:
         revision.state = RevisionState.APPLIED
