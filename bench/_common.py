@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import logging
 import os
 import signal
 import subprocess
@@ -128,14 +129,23 @@ def db_retry(fn, *, attempts: int = 60, pause: float = 1.0):
     """Call ``fn``; while PostgreSQL restarts, reconnect and try again."""
     from django.db import Error, connections
 
-    for attempt in range(attempts):
+    from papers.services.retry import retrying
+
+    def call():
         try:
             return fn()
         except Error:
             connections.close_all()
-            if attempt == attempts - 1:
-                raise
-            time.sleep(pause)
+            raise
+
+    return retrying(
+        what="Bench query",
+        logger=logging.getLogger("paperdigest.bench"),
+        retry_on=(Error,),
+        attempts=attempts,
+        backoff=pause,
+        max_pause=pause,
+    )(call)
 
 
 # --- arXiv played by a thread ---------------------------------------------

@@ -255,6 +255,7 @@ DIGEST_LLM_MODEL = env("DIGEST_LLM_MODEL", "gpt-4o-mini")
 OPENAI_BASE_URL = env("OPENAI_BASE_URL")
 OPENAI_API_KEY = env("OPENAI_API_KEY")
 LLM_TIMEOUT_SECONDS = env_float("LLM_TIMEOUT_SECONDS", 120.0)
+# Retries of one request by the openai client itself (408/409/429/5xx, timeouts, dropped connections).
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 3)
 LLM_CONCURRENCY = env_int("LLM_CONCURRENCY", 8)
 LLM_REQUESTS_PER_MINUTE = env_int("LLM_REQUESTS_PER_MINUTE", 60)
@@ -264,8 +265,6 @@ LLM_INPUT_TOKEN_BUDGETS = {
     name.strip(): int(tokens)
     for name, _, tokens in (item.partition("=") for item in env_list("LLM_INPUT_TOKEN_BUDGETS"))
 }
-# First wait between LLM retries; doubles each attempt (a 429's Retry-After wins).
-LLM_RETRY_BACKOFF_SECONDS = env_float("LLM_RETRY_BACKOFF_SECONDS", 2.0)
 
 # --- Background tasks (django-q2) -----------------------------------------
 # Bounded retries: django-q2 retries a failed task forever unless told not to.

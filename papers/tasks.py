@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import time
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
@@ -14,6 +13,7 @@ from papers.queue import papers_enqueue
 from papers.services.ingest import topic_ingest
 from papers.services.metadata import paper_refresh_metadata
 from papers.services.pipeline import papers_process, papers_stalled
+from papers.services.retry import retrying
 
 logger = logging.getLogger("paperdigest.tasks")
 
@@ -27,20 +27,26 @@ def database_wait(*, within: float = DATABASE_WAIT_SECONDS) -> None:
     Without it, a restarting database fails every queued task within a second
     (each fails at its first query), and the Redis broker does not retry them.
     """
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            # A persistent connection can be dead without knowing it: ask.
-            if not connection.in_atomic_block:
-                connection.close_if_unusable_or_obsolete()
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-            return
-        except (OperationalError, InterfaceError):
-            connection.close()
-            if time.monotonic() >= deadline:
-                raise
-            time.sleep(1.0)
+    retrying(
+        what="Reaching the database",
+        logger=logger,
+        retry_on=(OperationalError, InterfaceError),
+        within=within,
+        backoff=1.0,
+        max_pause=1.0,
+    )(_database_ping)
+
+
+def _database_ping() -> None:
+    try:
+        # A persistent connection can be dead without knowing it: ask.
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except (OperationalError, InterfaceError):
+        connection.close()
+        raise
 
 
 def process_papers_task(paper_ids: list[int]) -> dict:

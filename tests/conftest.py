@@ -65,14 +65,16 @@ def editor_client(client, editor):
 
 @pytest.fixture
 def fake_llm(settings):
-    """A running scripted OpenAI-compatible server, with the openai backend pointed at it and no real waiting."""
+    """A running scripted OpenAI-compatible server with the openai backend pointed at it.
+
+    No budget waits; the openai client's own pauses between retries (from 0.5 s, doubling) are real.
+    """
     with FakeLLM(responder=language_responder) as server:
         settings.DIGEST_LLM = "openai"
         settings.DIGEST_LLM_MODEL = "fake-model"
         settings.OPENAI_BASE_URL = server.base_url
         settings.OPENAI_API_KEY = "test-key"
         settings.LLM_TIMEOUT_SECONDS = 5.0
-        settings.LLM_RETRY_BACKOFF_SECONDS = 0.01
         settings.LLM_MAX_RETRIES = 3
         settings.LLM_REQUESTS_PER_MINUTE = 10_000
         yield server

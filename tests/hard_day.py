@@ -118,7 +118,6 @@ def hard_day_build() -> None:
             OPENAI_BASE_URL=llm.base_url,
             OPENAI_API_KEY="test-key",
             LLM_TIMEOUT_SECONDS=5.0,
-            LLM_RETRY_BACKOFF_SECONDS=0.0,
             LLM_MAX_RETRIES=1,
             LLM_REQUESTS_PER_MINUTE=10_000,
         ):

@@ -12,6 +12,7 @@ from digests.models import Digest, DigestEntry, DigestStatus
 from digests.presentation import digest_description
 from digests.services.publish import PublishBlocked, digest_publish
 from papers.models import Figure, FigureKind, Paper, PaperStatus, Topic, TopicPaper
+from papers.services.retry import retrying
 
 logger = logging.getLogger("paperdigest.digest_build")
 
@@ -27,15 +28,11 @@ def digest_build(*, topic: Topic, date: datetime.date) -> Digest:
     ``topic.auto_publish`` the digest goes live once every paper is done and
     no visible summary has a blocking flag.
     """
-    for attempt in range(1, BUILD_ATTEMPTS + 1):
-        try:
-            return _digest_build(topic=topic, date=date)
-        except IntegrityError:
-            # Another worker built the same digest at the same moment; rebuild on top of it.
-            if attempt == BUILD_ATTEMPTS:
-                raise
-            logger.info("Digest %s %s changed under us; retrying", topic.slug, date)
-    raise AssertionError("unreachable")
+    # Another worker may build the same digest at the same moment; rebuild on top of it.
+    build = retrying(
+        what=f"Building digest {topic.slug} {date}", logger=logger, retry_on=(IntegrityError,), attempts=BUILD_ATTEMPTS
+    )
+    return build(_digest_build, topic=topic, date=date)
 
 
 def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:

@@ -23,6 +23,7 @@ from papers.models import (
 from papers.queue import papers_enqueue
 from papers.services.arxiv_client import arxiv_client_build
 from papers.services.errors import MetadataError
+from papers.services.retry import retrying
 from papers.signals import ingest_finished, public_data_changed_on_commit
 
 logger = logging.getLogger("paperdigest.ingest")
@@ -153,16 +154,14 @@ def topic_ingest(
         if fact.arxiv_id not in latest or fact.version > latest[fact.arxiv_id].version:
             latest[fact.arxiv_id] = fact
 
-    for attempt in range(1, UPSERT_ATTEMPTS + 1):
-        try:
-            pending = _papers_upsert(run, topic=topic, digest_date=digest_date, facts=list(latest.values()))
-            break
-        except IntegrityError as exc:
-            # Another worker inserted the same paper at the same moment (PostgreSQL); redo on top of it.
-            if attempt == UPSERT_ATTEMPTS:
-                return _run_fail(run, exc)
-        except Exception as exc:
-            return _run_fail(run, exc)
+    # Another worker may insert the same paper at the same moment (PostgreSQL); redo on top of it.
+    upsert = retrying(
+        what=f"Storing {topic.slug}'s papers", logger=logger, retry_on=(IntegrityError,), attempts=UPSERT_ATTEMPTS
+    )
+    try:
+        pending = upsert(_papers_upsert, run, topic=topic, digest_date=digest_date, facts=list(latest.values()))
+    except Exception as exc:
+        return _run_fail(run, exc)
     run.status = IngestRunStatus.OK if latest else IngestRunStatus.EMPTY
     run.note = "" if latest else _empty_note(run, digest_date=digest_date, start=start, end=end)
     run.finished_at = timezone.now()

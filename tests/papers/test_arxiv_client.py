@@ -1,11 +1,16 @@
 """The real arxiv client against a real HTTP server on 127.0.0.1."""
 
 import datetime
+import email.utils
+import time
 
+import arxiv
 import pytest
 
 from papers.models import IngestRunStatus, Paper
+from papers.services.arxiv_client import arxiv_client_build
 from papers.services.ingest import topic_ingest
+from papers.services.retry import MAX_RETRY_AFTER_SECONDS
 from tests.atom import Entry, feed, paged_handler
 from tests.factories import TopicFactory
 from tests.servers import Reply, closed_port_url
@@ -66,6 +71,39 @@ def test_retries_back_off_exponentially(arxiv_api, settings):
     first, second, third = arxiv_api.request_times("/api/query")
     assert second - first >= 0.1
     assert third - second >= 0.2
+
+
+def fetch_recording_pauses(arxiv_api) -> list[float]:
+    """Run one search through a client whose pauses are recorded instead of slept; return them."""
+    pauses: list[float] = []
+    client = arxiv_client_build(api_url=arxiv_api.url("/api/query"), sleep=pauses.append)
+    assert len(list(client.results(arxiv.Search(query="all:diffusion", max_results=10)))) == 1
+    return pauses
+
+
+@pytest.mark.django_db
+def test_retry_after_in_seconds_is_honoured(arxiv_api):
+    arxiv_api.route("/api/query", Reply(429, b"slow down", {"Retry-After": "7"}), Reply.atom(feed(entries(1))))
+    assert fetch_recording_pauses(arxiv_api) == [7.0]
+
+
+@pytest.mark.django_db
+def test_retry_after_as_an_http_date_is_honoured(arxiv_api):
+    sent = time.time()
+    until = email.utils.formatdate(sent + 60, usegmt=True)  # whole seconds: up to 1 s earlier than asked
+    arxiv_api.route("/api/query", Reply(503, b"busy", {"Retry-After": until}), Reply.atom(feed(entries(1))))
+    pauses = fetch_recording_pauses(arxiv_api)
+    done = time.time()
+    [pause] = pauses
+    # The client reads the date somewhere between ``sent`` and ``done``.
+    assert 59 - (done - sent) <= pause <= 60
+
+
+@pytest.mark.django_db
+def test_retry_after_as_a_distant_http_date_is_capped(arxiv_api):
+    until = email.utils.formatdate(time.time() + 3600, usegmt=True)
+    arxiv_api.route("/api/query", Reply(503, b"busy", {"Retry-After": until}), Reply.atom(feed(entries(1))))
+    assert fetch_recording_pauses(arxiv_api) == [MAX_RETRY_AFTER_SECONDS]
 
 
 @pytest.mark.django_db

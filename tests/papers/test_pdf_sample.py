@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
-from arxiv import _feed
 from django.conf import settings
 
+from papers.services.arxiv_client import arxiv_feed_parse
 from papers.services.parse import paper_parse
 from tests.pdfgen import stored_paper
 
@@ -13,7 +13,7 @@ SAMPLE = Path(settings.BASE_DIR) / "papers" / "sample" / "2024-05-02"
 
 
 def sample_authors(arxiv_id: str) -> list[str]:
-    feed = _feed.parse((SAMPLE / "arxiv.xml").read_bytes())
+    feed = arxiv_feed_parse((SAMPLE / "arxiv.xml").read_bytes(), host="the sample")
     result = next(r for r in feed.results if r.get_short_id() == f"{arxiv_id}v1")
     return [author.name for author in result.authors]
 

@@ -74,6 +74,15 @@ def test_transient_faults_are_retried(fake_llm, fault):
     assert summary.one_line == answer("en")["one_line"]
 
 
+def test_each_retried_request_takes_a_place_in_the_budget(fake_llm, monkeypatch):
+    fake_llm.script(Status(503), Drop())
+    starts = record_reserved_starts(monkeypatch)
+    paper_summarize(paper=PaperFactory(), language="en")
+
+    assert len(fake_llm.requests) == 3
+    assert len(starts) == 3
+
+
 def test_timeout_is_retried(fake_llm, settings):
     settings.LLM_TIMEOUT_SECONDS = 0.3
     fake_llm.script(Reply(answer("en"), delay=1.0))

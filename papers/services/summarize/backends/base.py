@@ -34,7 +34,6 @@ class SummaryResult:
     input_tokens: int | None = None
     output_tokens: int | None = None
     latency_ms: int | None = None
-    attempts: int = 1
 
 
 class SummaryBackend:

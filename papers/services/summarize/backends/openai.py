@@ -1,16 +1,17 @@
 """Any OpenAI-compatible chat-completions server, through the official ``openai`` client.
 
-The client's own retries are off (``max_retries=0``): this backend retries
-itself, boundedly, so that a 429's Retry-After, 5xx answers, timeouts, dropped
-connections and unusable answers (empty, cut off, not JSON, wrong shape) are
-all handled the same way and end in one readable ``SummarizeError``.
+The client retries requests itself (``max_retries=LLM_MAX_RETRIES``): 408,
+409, 429 and 5xx answers, timeouts and dropped connections, honouring
+Retry-After; every request it sends, retries included, first takes a place in
+the server's shared request budget. What no HTTP retry mends, an unusable
+answer (empty, cut off, not JSON, wrong shape), is asked again here with the
+bad answer in context. Every failure ends in one readable ``SummarizeError``.
 Structured output is tried strictest first (JSON schema, then JSON mode, then
 plain text) and the first mode the server accepts is remembered.
 """
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import threading
 import time
@@ -27,23 +28,8 @@ from papers.services.summarize.schema import SchemaViolation, content_parse
 logger = logging.getLogger("paperdigest.summarize")
 
 MAX_BAD_ANSWERS = 3  # re-ask at most twice after an unusable answer
-MAX_RETRY_AFTER_SECONDS = 120.0
 BUDGET_WINDOW_SECONDS = 60.0  # LLM_REQUESTS_PER_MINUTE counts requests in any window this long
-
-
-def _retry_after(exc: openai.APIStatusError) -> float | None:
-    headers = exc.response.headers
-    for header, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        value = headers.get(header)
-        if value is None:
-            continue
-        try:
-            return float(value) / divisor
-        except ValueError:
-            parsed = email.utils.parsedate_to_datetime(value) if header == "retry-after" else None
-            if parsed is not None:
-                return max(0.0, parsed.timestamp() - time.time())
-    return None
+RETRY_COUNT_HEADER = "x-stainless-retry-count"  # the openai client numbers its retries in this header
 
 
 class OpenAIBackend(SummaryBackend):
@@ -55,27 +41,28 @@ class OpenAIBackend(SummaryBackend):
     def __init__(self, *, model_name: str | None = None, base_url: str | None = None, api_key: str | None = None):
         self.model_name = model_name or settings.DIGEST_LLM_MODEL
         self.base_url = base_url if base_url is not None else settings.OPENAI_BASE_URL
+        self._budget = rate_key("llm", self.base_url or "https://api.openai.com/v1")
         self.client = openai.OpenAI(
             base_url=self.base_url or None,
             # Local servers (Ollama, vLLM) accept any key; the client insists on one.
             api_key=(api_key if api_key is not None else settings.OPENAI_API_KEY) or "not-needed",
             timeout=settings.LLM_TIMEOUT_SECONDS,
-            max_retries=0,
+            max_retries=settings.LLM_MAX_RETRIES,
+            http_client=openai.DefaultHttpxClient(event_hooks={"request": [self._budget_acquire]}),
         )
         self._formats = response_formats()
         self._format_lock = threading.Lock()
 
+    def _budget_acquire(self, request) -> None:
+        # The budget is per server and shared by every worker process; the hook sees each retry too.
+        rate_window_acquire(key=self._budget, limit=settings.LLM_REQUESTS_PER_MINUTE, window=BUDGET_WINDOW_SECONDS)
+
     def summarize(self, request: SummaryRequest) -> SummaryResult:
         messages = prompt_messages(language=request.language, source=request.source)
-        budget = rate_key("llm", self.base_url or "https://api.openai.com/v1")
-        transport_failures, bad_answers = 0, 0
+        bad_answers = 0
         input_tokens = output_tokens = 0
         started = time.monotonic()
-        attempts = 0
         while True:
-            attempts += 1
-            # The budget is per server and shared by every worker process.
-            rate_window_acquire(key=budget, limit=settings.LLM_REQUESTS_PER_MINUTE, window=BUDGET_WINDOW_SECONDS)
             fmt = self._formats[0]
             try:
                 completion = self.client.chat.completions.create(
@@ -90,19 +77,10 @@ class OpenAIBackend(SummaryBackend):
                     continue
                 raise SummarizeError(f"The LLM server refused the request: {self._describe(exc)}") from exc
             except (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError) as exc:
-                transport_failures += 1
-                if transport_failures > settings.LLM_MAX_RETRIES:
-                    raise SummarizeError(
-                        f"The LLM server failed {transport_failures} times; last error: {self._describe(exc)}"
-                    ) from exc
-                self._wait(exc, transport_failures)
-                continue
+                raise SummarizeError(
+                    f"The LLM server failed {self._tries(exc)} times; last error: {self._describe(exc)}"
+                ) from exc
             except openai.APIStatusError as exc:
-                if exc.status_code >= 500:
-                    transport_failures += 1
-                    if transport_failures <= settings.LLM_MAX_RETRIES:
-                        self._wait(exc, transport_failures)
-                        continue
                 raise SummarizeError(f"The LLM server answered with an error: {self._describe(exc)}") from exc
 
             if completion.usage:
@@ -131,8 +109,13 @@ class OpenAIBackend(SummaryBackend):
                 input_tokens=input_tokens,
                 output_tokens=output_tokens,
                 latency_ms=int((time.monotonic() - started) * 1000),
-                attempts=attempts,
             )
+
+    @staticmethod
+    def _tries(exc: openai.APIError) -> int:
+        """How many requests the client sent before giving up with ``exc``."""
+        retries = exc.request.headers.get(RETRY_COUNT_HEADER)
+        return int(retries) + 1 if retries and retries.isdigit() else settings.LLM_MAX_RETRIES + 1
 
     def _downgrade_format(self, fmt) -> bool:
         """Drop ``fmt`` from the modes to try; return False when nothing simpler is left."""
@@ -141,16 +124,6 @@ class OpenAIBackend(SummaryBackend):
                 self._formats.pop(0)
                 return True
             return len(self._formats) > 0 and self._formats[0] is not fmt
-
-    @staticmethod
-    def _wait(exc: Exception, failures: int) -> None:
-        delay = settings.LLM_RETRY_BACKOFF_SECONDS * (2 ** (failures - 1))
-        if isinstance(exc, openai.APIStatusError):
-            retry_after = _retry_after(exc)
-            if retry_after is not None:
-                delay = min(retry_after, MAX_RETRY_AFTER_SECONDS)
-        logger.info("LLM request failed (%s); retrying in %.1fs.", OpenAIBackend._describe(exc), delay)
-        time.sleep(delay)
 
     @staticmethod
     def _describe(exc: Exception) -> str:
