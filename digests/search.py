@@ -155,6 +155,7 @@ def search_papers(*, query: str, limit: int, offset: int = 0) -> SearchResults:
     terms = query_terms(query)
     if not terms:
         return SearchResults(query=query, total=0, paper_ids=[])
+    # The index also holds scheduled digests' papers: who may see them is decided now.
     public_sql, public_params = public_entries().values("paper_id").query.sql_with_params()
     engine = backend()
     total = engine.count(terms, public_sql, public_params)

@@ -1,9 +1,8 @@
-"""Keep the full-text index in line with the papers the public can see.
+"""Keep the full-text index in line with the papers of published digests.
 
-The index is refreshed lazily: the first search after a publish, an edit or a
-hide (each bumps the public cache version) brings it up to date, re-indexing
-only papers whose rows changed. A scheduled digest going live is caught by a
-deadline stored beside the marker.
+Refreshed when a change to what the public sees commits (``public_site_refresh``),
+never by a search. It holds scheduled digests' papers too and ``search_papers``
+decides visibility when it asks, so a digest going live needs no re-index.
 """
 
 from __future__ import annotations
@@ -11,19 +10,13 @@ from __future__ import annotations
 import hashlib
 import re
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max
-from django.utils import timezone
 
 from papers.models import Paper, Summary
 
+from ..models import DigestEntry, DigestStatus
 from ..search import backend, tokenizable
-from ..selectors import next_scheduled_publish, public_entries
-from .cache import public_cache_version
-
-MARKER_KEY = "paperdigest:search-indexed"
 
 
 def _summary_text(summary: Summary) -> str:
@@ -46,9 +39,10 @@ def _people_text(paper: Paper) -> str:
 
 
 def search_index_refresh() -> int:
-    """Re-index changed public papers, drop papers no longer public; return rows changed."""
+    """Re-index changed papers of published digests, drop the others; return rows changed."""
+    published = DigestEntry.objects.shown().filter(digest__status=DigestStatus.PUBLISHED)
     public = (
-        Paper.objects.filter(pk__in=public_entries().values("paper_id"))
+        Paper.objects.filter(pk__in=published.values("paper_id"))
         .annotate(summaries_changed=Max("summaries__updated_at"), summary_count=Count("summaries"))
         .values_list("pk", "updated_at", "summaries_changed", "summary_count", "content__affiliation")
     )
@@ -84,15 +78,3 @@ def search_index_refresh() -> int:
                 ]
             )
     return len(stale) + len(gone)
-
-
-def search_index_ensure_fresh() -> None:
-    """Refresh the index once per public cache version (and when a digest goes live)."""
-    version = public_cache_version()
-    marker = cache.get(MARKER_KEY)
-    now = timezone.now()
-    if marker is not None and marker[0] == version and (marker[1] is None or marker[1] > now):
-        return
-    search_index_refresh()
-    # Bounded life: an edit made without an invalidation still shows up in time.
-    cache.set(MARKER_KEY, (version, next_scheduled_publish()), max(settings.PUBLIC_CACHE_SECONDS, 60))
