@@ -174,7 +174,8 @@ class DigestAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        public_site_refresh_on_commit()
+        # Entries shown or hidden change what search finds, too.
+        public_site_refresh_on_commit(paper_ids=form.instance.entries.values_list("paper_id", flat=True))
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         if obj is not None:

@@ -21,9 +21,9 @@ logger = logging.getLogger("paperdigest.digests")
 
 
 @receiver(public_data_changed, dispatch_uid="digests-public-cache")
-def _public_site_refresh(sender, **kwargs) -> None:
+def _public_site_refresh(sender, *, paper_ids: list[int], **kwargs) -> None:
     # Sent after the commit already.
-    public_site_refresh()
+    public_site_refresh(paper_ids=paper_ids)
 
 
 @receiver(papers_processed, dispatch_uid="digests-refresh")

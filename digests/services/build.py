@@ -56,7 +56,7 @@ def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:
         entries = {entry.paper_id: entry for entry in digest.entries.all()}
         old_first = _first_visible_title(digest)
         position = (digest.entries.aggregate(Max("position"))["position__max"] + 1) if entries else 0
-        changed = False
+        added: list[int] = []
         for paper in papers:
             # A paper joins once it is summarized: one still in the pipeline may
             # yet fail, and a failed one stays out (and is counted as not
@@ -66,8 +66,9 @@ def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:
                 continue
             DigestEntry.objects.create(digest=digest, paper=paper, position=position)
             position += 1
-            changed = True
+            added.append(paper.pk)
 
+        changed = bool(added)
         if digest.cover_figure_id is None:
             # A default cover; an editor's choice (or their hiding a figure) is never replaced.
             digest.cover_figure = _first_figure(digest)
@@ -86,7 +87,7 @@ def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:
 
         if changed and digest.status == DigestStatus.PUBLISHED:
             # A paper summarized after publication joins a live page, and the search index.
-            public_site_refresh_on_commit()
+            public_site_refresh_on_commit(paper_ids=added)
 
         visible = digest.entries.shown().exists()
         if topic.auto_publish and not visible and _all_done(papers):

@@ -414,7 +414,9 @@ def hexo_file_import(*, path: Path, topic: Topic | None = None, fetch_images: bo
         report = FileReport(path=str(path), error=Problem(1, f"{type(exc).__name__}: {exc}"))
         return report
     if report.changed:
-        public_site_refresh()
+        public_site_refresh(
+            paper_ids=DigestEntry.objects.filter(digest_id=report.digest_id).values_list("paper_id", flat=True)
+        )
     if fetch_images:
         line_of = {url: item.line for item in post.papers for url in item.figure_urls}
         missing = Figure.objects.filter(

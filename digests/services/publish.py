@@ -85,7 +85,7 @@ def digest_publish(*, digest: Digest, user, at: datetime.datetime | None = None,
         )
         digest.override_note = f"{digest.override_note}\n{line}".strip()
     digest.save()
-    public_site_refresh_on_commit()
+    public_site_refresh_on_commit(paper_ids=digest.entries.values_list("paper_id", flat=True))
     return digest
 
 
@@ -96,7 +96,7 @@ def digest_unpublish(*, digest: Digest, user=None) -> Digest:
     digest.status = DigestStatus.DRAFT
     digest.published_at = None
     digest.save(update_fields=["status", "published_at", "updated_at"])
-    public_site_refresh_on_commit()
+    public_site_refresh_on_commit(paper_ids=digest.entries.values_list("paper_id", flat=True))
     return digest
 
 

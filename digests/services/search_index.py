@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Count, Max
@@ -38,14 +39,19 @@ def _people_text(paper: Paper) -> str:
     return " ".join([re.sub(r"[./]", " ", paper.arxiv_id), ", ".join(paper.authors), affiliation])
 
 
-def search_index_refresh() -> int:
-    """Re-index changed papers of published digests, drop the others; return rows changed."""
+def search_index_refresh(*, paper_ids: Iterable[int] | None = None) -> int:
+    """Re-index changed papers of published digests, drop the others; return rows changed.
+
+    ``paper_ids`` limits the work to the papers a change touched; without it every paper is looked at.
+    """
+    ids = None if paper_ids is None else sorted(set(paper_ids))
     published = DigestEntry.objects.shown().filter(digest__status=DigestStatus.PUBLISHED)
-    public = (
-        Paper.objects.filter(pk__in=published.values("paper_id"))
-        .annotate(summaries_changed=Max("summaries__updated_at"), summary_count=Count("summaries"))
-        .values_list("pk", "updated_at", "summaries_changed", "summary_count", "content__affiliation")
-    )
+    papers = Paper.objects.filter(pk__in=published.values("paper_id"))
+    if ids is not None:
+        papers = papers.filter(pk__in=ids)
+    public = papers.annotate(
+        summaries_changed=Max("summaries__updated_at"), summary_count=Count("summaries")
+    ).values_list("pk", "updated_at", "summaries_changed", "summary_count", "content__affiliation")
     # The affiliation is part of the fingerprint: an editor's correction changes no timestamp of the paper.
     wanted = {
         pk: f"{updated.isoformat()}|{summaries_changed.isoformat() if summaries_changed else '-'}|{count}"
@@ -53,8 +59,10 @@ def search_index_refresh() -> int:
         for pk, updated, summaries_changed, count, affiliation in public
     }
     engine = backend()
+    if engine.fingerprints(ids) == wanted:
+        return 0  # most refreshes: nothing to write, so no write lock taken
     with transaction.atomic():
-        stored = engine.fingerprints()
+        stored = engine.fingerprints(ids)
         stale = [pk for pk, fingerprint in wanted.items() if stored.get(pk) != fingerprint]
         gone = [pk for pk in stored if pk not in wanted]
         engine.delete(gone + [pk for pk in stale if pk in stored])

@@ -5,10 +5,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from digests.search import TABLE, search_papers
+from digests.search import TABLE, backend, search_papers
 from digests.services.build import digest_build
 from digests.services.cache import public_cache_invalidate
-from digests.services.publish import digest_publish
+from digests.services.publish import digest_publish, digest_unpublish
 from digests.services.search_index import search_index_refresh
 from papers.models import Paper
 from papers.services.revisions import summary_edit
@@ -135,6 +135,12 @@ def test_scheduled_digest_is_searchable_once_live_without_a_reindex(
     real_now = timezone.now
     monkeypatch.setattr(timezone, "now", lambda: real_now() + datetime.timedelta(hours=1, seconds=1))
     assert titles("flow") == ["Flow Matching Explained"]
+
+
+def test_unpublishing_drops_the_papers_from_the_index_once_it_commits(digest, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        digest_unpublish(digest=digest)
+    assert backend().fingerprints() == {}
 
 
 def test_search_page_writes_nothing_to_the_index(client, digest):
