@@ -84,13 +84,14 @@ MIDDLEWARE = [
     # holds plain bodies and each answer is compressed for its own client.
     # After WhiteNoise, which serves its own precompressed static files.
     "config.middleware.PublicGZipMiddleware",
+    # Outside the page cache too: 304s for cached and rendered pages alike.
+    "django.middleware.http.ConditionalGetMiddleware",
     # Cached public pages for anonymous readers are answered here, before the
     # session, auth and CSRF middleware they do not need (digests/http.py).
     "digests.http.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

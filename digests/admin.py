@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -24,7 +23,7 @@ from .admin_forms import PublishForm
 from .models import Digest, DigestEntry, DigestStatus
 from .selectors import summaries_prefetch, summary_in_language
 from .services.build import digest_build
-from .services.cache import public_cache_invalidate
+from .services.public import public_site_refresh_on_commit
 from .services.publish import (
     PublishBlocked,
     digest_blockers,
@@ -175,7 +174,8 @@ class DigestAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        transaction.on_commit(public_cache_invalidate)
+        # Entries shown or hidden change what search finds, too.
+        public_site_refresh_on_commit(paper_ids=form.instance.entries.values_list("paper_id", flat=True))
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         if obj is not None:

@@ -15,14 +15,15 @@ from papers.signals import figures_hidden, ingest_finished, papers_processed, pu
 
 from .models import Digest
 from .services.build import digest_build, digests_refresh_for_papers
-from .services.cache import public_cache_invalidate
+from .services.public import public_site_refresh
 
 logger = logging.getLogger("paperdigest.digests")
 
 
 @receiver(public_data_changed, dispatch_uid="digests-public-cache")
-def _public_cache_invalidate(sender, **kwargs) -> None:
-    public_cache_invalidate()
+def _public_site_refresh(sender, *, paper_ids: list[int], **kwargs) -> None:
+    # Sent after the commit already.
+    public_site_refresh(paper_ids=paper_ids)
 
 
 @receiver(papers_processed, dispatch_uid="digests-refresh")

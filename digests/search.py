@@ -75,10 +75,20 @@ class SqliteBackend:
             )
             return [row[0] for row in cursor.fetchall()]
 
-    def fingerprints(self) -> dict[int, str]:
+    def fingerprints(self, ids: list[int] | None = None) -> dict[int, str]:
+        """Return the stored fingerprint of each indexed paper (of ``ids`` only, if given)."""
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT rowid, fingerprint FROM {TABLE}")
-            return dict(cursor.fetchall())
+            if ids is None:
+                cursor.execute(f"SELECT rowid, fingerprint FROM {TABLE}")
+                return dict(cursor.fetchall())
+            found = {}
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                cursor.execute(
+                    f"SELECT rowid, fingerprint FROM {TABLE} WHERE rowid IN ({','.join(['%s'] * len(chunk))})", chunk
+                )
+                found.update(cursor.fetchall())
+            return found
 
     def delete(self, ids: list[int]) -> None:
         with connection.cursor() as cursor:
@@ -126,9 +136,12 @@ class PostgresBackend:
             )
             return [row[0] for row in cursor.fetchall()]
 
-    def fingerprints(self) -> dict[int, str]:
+    def fingerprints(self, ids: list[int] | None = None) -> dict[int, str]:
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT paper_id, fingerprint FROM {TABLE}")
+            if ids is None:
+                cursor.execute(f"SELECT paper_id, fingerprint FROM {TABLE}")
+            else:
+                cursor.execute(f"SELECT paper_id, fingerprint FROM {TABLE} WHERE paper_id = ANY(%s)", [ids])
             return dict(cursor.fetchall())
 
     def delete(self, ids: list[int]) -> None:
@@ -155,6 +168,7 @@ def search_papers(*, query: str, limit: int, offset: int = 0) -> SearchResults:
     terms = query_terms(query)
     if not terms:
         return SearchResults(query=query, total=0, paper_ids=[])
+    # The index also holds scheduled digests' papers: who may see them is decided now.
     public_sql, public_params = public_entries().values("paper_id").query.sql_with_params()
     engine = backend()
     total = engine.count(terms, public_sql, public_params)

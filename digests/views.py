@@ -21,7 +21,6 @@ from . import selectors
 from .http import conditional, is_staff_request, public_page, stamp, validators
 from .presentation import description_shown, summary_banner
 from .search import search_papers
-from .services.search_index import search_index_ensure_fresh
 
 DIGESTS_PER_PAGE = 30
 RESULTS_PER_PAGE = 20
@@ -175,7 +174,6 @@ def search(request: HttpRequest) -> HttpResponse:
         number = 1
     papers, total = [], 0
     if query:
-        search_index_ensure_fresh()
         results = search_papers(query=query, limit=RESULTS_PER_PAGE, offset=(number - 1) * RESULTS_PER_PAGE)
         total = results.total
         papers = selectors.papers_for_results(ids=results.paper_ids)

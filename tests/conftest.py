@@ -12,14 +12,11 @@ def _isolated_settings(settings, tmp_path):
     settings.ARXIV_RETRY_BACKOFF_SECONDS = 0.0
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.DIGEST_LLM = "extractive"
-    # Local-memory caches and the per-process page copies outlive a test's settings:
-    # no test may be answered with a page another test rendered.
+    # A local-memory cache outlives a test's settings: no test may be answered
+    # with a page another test rendered.
     from django.core.cache import cache
 
-    from digests import http
-
     cache.clear()
-    http._LOCAL_PAGES.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from django.db.models import Max
 
 from digests.models import Digest, DigestEntry, DigestStatus
 from digests.presentation import digest_description
+from digests.services.public import public_site_refresh_on_commit
 from digests.services.publish import PublishBlocked, digest_publish
 from papers.models import Figure, FigureKind, Paper, PaperStatus, Topic, TopicPaper
 from papers.services.retry import retrying
@@ -52,6 +53,7 @@ def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:
         entries = {entry.paper_id: entry for entry in digest.entries.all()}
         old_first = _first_visible_title(digest)
         position = (digest.entries.aggregate(Max("position"))["position__max"] + 1) if entries else 0
+        added: list[int] = []
         for paper in papers:
             # A paper joins once it is summarized: one still in the pipeline may
             # yet fail, and a failed one stays out (and is counted as not
@@ -61,19 +63,28 @@ def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:
                 continue
             DigestEntry.objects.create(digest=digest, paper=paper, position=position)
             position += 1
+            added.append(paper.pk)
 
+        changed = bool(added)
         if digest.cover_figure_id is None:
             # A default cover; an editor's choice (or their hiding a figure) is never replaced.
             digest.cover_figure = _first_figure(digest)
             if digest.cover_figure is not None:
                 digest.save(update_fields=["cover_figure", "updated_at"])
+                changed = True
 
         # An editor's own description is kept; only ours follows the first paper.
         new_first = _first_visible_title(digest)
         ours = {digest_description(topic=topic, date=date, first_title=t) for t in ("", old_first)}
         if digest.description in ours:
-            digest.description = digest_description(topic=topic, date=date, first_title=new_first)
+            description = digest_description(topic=topic, date=date, first_title=new_first)
+            changed = changed or description != digest.description
+            digest.description = description
             digest.save(update_fields=["description", "updated_at"])
+
+        if changed and digest.status == DigestStatus.PUBLISHED:
+            # A paper summarized after publication joins a live page, and the search index.
+            public_site_refresh_on_commit(paper_ids=added)
 
         visible = digest.entries.shown().exists()
         if topic.auto_publish and not visible and _all_done(papers):

@@ -1,7 +1,8 @@
 """One version for everything public that is cached: bump it and all of it is stale.
 
-Publishing, editing a summary and hiding a figure or entry call
-``public_cache_invalidate()``; page cache keys carry the version, and
+Publishing, editing a summary and hiding a figure or entry end in
+``public_cache_invalidate()`` (through ``public.public_site_refresh``); page
+cache keys carry the version, and
 Last-Modified never goes below the moment of the last bump, so a conditional
 GET after any change gets the new page rather than a 304.
 """
@@ -31,7 +32,7 @@ def public_cache_version() -> str:
 
 
 def public_cache_invalidate() -> None:
-    """Make every cached public page, feed and search result stale at once."""
+    """Make every cached public page and feed stale at once."""
     cache.set(VERSION_KEY, _new_version(), timeout=None)
 
 

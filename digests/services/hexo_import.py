@@ -30,7 +30,7 @@ from PIL import Image, UnidentifiedImageError
 
 from digests.hexo.parser import Claims, HexoParseError, Post, PostPaper, Problem, parse_arxiv_url, parse_post
 from digests.models import Digest, DigestEntry
-from digests.services.cache import public_cache_invalidate
+from digests.services.public import public_site_refresh
 from digests.services.publish import digest_publish, digest_set_cover
 from papers.models import (
     Figure,
@@ -414,7 +414,9 @@ def hexo_file_import(*, path: Path, topic: Topic | None = None, fetch_images: bo
         report = FileReport(path=str(path), error=Problem(1, f"{type(exc).__name__}: {exc}"))
         return report
     if report.changed:
-        public_cache_invalidate()
+        public_site_refresh(
+            paper_ids=DigestEntry.objects.filter(digest_id=report.digest_id).values_list("paper_id", flat=True)
+        )
     if fetch_images:
         line_of = {url: item.line for item in post.papers for url in item.figure_urls}
         missing = Figure.objects.filter(

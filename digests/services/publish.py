@@ -19,7 +19,7 @@ from papers.models import Figure, Paper, Summary
 from papers.services.figures import rows_listed_first
 
 from ..selectors import summaries_prefetch, summary_in_language
-from .cache import public_cache_invalidate
+from .public import public_site_refresh_on_commit
 
 logger = logging.getLogger("paperdigest.publish")
 
@@ -42,10 +42,6 @@ class PublishBlocked(Exception):
     def __init__(self, blockers: list[Blocker]):
         self.blockers = blockers
         super().__init__("Blocking problems remain on: " + ", ".join(b.paper.arxiv_id for b in blockers))
-
-
-def _invalidate_on_commit() -> None:
-    transaction.on_commit(public_cache_invalidate)
 
 
 def digest_blockers(*, digest: Digest) -> list[Blocker]:
@@ -89,7 +85,7 @@ def digest_publish(*, digest: Digest, user, at: datetime.datetime | None = None,
         )
         digest.override_note = f"{digest.override_note}\n{line}".strip()
     digest.save()
-    _invalidate_on_commit()
+    public_site_refresh_on_commit(paper_ids=digest.entries.values_list("paper_id", flat=True))
     return digest
 
 
@@ -100,7 +96,7 @@ def digest_unpublish(*, digest: Digest, user=None) -> Digest:
     digest.status = DigestStatus.DRAFT
     digest.published_at = None
     digest.save(update_fields=["status", "published_at", "updated_at"])
-    _invalidate_on_commit()
+    public_site_refresh_on_commit(paper_ids=digest.entries.values_list("paper_id", flat=True))
     return digest
 
 
@@ -112,7 +108,7 @@ def digest_reorder(*, digest: Digest, paper_ids: list[int]) -> None:
     )
     DigestEntry.objects.bulk_update(entries, ["position"])
     Digest.objects.filter(pk=digest.pk).update(updated_at=timezone.now())
-    _invalidate_on_commit()
+    public_site_refresh_on_commit()
 
 
 @transaction.atomic
@@ -125,7 +121,7 @@ def digest_set_cover(*, digest: Digest, figure: Figure | None) -> Digest:
             raise ValueError("The cover must be a figure of a paper in this digest.")
     digest.cover_figure = figure
     digest.save(update_fields=["cover_figure", "updated_at"])
-    _invalidate_on_commit()
+    public_site_refresh_on_commit()
     return digest
 
 

@@ -1,29 +1,23 @@
-"""Keep the full-text index in line with the papers the public can see.
+"""Keep the full-text index in line with the papers of published digests.
 
-The index is refreshed lazily: the first search after a publish, an edit or a
-hide (each bumps the public cache version) brings it up to date, re-indexing
-only papers whose rows changed. A scheduled digest going live is caught by a
-deadline stored beside the marker.
+Refreshed when a change to what the public sees commits (``public_site_refresh``),
+never by a search. It holds scheduled digests' papers too and ``search_papers``
+decides visibility when it asks, so a digest going live needs no re-index.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max
-from django.utils import timezone
 
 from papers.models import Paper, Summary
 
+from ..models import DigestEntry, DigestStatus
 from ..search import backend, tokenizable
-from ..selectors import next_scheduled_publish, public_entries
-from .cache import public_cache_version
-
-MARKER_KEY = "paperdigest:search-indexed"
 
 
 def _summary_text(summary: Summary) -> str:
@@ -45,13 +39,19 @@ def _people_text(paper: Paper) -> str:
     return " ".join([re.sub(r"[./]", " ", paper.arxiv_id), ", ".join(paper.authors), affiliation])
 
 
-def search_index_refresh() -> int:
-    """Re-index changed public papers, drop papers no longer public; return rows changed."""
-    public = (
-        Paper.objects.filter(pk__in=public_entries().values("paper_id"))
-        .annotate(summaries_changed=Max("summaries__updated_at"), summary_count=Count("summaries"))
-        .values_list("pk", "updated_at", "summaries_changed", "summary_count", "content__affiliation")
-    )
+def search_index_refresh(*, paper_ids: Iterable[int] | None = None) -> int:
+    """Re-index changed papers of published digests, drop the others; return rows changed.
+
+    ``paper_ids`` limits the work to the papers a change touched; without it every paper is looked at.
+    """
+    ids = None if paper_ids is None else sorted(set(paper_ids))
+    published = DigestEntry.objects.shown().filter(digest__status=DigestStatus.PUBLISHED)
+    papers = Paper.objects.filter(pk__in=published.values("paper_id"))
+    if ids is not None:
+        papers = papers.filter(pk__in=ids)
+    public = papers.annotate(
+        summaries_changed=Max("summaries__updated_at"), summary_count=Count("summaries")
+    ).values_list("pk", "updated_at", "summaries_changed", "summary_count", "content__affiliation")
     # The affiliation is part of the fingerprint: an editor's correction changes no timestamp of the paper.
     wanted = {
         pk: f"{updated.isoformat()}|{summaries_changed.isoformat() if summaries_changed else '-'}|{count}"
@@ -59,8 +59,10 @@ def search_index_refresh() -> int:
         for pk, updated, summaries_changed, count, affiliation in public
     }
     engine = backend()
+    if engine.fingerprints(ids) == wanted:
+        return 0  # most refreshes: nothing to write, so no write lock taken
     with transaction.atomic():
-        stored = engine.fingerprints()
+        stored = engine.fingerprints(ids)
         stale = [pk for pk, fingerprint in wanted.items() if stored.get(pk) != fingerprint]
         gone = [pk for pk in stored if pk not in wanted]
         engine.delete(gone + [pk for pk in stale if pk in stored])
@@ -84,15 +86,3 @@ def search_index_refresh() -> int:
                 ]
             )
     return len(stale) + len(gone)
-
-
-def search_index_ensure_fresh() -> None:
-    """Refresh the index once per public cache version (and when a digest goes live)."""
-    version = public_cache_version()
-    marker = cache.get(MARKER_KEY)
-    now = timezone.now()
-    if marker is not None and marker[0] == version and (marker[1] is None or marker[1] > now):
-        return
-    search_index_refresh()
-    # Bounded life: an edit made without an invalidation still shows up in time.
-    cache.set(MARKER_KEY, (version, next_scheduled_publish()), max(settings.PUBLIC_CACHE_SECONDS, 60))

@@ -2,10 +2,14 @@
 
 import pytest
 
+from digests.services.build import digest_build
+from digests.services.publish import digest_publish
 from papers.models import PaperContent
 from papers.services.metadata import paper_content_correct_affiliation
 from papers.services.revisions import Generation, summary_edit, summary_record_generated
 from tests.digests.builders import make_digest
+from tests.digests.test_build import DAY, day_paper
+from tests.factories import TopicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +82,18 @@ def test_regenerated_summary_shows_on_the_cached_digest(client, digest, django_c
             generation=Generation(backend="extractive", model_name="", prompt_version="1", source_version=1),
         )
     assert "A regenerated one-liner." in client.get(url).content.decode()
+
+
+def test_paper_summarized_after_publication_shows_on_the_cached_digest(
+    client, admin_user, django_capture_on_commit_callbacks
+):
+    topic = TopicFactory(language="en")
+    day_paper(topic, 8)
+    with django_capture_on_commit_callbacks(execute=True):
+        digest = digest_publish(digest=digest_build(topic=topic, date=DAY), user=admin_user)
+    url = digest.get_absolute_url()
+    _cached(client, url)
+    day_paper(topic, 12, title="A Paper Summarized Late")
+    with django_capture_on_commit_callbacks(execute=True):
+        digest_build(topic=topic, date=DAY)
+    assert "A Paper Summarized Late" in client.get(url).content.decode()

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 
 from digests.models import Digest, DigestEntry, DigestStatus
+from digests.search import search_papers
 from digests.services import hexo_import as importer
 from digests.services.hexo_import import hexo_file_import, hexo_import
 from papers.models import Figure, Paper, RevisionKind, RevisionState, Summary, SummaryRevision, Topic
@@ -71,6 +72,11 @@ def test_reference_post_becomes_a_published_digest_in_post_order(imported):
     ]
     assert digest in Digest.objects.published()
     assert digest.cover_figure.source_url == "https://pic1.zhimg.com/v2-abb4a9d2f1e50d8adfd617a0dc760606.jpg"
+
+
+def test_imported_post_is_searchable(imported):
+    flexi = Paper.objects.get(arxiv_id="2404.18620")
+    assert search_papers(query="FlexiFilm", limit=5).paper_ids == [flexi.pk]
 
 
 def test_summaries_are_imported_revisions_naming_the_model(imported):

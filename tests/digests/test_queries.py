@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from digests.services.cache import public_cache_invalidate
-from digests.services.search_index import search_index_ensure_fresh
+from digests.services.search_index import search_index_refresh
 from tests.digests.builders import make_digest
 from tests.factories import TopicFactory
 
@@ -32,7 +32,7 @@ def build(papers: int, slug: str):
     make_digest(papers=papers, topic=topic, date=datetime.date(2024, 5, 1))
     digest = make_digest(papers=papers, topic=topic, date=datetime.date(2024, 5, 2))
     public_cache_invalidate()
-    search_index_ensure_fresh()
+    search_index_refresh()
     return digest
 
 

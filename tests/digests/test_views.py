@@ -288,18 +288,8 @@ def test_sitemap_lists_published_digests_and_their_papers_only(client):
     assert draft.entries.first().paper.get_absolute_url() not in xml
 
 
-EARLY_CACHE = "digests.http.PublicPageCacheMiddleware"
-
-
 class TestCaching:
-    """Every caching behaviour, with the view decorator alone and with the early middleware."""
-
-    @pytest.fixture(autouse=True, params=["decorator", "middleware"])
-    def _cache_layer(self, request, settings):
-        # The settings install the early middleware; the decorator case takes it out.
-        assert EARLY_CACHE in settings.MIDDLEWARE
-        if request.param == "decorator":
-            settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if name != EARLY_CACHE]
+    """Every behaviour of the one page cache (PublicPageCacheMiddleware) and of conditional GETs."""
 
     def test_second_request_is_served_from_cache_without_queries(self, client, django_assert_num_queries):
         url = make_digest(papers=3).get_absolute_url()
@@ -359,7 +349,6 @@ class TestCaching:
         assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
 
     def test_page_cached_before_a_scheduled_digest_goes_live_shows_it_afterwards(self, client, monkeypatch):
-        # Each process also holds recent pages in memory: that copy must expire with the shared one.
         # The clock is moved, not waited for, so a busy machine cannot change the outcome.
         offset = datetime.timedelta()
         real_time, real_now = time.time, timezone.now

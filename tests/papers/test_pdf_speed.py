@@ -13,7 +13,7 @@ from django.conf import settings
 from PIL import Image
 
 from papers.models import Figure
-from papers.services import pdf
+from papers.services import parse
 from papers.services.parse import images, paper_parse
 from tests.factories import PaperFactory
 from tests.pdfgen import STANDARD_SET, make_paper, stored_paper
@@ -29,7 +29,7 @@ def test_pages_past_the_kept_display_lists_get_the_same_figures(monkeypatch):
     generated = make_paper(seed=31, figures=("plot", "raster", "table", "multipanel", "split"))
     kept = stored_paper(generated.data)
     paper_parse(paper=kept)
-    monkeypatch.setattr(pdf, "MAX_KEPT_LISTS", 1)  # only page 1's list is kept; the rest are read again
+    monkeypatch.setattr(parse, "MAX_KEPT_LISTS", 1)  # only page 1's list is kept; the rest are read again
     again = stored_paper(generated.data)
     paper_parse(paper=again)
 
@@ -85,9 +85,9 @@ def test_a_thumbnail_sized_figure_is_its_own_thumbnail(settings, tmp_path):
 
 
 def test_every_step_of_a_parse_is_timed():
-    before = dict(pdf.STEP_SECONDS)
+    before = dict(parse.STEP_SECONDS)
     paper_parse(paper=stored_paper(make_paper(seed=32, figures=("plot",)).data))
-    spent = {name: pdf.STEP_SECONDS[name] - before.get(name, 0.0) for name in pdf.STEPS}
+    spent = {name: parse.STEP_SECONDS[name] - before.get(name, 0.0) for name in parse.STEPS}
     assert all(seconds > 0 for seconds in spent.values()), spent
 
 
@@ -106,6 +106,6 @@ def test_bench_measures_both_sides_and_describes_its_set():
     assert m["raw"] > 0 and m["stage"] > 0
     assert m["all_raw"] >= m["raw"] and m["all_stage"] >= m["stage"]
     assert len(m["per_round"]) == 2 and m["per_round"] == sorted(m["per_round"])
-    assert set(pdf.STEPS) <= set(m["steps"])
+    assert set(parse.STEPS) <= set(m["steps"])
     assert all(p.figures.exists() for batch in rounds for p in batch)
     assert "two-column" in bench.describe(generated, settings.PDF_MAX_PAGES)
