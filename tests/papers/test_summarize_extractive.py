@@ -183,3 +183,22 @@ def test_figure_captions_glued_into_the_text_are_not_used_as_prose(paper):
     paper.refresh_from_db()
     summary = paper_summarize(paper=paper, language="en", backend="extractive")
     assert all("Figure 2:" not in str(value) for value in summary.sections().values())
+
+
+def test_reference_entries_and_thanks_are_never_used_as_prose(paper):
+    # Entries and thanks worded like the paper itself, so only their section keeps them out.
+    entries = [
+        f"[{n}] A. Author{n}. Long video generation with diffusion models and a temporal conditioner for "
+        f"consistent long videos and resampling of overexposed frames, part {n}. In CVPR, 2023."
+        for n in range(1, 7)
+    ]
+    thanks = (
+        "We thank the reviewers for comments on long video generation with diffusion models and the temporal "
+        "conditioner for consistent long videos."
+    )
+    sections = {**paper.content.sections, "references": " ".join(entries), "Acknowledgements": thanks}
+    PaperContent.objects.filter(paper=paper).update(sections=sections)
+    paper.refresh_from_db()
+    summary = paper_summarize(paper=paper, language="en", backend="extractive")
+    text = " ".join(str(value) for value in summary.sections().values())
+    assert ", part " not in text and "We thank the reviewers" not in text

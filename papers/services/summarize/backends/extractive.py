@@ -107,6 +107,8 @@ def section_kind(name: str) -> str:
         ("method", ("method", "approach", "framework", "model", "proposed")),
         ("experiments", ("experiment", "result", "evaluation", "ablation")),
         ("conclusion", ("conclu", "discussion", "limitation")),
+        ("references", ("reference", "bibliograph")),
+        ("acknowledgments", ("acknowledg",)),
     ):
         if any(mark in name for mark in marks):
             return kind
@@ -205,7 +207,8 @@ class ExtractiveBackend(SummaryBackend):
         found = sentences_split(request.abstract, where="abstract", start=0)
         for name, text in (request.sections or {}).items():
             kind = section_kind(name)
-            if kind == "abstract" or not isinstance(text, str):
+            # Reference entries and thanks are other people's titles and names, not this paper's claims.
+            if kind in ("abstract", "references", "acknowledgments") or not isinstance(text, str):
                 continue
             found += sentences_split(text, where=kind, start=len(found))
         # Papers repeat their abstract in the introduction; one copy of a
