@@ -220,8 +220,11 @@ class DigestAdmin(admin.ModelAdmin):
                 else:
                     when = "now" if digest.is_live else f"at {timezone.localtime(digest.published_at):%Y-%m-%d %H:%M}"
                     note = f"Published {when}"
-                    if blockers:
-                        note += " overriding blocking flags on " + ", ".join(b.paper.arxiv_id for b in blockers)
+                    flagged = [b.paper.arxiv_id for b in blockers if b.paper is not None]
+                    if flagged:
+                        note += " overriding blocking flags on " + ", ".join(flagged)
+                    if len(flagged) < len(blockers):
+                        note += " with no paper listed"
                     self.log_change(request, digest, note)
                     self.message_user(request, f"{digest}: {note}.", messages.SUCCESS)
                     return HttpResponseRedirect(reverse("admin:digests_digest_change", args=[digest.pk]))

@@ -24,28 +24,41 @@ from .public import public_site_refresh_on_commit
 logger = logging.getLogger("paperdigest.publish")
 
 
+NO_PAPER = "the digest lists no paper"
+
+
 @dataclass(frozen=True)
 class Blocker:
-    """A visible entry that should not go out as it is."""
+    """A visible entry that should not go out as it is, or (``paper`` None) a digest with nothing to show."""
 
-    paper: Paper
+    paper: Paper | None
     summary: Summary | None
     messages: list[str]
 
+    @property
+    def label(self) -> str:
+        return self.paper.arxiv_id if self.paper is not None else self.messages[0]
+
     def __str__(self) -> str:
+        if self.paper is None:
+            return "; ".join(self.messages)
         return f"{self.paper.arxiv_id}: {'; '.join(self.messages)}"
 
 
 class PublishBlocked(Exception):
-    """Visible entries still have blocking flags and nobody chose to override."""
+    """Visible entries still have blocking flags, or none is visible, and nobody chose to override."""
 
     def __init__(self, blockers: list[Blocker]):
         self.blockers = blockers
-        super().__init__("Blocking problems remain on: " + ", ".join(b.paper.arxiv_id for b in blockers))
+        super().__init__("Blocking problems remain on: " + ", ".join(b.label for b in blockers))
 
 
 def digest_blockers(*, digest: Digest) -> list[Blocker]:
-    """Return the visible entries whose summary is missing or has blocking flags."""
+    """Return the visible entries whose summary is missing or has blocking flags, or that there are none.
+
+    An empty digest would publish a page with nothing on it: an editor may
+    still choose to (the day's "could not be processed" note says why).
+    """
     language = digest.topic.language
     entries = (
         digest.entries.shown().select_related("paper").prefetch_related(summaries_prefetch()).order_by("position", "id")
@@ -58,6 +71,8 @@ def digest_blockers(*, digest: Digest) -> list[Blocker]:
         elif summary.has_blocking_flags:
             messages = [f.get("message") or f.get("code", "") for f in summary.flags if f.get("blocking")]
             blockers.append(Blocker(entry.paper, summary, messages))
+    if not entries:
+        blockers.append(Blocker(None, None, [NO_PAPER]))
     return blockers
 
 
@@ -80,9 +95,12 @@ def digest_publish(*, digest: Digest, user, at: datetime.datetime | None = None,
     digest.published_by = user
     if blockers:
         who = user.get_username() if user is not None else "system"
-        line = f"{now:%Y-%m-%d %H:%M} UTC: {who} published despite blocking flags on " + "; ".join(
-            str(b) for b in blockers
-        )
+        flagged = [str(b) for b in blockers if b.paper is not None]
+        line = f"{now:%Y-%m-%d %H:%M} UTC: {who} published"
+        if flagged:
+            line += " despite blocking flags on " + "; ".join(flagged)
+        if len(flagged) < len(blockers):
+            line += (" and" if flagged else "") + " with no paper listed"
         digest.override_note = f"{digest.override_note}\n{line}".strip()
     digest.save()
     public_site_refresh_on_commit(paper_ids=digest.entries.values_list("paper_id", flat=True))

@@ -75,6 +75,21 @@ def test_publish_refuses_visible_entry_without_summary(admin_user):
         digest_publish(digest=digest, user=admin_user)
 
 
+def test_publish_refuses_a_digest_that_shows_no_paper(admin_user):
+    digest = _digest_with([], hidden={0})
+    with pytest.raises(PublishBlocked, match="the digest lists no paper"):
+        digest_publish(digest=digest, user=admin_user)
+    assert Digest.objects.get(pk=digest.pk).status == DigestStatus.DRAFT
+
+
+def test_override_publishes_an_empty_digest_and_records_it(admin_user):
+    digest = _digest_with([], hidden={0})
+    digest_publish(digest=digest, user=admin_user, override=True)
+    digest.refresh_from_db()
+    assert digest.status == DigestStatus.PUBLISHED
+    assert "admin published with no paper listed" in digest.override_note
+
+
 def test_override_publishes_and_records_who(admin_user):
     digest = _digest_with([BLOCKING])
     digest_publish(digest=digest, user=admin_user, override=True)

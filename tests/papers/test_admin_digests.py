@@ -97,6 +97,18 @@ def test_override_publishes_and_records_the_editor(editor_client, editor):
     assert "overriding blocking flags on " + day.flagged.paper.arxiv_id in log.get_change_message()
 
 
+def test_publishing_a_digest_with_every_paper_hidden_asks_and_is_logged(editor_client):
+    day = flagged_day()
+    day.digest.entries.update(hidden=True)
+    url = reverse("admin:digests_digest_publish", args=[day.digest.pk])
+    assert "The digest lists no paper" in editor_client.get(url).content.decode()
+    assert Digest.objects.get(pk=day.digest.pk).status == DigestStatus.DRAFT
+    editor_client.post(url, {"override": "on"})
+    assert Digest.objects.get(pk=day.digest.pk).is_live
+    log = LogEntry.objects.get(object_id=str(day.digest.pk))
+    assert "with no paper listed" in log.get_change_message()
+
+
 def test_schedule_for_later_is_not_public_yet(editor_client):
     from django.test import Client
 
