@@ -112,6 +112,7 @@ class DigestFeed(Feed):
                     "entries": entries,
                     "description": description_shown(digest, entries),
                     "banner": summary_banner(entries),
+                    "not_processed": selectors.not_processed_from_steps(digest.failed_steps),
                     "base_url": digest.base_url,
                     "in_feed": True,
                 },

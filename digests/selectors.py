@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from papers.models import Figure, Paper, PaperStatus, Summary, Topic
+from papers.models import Figure, Paper, PaperStatus, Summary, Topic, TopicPaper
 
 from .models import Digest, DigestEntry, DigestStatus
 
@@ -140,8 +140,10 @@ def feed_digests(*, topic: Topic | None, limit: int) -> list[Digest]:
         )
         .order_by("-published_at", "-date")[:limit]
     )
+    failed = digests_failed_steps(items)
     for digest in items:
         _attach_summary(digest.shown_entries, language=digest.topic.language)
+        digest.failed_steps = failed.get(digest.pk, [])
     return items
 
 
@@ -197,6 +199,33 @@ class NotProcessed:
 
 def digest_not_processed(*, digest: Digest) -> NotProcessed:
     """Return how many of the day's papers failed and why, so a digest never drops one silently."""
+    return not_processed_from_steps(digests_failed_steps([digest]).get(digest.pk, []))
+
+
+def digests_failed_steps(digests: list[Digest]) -> dict[int, list[str]]:
+    """Return, per digest, the failed step of each of its day's papers it does not list (one query)."""
+    if not digests:
+        return {}
+    days = Q()
+    for digest in digests:
+        days |= Q(topic_id=digest.topic_id, digest_date=digest.date)
+    listed = DigestEntry.objects.filter(
+        paper=OuterRef("paper"), digest__topic=OuterRef("topic"), digest__date=OuterRef("digest_date")
+    )
+    rows = (
+        TopicPaper.objects.filter(days, paper__status=PaperStatus.FAILED)
+        .exclude(Exists(listed))
+        .values_list("topic_id", "digest_date", "paper__failed_step")
+    )
+    by_day = {(d.topic_id, d.date): d.pk for d in digests}
+    steps: dict[int, list[str]] = {}
+    for topic_id, date, step in rows:
+        steps.setdefault(by_day[(topic_id, date)], []).append(step)
+    return steps
+
+
+def not_processed_from_steps(steps: list[str]) -> NotProcessed:
+    """Count failed steps per reason, in the active language's words."""
     from django.utils.translation import gettext as _
 
     # Reasons in a reader's words; the editor's wording stays in ``last_error``.
@@ -206,13 +235,6 @@ def digest_not_processed(*, digest: Digest) -> NotProcessed:
         "parse": _("the PDF could not be read"),
         "summarize": _("the summary could not be written"),
     }
-    steps = (
-        Paper.objects.filter(
-            topicpaper__topic=digest.topic_id, topicpaper__digest_date=digest.date, status=PaperStatus.FAILED
-        )
-        .exclude(digest_entries__digest=digest)
-        .values_list("failed_step", flat=True)
-    )
     counts: dict[str, int] = {}
     for step in steps:
         reason = words.get(step, _("processing failed"))

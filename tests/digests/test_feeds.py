@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from digests.services.cache import public_cache_invalidate
 from tests.digests.builders import make_digest
-from tests.factories import TopicFactory
+from tests.factories import PaperFactory, TopicFactory, TopicPaperFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +55,17 @@ def test_feed_item_carries_full_summaries(client, digest, url):
     assert paper.title in content
     assert paper.summaries.get().one_line.split(" with")[0] in content
     assert "written without an LLM" in content
+
+
+@pytest.mark.parametrize("url", FEEDS)
+def test_feed_item_says_how_many_papers_could_not_be_processed(client, digest, url):
+    failed = PaperFactory(status="failed", failed_step="download", last_error="HTTP 404")
+    TopicPaperFactory(topic=digest.topic, paper=failed, digest_date=digest.date)
+    public_cache_invalidate()
+    _, feed = fetch(client, url.format(slug="diffusion"))
+    entry = feed.entries[0]
+    content = entry.content[0].value if "content" in entry else entry.description
+    assert "1 paper could not be processed: the PDF could not be downloaded (1)" in content
 
 
 @pytest.mark.parametrize("url", FEEDS)
