@@ -7,6 +7,8 @@ from PIL import Image
 from digests.models import Digest
 from papers.models import Figure
 from papers.services.parse import images, paper_parse
+from papers.services.parse.figures import caption_label
+from papers.services.parse.layout import Line, Span
 from tests.factories import DigestFactory, FigureFactory
 from tests.pdfgen import STANDARD_SET, make_paper, stored_paper
 
@@ -204,3 +206,26 @@ def test_reprocessing_removes_stale_automatic_figures_and_keeps_imported_ones():
     assert not Figure.objects.filter(pk=stale.pk).exists()
     assert Figure.objects.get(pk=imported.pk).source_url == "https://example.org/f.png"
     assert paper.figures.filter(is_automatic=True).count() == 1
+
+
+def _line(text: str, *, bold: bool = False) -> Line:
+    span = Span(text, 9.0, 16 if bold else 0, "Times-Bold" if bold else "Times-Roman", (50, 100, 300, 110))
+    return Line(0, (50, 100, 300, 110), text, 9.0, bold, [span])
+
+
+@pytest.mark.parametrize("text", ["Table 2 shows the accuracy of every method", "Figure 3 compares the samplers"])
+def test_a_sentence_about_a_figure_is_not_its_caption(text):
+    assert caption_label(_line(text)) is None
+
+
+@pytest.mark.parametrize(
+    "text, bold, expected",
+    [
+        ("Table 2: Accuracy of every method", False, ("table", "Table 2")),
+        ("Fig. 4. Overview of the sampler", False, ("figure", "Figure 4")),
+        ("TABLE IV", False, ("table", "Table IV")),
+        ("Table 2 Accuracy of every method", True, ("table", "Table 2")),
+    ],
+)
+def test_caption_labels_with_punctuation_alone_or_bold_open_a_caption(text, bold, expected):
+    assert caption_label(_line(text, bold=bold)) == expected

@@ -50,10 +50,12 @@ def caption_label(line: Line) -> tuple[str, str] | None:
     m = CAPTION.match(line.text)
     if not m:
         return None
-    rest = m.group("rest")
+    # What follows the number, not just the separator the pattern matched
+    # (that is bare whitespace before "shows" too).
+    after = line.text[m.end("num") :]
     first_bold = line.spans[0].bold if line.spans else False
     # "Table 2 shows ..." is prose; captions have punctuation after the number or a bold label.
-    if not re.match(r"\s*[:.|]|\s*$", rest) and not first_bold:
+    if not re.match(r"\s*[:.|]|\s*$", after) and not first_bold:
         return None
     word = m.group("word").lower()
     kind = "table" if word.startswith("tab") else "figure"
