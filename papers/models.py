@@ -320,6 +320,11 @@ class Figure(models.Model):
         return f"{self.paper.arxiv_id} {self.label or self.get_kind_display()}"
 
 
+def _live_revision_field(name: str, default):
+    """A read-only attribute of the summary that is its live revision's ``name`` (``default`` without one)."""
+    return property(lambda summary: getattr(summary.live_revision, name) if summary.live_revision else default)
+
+
 class Summary(models.Model):
     """The current summary of a paper in one language; history is in revisions.
 
@@ -382,33 +387,13 @@ class Summary(models.Model):
         super().save(*args, **kwargs)
 
     # Provenance is the live revision's: read with select_related("live_revision").
-    @property
-    def backend(self) -> str:
-        return self.live_revision.backend if self.live_revision else ""
-
-    @property
-    def model_name(self) -> str:
-        return self.live_revision.model_name if self.live_revision else ""
-
-    @property
-    def prompt_version(self) -> str:
-        return self.live_revision.prompt_version if self.live_revision else ""
-
-    @property
-    def source_version(self) -> int | None:
-        return self.live_revision.source_version if self.live_revision else None
-
-    @property
-    def input_tokens(self) -> int | None:
-        return self.live_revision.input_tokens if self.live_revision else None
-
-    @property
-    def output_tokens(self) -> int | None:
-        return self.live_revision.output_tokens if self.live_revision else None
-
-    @property
-    def latency_ms(self) -> int | None:
-        return self.live_revision.latency_ms if self.live_revision else None
+    backend = _live_revision_field("backend", "")
+    model_name = _live_revision_field("model_name", "")
+    prompt_version = _live_revision_field("prompt_version", "")
+    source_version = _live_revision_field("source_version", None)
+    input_tokens = _live_revision_field("input_tokens", None)
+    output_tokens = _live_revision_field("output_tokens", None)
+    latency_ms = _live_revision_field("latency_ms", None)
 
     def sections(self) -> dict:
         return {name: getattr(self, name) for name in self.SECTION_FIELDS}
