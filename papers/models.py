@@ -240,7 +240,14 @@ class PaperContent(models.Model):
     )
     affiliation = models.TextField(blank=True, help_text="First author's affiliation, read from page 1.")
     affiliation_evidence = models.TextField(blank=True, help_text="The page text the affiliation came from.")
-    code_links = models.JSONField(default=list, blank=True, help_text="Normalised code/project URLs.")
+    affiliation_note = models.CharField(
+        max_length=300, blank=True, help_text="Why no affiliation is stored, when the PDF stage could not tell."
+    )
+    code_links = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Normalised URLs as {"url", "kind", "role", "source"}; role "own" is the paper\'s, "uses" a tool it cites.',
+    )
     warnings = models.JSONField(default=list, blank=True, help_text="MuPDF warnings while reading.")
     parsed_version = models.PositiveSmallIntegerField(null=True, blank=True)
     parsed_at = models.DateTimeField(null=True, blank=True)
@@ -254,15 +261,25 @@ class PaperContent(models.Model):
 
     @property
     def links(self) -> list[dict]:
-        """Code/project links as {"url", "kind", "source"}: the PDF stage stores that shape,
-        but an editor may type a bare URL into the JSON field."""
+        """Every link as {"url", "kind", "role", "source"}: the PDF stage stores that shape,
+        but an editor may type a bare URL into the JSON field (an editor's link is the paper's own)."""
         out = []
         for link in self.code_links or []:
             if isinstance(link, str):
                 link = {"url": link, "kind": "code", "source": "editor"}
             if isinstance(link, dict) and isinstance(link.get("url"), str) and link["url"]:
-                out.append(link)
+                out.append({**link, "role": link.get("role") or "own"})
         return out
+
+    @property
+    def own_links(self) -> list[dict]:
+        """The paper's own code, project page and data: what a digest shows as "Code"."""
+        return [link for link in self.links if link["role"] == "own"]
+
+    @property
+    def used_links(self) -> list[dict]:
+        """Third-party repositories the paper only uses; never shown as the paper's code."""
+        return [link for link in self.links if link["role"] != "own"]
 
 
 class FigureKind(models.TextChoices):

@@ -187,7 +187,7 @@ def _paper_block(paper: Paper, summary: Summary | None, labels: dict, colon: str
             items.append(_paragraph(labels["affiliation"], _one_line(content.affiliation), colon))
         if summary.keywords:
             items.append(_paragraph(labels["keywords"], ", ".join(summary.keywords), colon))
-        links = content.links if content is not None else []
+        links = content.own_links if content is not None else []
         code = ", ".join(link["url"] for link in links) or labels["no_code"]
         items.append(f"<p>{labels['urls']}{colon}{_esc(paper.arxiv_abs_url)}, {labels['code']}{colon}{_esc(code)}</p>")
         parts = [

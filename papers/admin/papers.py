@@ -262,6 +262,7 @@ CONTENT_FIELDS = [
     "paper",
     "affiliation",
     "affiliation_evidence",
+    "affiliation_note",
     "code_links",
     "pdf_version",
     "pdf",

@@ -61,7 +61,9 @@ def paper_content_correct_affiliation(*, content, affiliation: str) -> list:
     from papers.services.revisions import summary_revalidate
 
     content.affiliation = " ".join(affiliation.split())
-    content.save(update_fields=["affiliation"])
+    # The editor's word replaces the stage's doubt; an emptied field means "unknown, on purpose".
+    content.affiliation_note = "" if content.affiliation else "Cleared by an editor."
+    content.save(update_fields=["affiliation", "affiliation_note"])
     summaries = [summary_revalidate(summary=s) for s in content.paper.summaries.all()]
     public_data_changed_on_commit(paper_ids=[content.paper_id])
     return summaries

@@ -4,7 +4,7 @@ import pymupdf
 import pytest
 
 from papers.services.parse import paper_parse
-from papers.services.parse.facts import join_broken_urls, normalise_url
+from papers.services.parse.links import join_broken_urls, normalise_url
 from tests.pdfgen import AFFILIATIONS, make_paper, stored_paper
 
 pytestmark = pytest.mark.django_db

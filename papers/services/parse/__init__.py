@@ -18,7 +18,7 @@ step is kept in ``STEP_SECONDS`` (bench/pdf.py prints it).
 
 Modules: ``layout`` (lines, furniture, columns), ``figures`` (caption → region),
 ``images`` (render, encode, store), ``body`` (paragraphs, headings, the
-section map, the summarizer's input), ``facts`` (affiliation, links).
+section map, the summarizer's input), ``affiliation`` and ``links`` (facts read without a model).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from papers.models import Figure, FigureKind, Paper, PaperContent
 from papers.services.errors import PdfError
 from papers.signals import public_data_changed_on_commit
 
-from . import body, facts, figures, images, layout
+from . import affiliation, body, figures, images, layout, links
 from .body import summarizer_input
 
 __all__ = ["paper_parse", "summarizer_input"]
@@ -236,12 +236,12 @@ def _read(doc: pymupdf.Document, paper: Paper, spent: Counter) -> tuple[dict, di
     document = body.build_document(ordered_all, body_size)
     if not document.text.strip():
         warnings.append("The PDF has no extractable text (scanned images only?).")
-    affiliation, evidence = facts.first_author_affiliation(pages[0], list(paper.authors or []), body_size)
-    links = (
-        facts.find_links(paper.abstract or "", "abstract")
-        + facts.find_links(paper.comment or "", "comment")
-        + facts.find_links(_link_text(per_page, document), "pdf")
-        + facts.annotation_links([uri for p, rect, uri in uris if not _in_references(p, rect, document, pages)])
+    found_affiliation = affiliation.first_author_affiliation(pages[0], list(paper.authors or []), body_size)
+    found_links = (
+        links.find_links(paper.abstract or "", "abstract")
+        + links.find_links(paper.comment or "", "comment")
+        + links.find_links(_link_text(per_page, document), "pdf")
+        + links.annotation_links([uri for p, rect, uri in uris if not _in_references(p, rect, document, pages)])
     )
     spent["text extraction"] += extracting
     spent["figure detection"] += detecting
@@ -250,9 +250,10 @@ def _read(doc: pymupdf.Document, paper: Paper, spent: Counter) -> tuple[dict, di
         "page_count": total,
         "text": document.text,
         "sections": document.sections,
-        "affiliation": affiliation,
-        "affiliation_evidence": evidence,
-        "code_links": facts.dedupe_links(links),
+        "affiliation": found_affiliation.text,
+        "affiliation_evidence": found_affiliation.evidence,
+        "affiliation_note": found_affiliation.note,
+        "code_links": links.dedupe_links(found_links),
         "warnings": warnings,
         "figures": _dedupe_figures(found),
         "page_sizes": {pl.index: (pl.width, pl.height) for pl in pages},
@@ -486,7 +487,15 @@ def _save(*, paper: Paper, content: PaperContent, result: dict, pictures: list[t
                 old_files += [fig.image.name, fig.thumbnail.name]
             if gone:
                 Figure.objects.filter(pk__in=[fig.pk for fig in gone]).delete()
-            for key in ("page_count", "text", "sections", "affiliation", "affiliation_evidence", "code_links"):
+            for key in (
+                "page_count",
+                "text",
+                "sections",
+                "affiliation",
+                "affiliation_evidence",
+                "affiliation_note",
+                "code_links",
+            ):
                 setattr(content, key, result[key])
             content.warnings = result["warnings"][:MAX_WARNINGS]
             content.parsed_version = paper.version
