@@ -1,4 +1,4 @@
-"""Code links as the PDF stage stores them ({"url", "kind", "source"}) in every place that shows them."""
+"""Code links as the PDF stage stores them ({"url", "kind", "role", "source"}) in every place that shows them."""
 
 import pytest
 from django.core.management import call_command
@@ -49,3 +49,35 @@ def test_summary_editor_links_to_the_url_not_the_dict(admin_client):
     html = admin_client.get(reverse("admin:papers_summary_change", args=[summary.pk])).content.decode()
     assert 'href="https://github.com/own/repo"' in html
     assert "&#x27;url&#x27;" not in html and "'url'" not in html
+
+
+USES = {"url": "https://github.com/explosion/spaCy", "kind": "code", "role": "uses", "source": "pdf"}
+
+
+def test_a_tool_the_paper_uses_is_not_exported_as_its_code():
+    digest = _digest_with_links([{**STORED[0], "role": "own"}, USES])
+    markdown = digest_export_markdown(digest=digest)
+    assert "https://github.com/own/repo" in markdown
+    assert "explosion/spaCy" not in markdown
+
+
+def test_digest_page_labels_only_the_papers_own_link_as_code(client):
+    digest = _digest_with_links([{**STORED[0], "role": "own"}, USES])
+    html = client.get(digest.get_absolute_url()).content.decode()
+    assert 'href="https://github.com/own/repo"' in html
+    assert "explosion/spaCy" not in html
+
+
+def test_paper_page_lists_a_used_tool_under_uses(client):
+    digest = _digest_with_links([USES])
+    paper = digest.entries.first().paper
+    html = client.get(paper.get_absolute_url()).content.decode()
+    uses = html.split('class="uses"', 1)[1].split("</p>", 1)[0]
+    assert "github.com/explosion/spaCy" in uses
+    assert ">Code<" not in html
+
+
+def test_data_link_is_labelled_data_not_code(client):
+    digest = _digest_with_links([{"url": "https://zenodo.org/records/1", "kind": "data", "role": "own"}])
+    html = client.get(digest.get_absolute_url()).content.decode()
+    assert '<a href="https://zenodo.org/records/1" rel="nofollow noopener">Data</a>' in html

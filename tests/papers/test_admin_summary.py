@@ -191,6 +191,24 @@ def test_editor_corrects_the_pdf_affiliation(editor_client, editor):
     assert LogEntry.objects.filter(object_id=str(content.pk), user=editor).exists()
 
 
+def test_editor_sees_why_the_affiliation_is_unknown(editor_client):
+    day = flagged_day()
+    PaperContent.objects.filter(paper=day.flagged.paper).update(
+        affiliation="", affiliation_note="Two candidate institutions: Univ A; Univ B"
+    )
+    html = editor_client.get(reverse("admin:papers_summary_change", args=[day.flagged.pk])).content.decode()
+    shown = html.split('id="affiliation"', 1)[1].split("</dd>", 1)[0]
+    assert "unknown: Two candidate institutions: Univ A; Univ B" in shown
+
+
+def test_correcting_the_affiliation_clears_the_stages_doubt(editor_client):
+    day = flagged_day()
+    PaperContent.objects.filter(paper=day.flagged.paper).update(affiliation="", affiliation_note="Two candidates")
+    url = reverse("admin:papers_summary_affiliation", args=[day.flagged.pk])
+    editor_client.post(url, {"affiliation": "University of Tokyo"})
+    assert PaperContent.objects.get(paper=day.flagged.paper).affiliation_note == ""
+
+
 # -- history ----------------------------------------------------------------------
 
 
