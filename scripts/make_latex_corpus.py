@@ -105,7 +105,9 @@ def screenshot_pdf() -> bytes:
     page.insert_text((20, 134), "Figure 7: Reranker accuracy as the candidate pool grows,", fontsize=5)
     page.insert_text((20, 141), "averaged over three seeds.", fontsize=5)
     for i in range(5):
-        page.insert_text((14, 160 + i * 8), "the held-out split keeps the query distribution of training " * 1, fontsize=5)
+        page.insert_text(
+            (14, 160 + i * 8), "the held-out split keeps the query distribution of training " * 1, fontsize=5
+        )
     return doc.tobytes(garbage=3, deflate=True)
 
 
@@ -182,6 +184,7 @@ def read_truth(side: str, pdf: Path, meta: dict, source: str) -> dict:
                     "caption_position": cap["where"],
                     # baselines of the caption's first and last characters, from the page top
                     "caption_x": round(xs * BP_PER_SP, 1),
+                    "caption_x_last": round(xe * BP_PER_SP, 1),
                     "caption_y_first": round(height - ys * BP_PER_SP, 1),
                     "caption_y_last": round(height - ye * BP_PER_SP, 1),
                     "caption_y_top": round(height - ys * BP_PER_SP - 9, 1),
