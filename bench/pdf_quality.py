@@ -180,7 +180,6 @@ def score(truth: dict, result: dict) -> Score:
         s.found[f["kind"]] += 1
         if key(f) not in truth_keys:
             s.extra.append(f"p{f['page']} {f['label']}")
-            s.matched[f["kind"]] -= 0
         else:
             s.region_of += 1
             s.region_ok += region_correct(f, truth["floats"])
