@@ -60,11 +60,16 @@ KNOWN = {
     ("llncs", "captions_out_of_body"): "captions stay inline in the body text (only the float body is cut out)",
     ("neurips", "captions_out_of_body"): "captions stay inline in the body text (only the float body is cut out)",
     ("revtex", "captions_out_of_body"): "captions stay inline in the body text (only the float body is cut out)",
+    ("acm_sigconf", "captions_whole"): "two side-by-side minipage captions glued into one",
+    ("cvpr", "captions_whole"): "two side-by-side minipage captions glued into one",
+    ("ieee_conf", "captions_whole"): "IEEE small-caps table title cut to 'TABLE I'",
+    ("ieee_journal", "captions_whole"): "IEEE small-caps table title cut to 'TABLE I'",
 }
 CHECKS = (
     "figures",
     "tables",
     "regions",
+    "captions_whole",
     "affiliation_exact",
     "affiliation_never_wrong",
     "no_third_party_own_link",
@@ -123,6 +128,26 @@ def test_each_crop_touches_its_own_caption_and_holds_no_other(name):
         if any(quality.key(t) == quality.key(f) for t in truth["floats"])
         and not quality.region_correct(f, truth["floats"])
     ]
+    assert wrong == []
+
+
+def folded(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+@pytest.mark.parametrize("name", cases("captions_whole"))
+def test_each_caption_is_read_whole_and_alone(name):
+    truth, result = parsed(name)
+    by_key = {quality.key(t): t for t in truth["floats"]}
+    wrong = []
+    for f in quality.found_floats(result):
+        own = by_key.get(quality.key(f))
+        if own is None:
+            continue
+        want, got = folded(own["caption"]), folded(f["caption"])
+        # the found caption starts with its label ("Fig. 3", "TABLE II"), the truth has the text alone
+        if not got.endswith(want) or len(got) - len(want) > len(folded(own["label"])) + 1:
+            wrong.append(f["caption"])
     assert wrong == []
 
 
