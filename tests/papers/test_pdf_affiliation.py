@@ -1,0 +1,87 @@
+"""The first author's affiliation on title pages set with real publisher classes.
+
+The PDFs are built by scripts/make_affiliation_fixtures.py from the .tex
+sources in tests/fixtures/affiliation; the truth is the institution written
+in each source (truth.json), never our parser's output.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from papers.services.parse import paper_parse
+from tests.pdfgen import stored_paper
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "affiliation"
+TRUTH = json.loads((FIXTURES / "truth.json").read_text())
+
+
+def parsed(name: str):
+    truth = TRUTH[name]
+    paper = stored_paper((FIXTURES / f"{name}.pdf").read_bytes(), authors=truth["authors"])
+    return paper_parse(paper=paper), truth["affiliation"]
+
+
+def test_ieee_conference_takes_only_the_block_under_the_first_author():
+    content, truth = parsed("ieee_conf")
+    assert content.affiliation == truth
+    assert "Nordhavn" not in content.affiliation
+
+
+def test_ieee_journal_reads_the_are_with_footnote_naming_the_first_author():
+    content, truth = parsed("ieee_journal")
+    assert content.affiliation == truth
+    assert "e-mail" not in content.affiliation
+    assert "Hartwig" in content.affiliation_evidence
+
+
+def test_acm_sigconf_column_under_the_first_author_joined_with_commas():
+    content, truth = parsed("acm_sigconf")
+    assert content.affiliation == truth
+
+
+def test_llncs_inst_marker_picks_the_second_listed_institute():
+    content, truth = parsed("llncs")
+    assert content.affiliation == truth
+
+
+def test_elsarticle_letter_marker_picks_its_address():
+    content, truth = parsed("elsarticle")
+    assert content.affiliation == truth
+
+
+def test_revtex_superscript_address_after_a_comma():
+    content, truth = parsed("revtex")
+    assert content.affiliation == truth
+
+
+def test_authblk_code_footnote_sharing_the_marker_is_not_appended():
+    content, truth = parsed("authblk")
+    assert content.affiliation == truth
+    assert "github" not in content.affiliation.lower()
+
+
+def test_cvpr_internship_footnote_is_not_the_affiliation():
+    content, truth = parsed("cvpr_like")
+    assert content.affiliation == truth
+    assert "Orbital" not in content.affiliation
+
+
+def test_acl_suit_markers_split_a_shared_line_and_skip_work_done_while_at():
+    content, truth = parsed("acl_like")
+    assert content.affiliation == truth
+
+
+def test_neurips_equal_contribution_mark_first_then_greek_marker():
+    content, truth = parsed("neurips_like")
+    assert content.affiliation == truth
+
+
+def test_unmarked_first_author_among_marked_institutions_is_unknown_with_a_reason():
+    content, truth = parsed("no_marker")
+    assert content.affiliation == truth == ""
+    assert "no marker" in content.affiliation_note
+    assert "Tidewater University" in content.affiliation_note
