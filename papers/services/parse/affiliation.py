@@ -95,62 +95,74 @@ def _is_marker(span: Span, ref: float) -> bool:
     return "".join(_tokens(t)) == re.sub(r"[\s,]", "", t) and not any(c.isupper() for c in t)
 
 
-def _name_match(line: Line, name: str) -> tuple[int, float, float] | None:
-    """Where ``name`` ends on the line (span index) and the x-range it covers."""
-    parts = name.split()
-    full, last, initial = _fold(name), _fold(parts[-1]), _fold(parts[0])[:1]
-    spans = line.spans
-    for i in range(len(spans)):
-        acc = ""
-        for j in range(i, -1, -1):
-            acc = _fold(spans[j].text) + acc
-            if full in acc or (last in _fold(spans[i].text) and acc.startswith(initial) and last in acc and j < i):
-                x0, x1 = _sub_range(spans[j], parts[0], start=True), _sub_range(spans[i], parts[-1], start=False)
-                return i, x0, x1
-            if len(acc) > len(full) + 4:
-                break
-    return None
+def _base(text: str) -> str:
+    """Lower case without accents, one character per character (offsets stay valid)."""
+    return "".join(unicodedata.normalize("NFKD", c)[:1] or c for c in text.replace("\u2019", "'")).lower()
 
 
-def _sub_range(span: Span, word: str, *, start: bool) -> float:
-    """Approximate x where ``word`` starts (or ends) inside a span, by character share."""
-    x0, _, x1, _ = span.bbox
-    text = span.text
-    k = text.find(word)
-    if k < 0 or not text:
-        return x0 if start else x1
-    pos = k if start else k + len(word)
-    return x0 + (x1 - x0) * pos / len(text)
+def _name_patterns(name: str) -> list[re.Pattern]:
+    """The author as arXiv spells them, then as title pages vary it: middle names, initials, surname first."""
+    parts = name.replace("\u2019", "'").split()
+    first, last = parts[0], parts[-1]
+
+    def b(word: str) -> str:
+        return re.escape(_base(word))
+
+    pats = [r"[\s.~-]*".join(b(p) for p in parts)]
+    if len(parts) > 1:
+        pats += [
+            rf"{b(first)}[^,;]{{0,25}}?\b{b(last)}",
+            rf"{b(first[0])}\.[\s\w.-]{{0,12}}?\b{b(last)}",
+            rf"{b(last)},?\s+{b(first)}",
+        ]
+    return [re.compile(rf"(?<!\w){p}") for p in pats]
 
 
 def _find_author(lines: list[Line], name: str) -> tuple[Line, float, float, list[str]] | None:
     """The line naming the author, the x-range of the name, and the markers after it."""
     if not name.split():
         return None
-    last = _fold(name.split()[-1])
-    for line in lines:
-        if last not in _fold(line.text):
-            continue
-        hit = _name_match(line, name)
-        if hit is None:
-            continue
-        i, x0, x1 = hit
-        span = line.spans[i]
-        surname = name.split()[-1]
-        tail = span.text.split(surname, 1)[-1] if surname in span.text else ""
-        markers: list[str] = []
-        m = re.match(r"^[\s,]*([0-9,*†‡§¶∗]+)", tail)
-        if m:
-            markers += _tokens(m.group(1))
-        ref = span.size
-        for s in line.spans[i + 1 :]:
-            if not _is_marker(s, ref):
-                if s.text.strip(" ,"):
-                    break
+    for pattern in _name_patterns(name):
+        for line in lines:
+            offsets, text = [], ""
+            for span in line.spans:
+                offsets.append(len(text))
+                text += span.text
+            # The name ends at a word end or where a span ends: a marker may follow unspaced ("Almeida" "b").
+            m = next(
+                (
+                    m
+                    for m in pattern.finditer(_base(text))
+                    if m.end() == len(text) or not text[m.end()].isalnum() or m.end() in offsets
+                ),
+                None,
+            )
+            if m is None:
                 continue
-            markers += _tokens(s.text)
-        return line, x0, x1, markers
+            i = max(k for k, off in enumerate(offsets) if off < m.end())
+            j = max(k for k, off in enumerate(offsets) if off <= m.start())
+            x0 = _at(line.spans[j], m.start() - offsets[j])
+            x1 = _at(line.spans[i], m.end() - offsets[i])
+            markers: list[str] = []
+            tail = line.spans[i].text[m.end() - offsets[i] :]
+            lead = re.match(r"^[\s,]*([^\s\w,]{1,3}|\d{1,2}(?:,\d{1,2})*)(?=\s|,|$|[A-Z])", tail)
+            if lead:
+                markers += _tokens(lead.group(1))
+            ref = line.spans[i].size
+            for s in line.spans[i + 1 :]:
+                if not _is_marker(s, ref):
+                    if s.text.strip(" ,"):
+                        break
+                    continue
+                markers += _tokens(s.text)
+            return line, x0, x1, markers
     return None
+
+
+def _at(span: Span, pos: int) -> float:
+    """Approximate x of a character offset inside a span, by character share."""
+    x0, _, x1, _ = span.bbox
+    return x0 + (x1 - x0) * max(0, min(pos, len(span.text))) / max(1, len(span.text))
 
 
 def _segments(line: Line) -> list[tuple[str, str]]:
