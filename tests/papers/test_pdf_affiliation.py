@@ -85,3 +85,15 @@ def test_unmarked_first_author_among_marked_institutions_is_unknown_with_a_reaso
     assert content.affiliation == truth == ""
     assert "no marker" in content.affiliation_note
     assert "Tidewater University" in content.affiliation_note
+
+
+def test_a_department_wrapped_inside_its_author_column_is_not_split_by_a_comma():
+    content, truth = parsed("acm_wrapped")
+    assert content.affiliation == truth
+
+
+def test_two_institutions_under_an_unmarked_first_author_are_unknown_with_both_named():
+    content, truth = parsed("dual_block")
+    assert content.affiliation == truth == ""
+    assert "Two candidate institutions" in content.affiliation_note
+    assert "Max Volta Institute for Informatics; Saarland Lakes University" in content.affiliation_note

@@ -55,6 +55,19 @@ _STOP = re.compile(
     r"^(abstract|a\s*b\s*s\s*t\s*r\s*a\s*c\s*t|index terms|keywords|1\.?\s+introduction|i\.\s+introduction)\b", re.I
 )
 _CONNECTOR = re.compile(r"(?:\b(?:of|and|for|the|de|di|del|der|des|du|la|le|für|und|in|at|&)|[,;:&/-])$", re.I)
+# An organisation in its own right, and the units inside one ("Department of …" is part of the
+# university after it): two organisations under one unmarked name are two candidates.
+_ORGANISATION = re.compile(
+    r"universit|univ\.|institut|college|academy|\binc\b|\bltd\b|gmbh|corporation|\bcorp\b|google|microsoft|"
+    r"\bmeta\b|nvidia|deepmind|openai|alibaba|tencent|baidu|bytedance|huawei|amazon|apple|adobe|samsung|sony|\bibm\b|"
+    r"research\b|\blabs?\b|laborator|hospital|polytechni|\beth\b|epfl|\bmit\b|istituto|universidad|hochschule|[ée]cole",
+    re.I,
+)
+_UNIT = re.compile(
+    r"^(department|dept\b|school|faculty|division|college of|institute (of|for)|laborator|lab\b|group|chair|"
+    r"centre|center|program|unit|graduate|key lab|state key)",
+    re.I,
+)
 _EMAIL_OR_URL = re.compile(r"\S+@\S+|https?://|www\.|\{[^}]*\}@", re.I)
 
 
@@ -333,6 +346,17 @@ def _by_marker(markers: list[str], entries: list[_Entry], author_line: Line) -> 
     return None
 
 
+def _groups(line: Line) -> list[list[Span]]:
+    """A row's spans in runs split at gaps wider than a word space (neighbouring author blocks)."""
+    out: list[list[Span]] = []
+    for span in line.spans:
+        if out and span.bbox[0] - out[-1][-1].bbox[2] <= 0.8 * span.size:
+            out[-1].append(span)
+        else:
+            out.append([span])
+    return out
+
+
 def _block_under(
     front: list[Line], author_line: Line, x0: float, x1: float, others: set[str]
 ) -> FoundAffiliation | None:
@@ -342,10 +366,10 @@ def _block_under(
     for ln in front:
         if ln.y0 < author_line.y1 - 1:
             continue
-        pieces = [s for s in ln.spans if min(s.bbox[2], x1) - max(s.bbox[0], x0) > 0]
+        pieces = [g for g in _groups(ln) if min(g[-1].bbox[2], x1) - max(g[0].bbox[0], x0) > 0]
         if not pieces:
             continue
-        text = "".join(s.text for s in pieces).strip()
+        text = " ".join("".join(s.text for s in g).strip() for g in pieces).strip()
         if not text:
             continue
         if ln.y0 - prev_y1 > 1.0 * ln.height:
@@ -363,8 +387,25 @@ def _block_under(
             break
     if not picked or not any(_INSTITUTION.search(t) for _, t in picked):
         return None
+    evidence = "\n".join([author_line.text] + [t for _, t in picked])
+    organisations = _organisations([t for _, t in picked])
+    if len(organisations) > 1:
+        return FoundAffiliation(
+            "", evidence, f"Two candidate institutions under the first author's name: {'; '.join(organisations)}."
+        )
     text = _tidy(_join([t for _, t in picked]))
-    return FoundAffiliation(text, "\n".join([author_line.text] + [t for _, t in picked])) if text else None
+    return FoundAffiliation(text, evidence) if text else None
+
+
+def _organisations(lines: list[str]) -> list[str]:
+    """The organisations (not their departments) named by an author's lines."""
+    out: list[str] = []
+    for line in lines:
+        for part in re.split(r"[,;]", line):
+            part = _tidy(part)
+            if part and _ORGANISATION.search(part) and not _UNIT.match(part) and part not in out:
+                out.append(part)
+    return out
 
 
 def _is_with_footnote(footer: list[Line], first_author: str) -> FoundAffiliation | None:
@@ -388,7 +429,9 @@ def _is_with_footnote(footer: list[Line], first_author: str) -> FoundAffiliation
                 continue
             rest = text[m.end() :]
             end = re.search(
-                r"\s*\(|;|\.\s*$|\.\s+(?=(?:[A-Z]\.\s*)+[A-Z][a-z]+)|\.\s+(?=[A-Z][a-z]+ (?:is|are|was)\b)", rest
+                r",?\s+and\s+(?:also\s+)?with\b|"
+                r"\s*\(|;|\.\s*$|\.\s+(?=(?:[A-Z]\.\s*)+[A-Z][a-z]+)|\.\s+(?=[A-Z][a-z]+ (?:is|are|was)\b)",
+                rest,
             )
             place = _tidy(rest[: end.start()] if end else rest)
             if place and _INSTITUTION.search(place):
