@@ -8,6 +8,7 @@ in each source (truth.json), never our parser's output.
 import json
 from pathlib import Path
 
+import pymupdf
 import pytest
 
 from papers.services.parse import paper_parse
@@ -97,3 +98,20 @@ def test_two_institutions_under_an_unmarked_first_author_are_unknown_with_both_n
     assert content.affiliation == truth == ""
     assert "Two candidate institutions" in content.affiliation_note
     assert "Max Volta Institute for Informatics; Saarland Lakes University" in content.affiliation_note
+
+
+def test_one_centred_block_under_a_row_of_names_is_the_first_authors_too():
+    content, truth = parsed("shared_block")
+    assert content.affiliation == truth
+
+
+def test_unicode_superscript_markers_typed_into_the_text_split_a_shared_line():
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((150, 90), "Typed Superscripts in Title Blocks", fontname="hebo", fontsize=15)
+    page.insert_text((170, 125), "Ada Lovelace\u00b2, Alan Turing\u00b9", fontsize=11)
+    page.insert_text((130, 140), "\u00b9Google DeepMind \u00b2University of Oxford, UK", fontsize=10)
+    page.insert_text((280, 200), "Abstract", fontname="hebo", fontsize=11)
+    page.insert_text((72, 220), "We study typed superscript markers in some detail here and now.", fontsize=10)
+    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
+    assert content.affiliation == "University of Oxford, UK"

@@ -33,7 +33,14 @@ class FoundAffiliation(NamedTuple):
 MARKER_CHARS = "0123456789*†‡§¶∗♯#♮⋆♠♢♡♣♤♥♦♧★☆✝✉"
 # One marker: a number, a lowercase or Greek letter, or a run of one symbol ("**", "††").
 _TOKEN = re.compile(r"\d{1,2}|[a-zα-ω]|([^\w\s,;.()\[\]:])\1*")
-_TEXT_MARKER = re.compile(r"^\s*(\d{1,2}|[*†‡§¶∗⋆♠♢♡♣♦♥★]{1,2})\s*(?=[A-Z])")
+# Markers typed into the text rather than set small: Unicode superscripts, a digit glued to a
+# capital, a symbol. Only the first of a line may be followed by a space ("1 University of X").
+_TEXT_MARKER = re.compile(r"^\s*([⁰¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,2}|[*†‡§¶∗⋆♠♢♡♣♦♥★]{1,2})\s*(?=[A-Z])")
+_NEXT_TEXT_MARKER = re.compile(r"(?<=\s)([⁰¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,2}(?=[A-Z])|[*†‡§¶∗⋆♠♢♡♣♦♥★]{1,2})\s*(?=[A-Z])")
+# The same marker set in different fonts: CMSY's ∗ and a text *; Unicode superscript digits.
+_SAME_MARKER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹∗", "0123456789*")
+# A footnote that reads as prose ("We use the public code of …") is no institution.
+_PROSE = re.compile(r"\b(we|our|us|see|this paper|this work)\b", re.I)
 _INSTITUTION = re.compile(
     r"universit|univ\.|institut|college|school|laborator|\blabs?\b|academy|research|department|dept\.|"
     r"centre|center|inc\.|ltd|gmbh|corporation|google|microsoft|meta\b|nvidia|deepmind|openai|alibaba|tencent|"
@@ -97,7 +104,7 @@ def _words(text: str) -> set[str]:
 
 
 def _tokens(text: str) -> list[str]:
-    return [m.group(0) for m in _TOKEN.finditer(text.strip())]
+    return [m.group(0) for m in _TOKEN.finditer(text.translate(_SAME_MARKER).strip())]
 
 
 def _is_marker(span: Span, ref: float) -> bool:
@@ -146,7 +153,7 @@ def _find_author(lines: list[Line], name: str) -> tuple[Line, float, float, list
                 (
                     m
                     for m in pattern.finditer(_base(text))
-                    if m.end() == len(text) or not text[m.end()].isalnum() or m.end() in offsets
+                    if m.end() == len(text) or not text[m.end()].isalpha() or m.end() in offsets
                 ),
                 None,
             )
@@ -157,7 +164,7 @@ def _find_author(lines: list[Line], name: str) -> tuple[Line, float, float, list
             x0 = _at(line.spans[j], m.start() - offsets[j])
             x1 = _at(line.spans[i], m.end() - offsets[i])
             markers: list[str] = []
-            tail = line.spans[i].text[m.end() - offsets[i] :]
+            tail = line.spans[i].text[m.end() - offsets[i] :].translate(_SAME_MARKER)
             lead = re.match(r"^[\s,]*([^\s\w,]{1,3}|\d{1,2}(?:,\d{1,2})*)(?=\s|,|$|[A-Z])", tail)
             if lead:
                 markers += _tokens(lead.group(1))
@@ -200,7 +207,14 @@ def _segments(line: Line) -> list[tuple[str, str]]:
     if len(out) == 1 and not out[0][0]:
         m = _TEXT_MARKER.match(line.text)
         if m:
-            return [(m.group(1), line.text[m.end() :].strip())]
+            rest = line.text[m.end() :]
+            cuts = list(_NEXT_TEXT_MARKER.finditer(rest))
+            out = []
+            marker, start = m.group(1), 0
+            for cut in cuts:
+                out.append((marker, rest[start : cut.start()].strip()))
+                marker, start = cut.group(1), cut.end()
+            out.append((marker, rest[start:].strip()))
     return out
 
 
@@ -264,7 +278,10 @@ def _tidy(text: str) -> str:
     text = re.sub(r"[.,;:]?\s*\b(?:contact|e-?mails?|correspondence)\b.*$", "", text, flags=re.I)
     text = re.sub(r"\s+([,;.])", r"\1", text)
     text = re.sub(r",\s*,", ",", text)
-    return text.strip(" ,;:.·")[:500]
+    text = text.strip(" ,;:·")
+    if text.endswith(".") and not re.search(r"\b(?:Inc|Ltd|Co|Corp|Univ|Dept|S\.A|Pty|St)\.$", text):
+        text = text.rstrip(". ")
+    return text[:500]
 
 
 def first_author_affiliation(layout: PageLayout, authors: list[str], body_size: float) -> FoundAffiliation:
@@ -331,7 +348,7 @@ def _by_marker(markers: list[str], entries: list[_Entry], author_line: Line) -> 
         institutions = [e for e in hits if not _is_note(e.text) or (e.where == "front" and _INSTITUTION.search(e.text))]
         front = [e for e in institutions if e.where == "front"]
         # A footnote under the same marker as an institution above is something else (code, "also with").
-        chosen = front or [e for e in institutions if _INSTITUTION.search(e.text)]
+        chosen = front or [e for e in institutions if _INSTITUTION.search(e.text) and not _PROSE.search(e.text)]
         distinct = list(dict.fromkeys(_tidy(e.text) for e in chosen))
         if len(distinct) > 1:
             return FoundAffiliation(
@@ -366,7 +383,11 @@ def _block_under(
     for ln in front:
         if ln.y0 < author_line.y1 - 1:
             continue
-        pieces = [g for g in _groups(ln) if min(g[-1].bbox[2], x1) - max(g[0].bbox[0], x0) > 0]
+        groups = _groups(ln)
+        pieces = [g for g in groups if min(g[-1].bbox[2], x1) - max(g[0].bbox[0], x0) > 0]
+        if not pieces and len(groups) == 1 and min(ln.x1, author_line.x1) - max(ln.x0, author_line.x0) > 0:
+            # One centred block under a row of names ("A, B and C" / "University of X") is theirs alike.
+            pieces = groups
         if not pieces:
             continue
         text = " ".join("".join(s.text for s in g).strip() for g in pieces).strip()
