@@ -54,6 +54,11 @@ def test_elsarticle_letter_marker_picks_its_address():
     assert content.affiliation == truth
 
 
+def test_elsarticle_address_wrapped_onto_a_second_line_is_read_whole():
+    content, truth = parsed("elsarticle_wrapped")
+    assert content.affiliation == truth
+
+
 def test_revtex_superscript_address_after_a_comma():
     content, truth = parsed("revtex")
     assert content.affiliation == truth

@@ -231,17 +231,22 @@ def _entries(lines: list[Line], where: str) -> list[_Entry]:
                 last = _Entry(marker, [text], [ln], where, closed=n < len(segs) - 1, tokens=_tokens(marker))
                 out.append(last)
             continue
-        if (
-            last is not None
-            and not last.closed
-            and 0 <= ln.y0 - last.lines[-1].y1 < 0.8 * ln.height
-            and not _EMAIL_OR_URL.search(ln.text)
-        ):
+        if last is not None and not last.closed and _continues(last.lines[-1], ln):
             last.parts.append(ln.text)
             last.lines.append(ln)
             continue
         last = None
     return out
+
+
+def _continues(prev: Line, ln: Line) -> bool:
+    """A wrapped institution's next line: right below, in its font, no wider (not the abstract below it)."""
+    return (
+        0 <= ln.y0 - prev.y1 < 0.8 * ln.height
+        and ln.width <= prev.width + 0.5 * ln.size
+        and ln.spans[0].font == prev.spans[-1].font
+        and not _EMAIL_OR_URL.search(ln.text)
+    )
 
 
 def _join(parts: list[str]) -> str:
