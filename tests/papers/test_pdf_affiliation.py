@@ -120,3 +120,19 @@ def test_unicode_superscript_markers_typed_into_the_text_split_a_shared_line():
     page.insert_text((72, 220), "We study typed superscript markers in some detail here and now.", fontsize=10)
     content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
     assert content.affiliation == "University of Oxford, UK"
+
+
+def test_internship_note_under_the_author_block_is_skipped_for_the_block_under_the_name():
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((150, 90), "Notes Under the Author Block", fontname="hebo", fontsize=15)
+    page.insert_text((200, 125), "Ada Lovelace", fontsize=11)
+    page.insert_text((265, 120), "*", fontsize=7)
+    page.insert_text((320, 125), "Alan Turing", fontsize=11)
+    page.insert_text((190, 139), "University of Oxford", fontsize=10)
+    page.insert_text((175, 155), "*", fontsize=6)
+    page.insert_text((180, 158), "Work done during an internship at Microsoft Research.", fontsize=9)
+    page.insert_text((280, 200), "Abstract", fontname="hebo", fontsize=11)
+    page.insert_text((72, 220), "We study notes printed under author blocks in some detail here.", fontsize=10)
+    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
+    assert content.affiliation == "University of Oxford"

@@ -350,7 +350,8 @@ def _by_marker(markers: list[str], entries: list[_Entry], author_line: Line) -> 
     """The institution led by the first author's first affiliation marker (a note's marker is skipped)."""
     for marker in markers:
         hits = [e for e in entries if marker in e.tokens and e.text]
-        institutions = [e for e in hits if not _is_note(e.text) or (e.where == "front" and _INSTITUTION.search(e.text))]
+        # "Work done during an internship at X Research" names an institution and is still a note.
+        institutions = [e for e in hits if not _is_note(e.text)]
         front = [e for e in institutions if e.where == "front"]
         # A footnote under the same marker as an institution above is something else (code, "also with").
         chosen = front or [e for e in institutions if _INSTITUTION.search(e.text) and not _PROSE.search(e.text)]
