@@ -136,3 +136,23 @@ def test_internship_note_under_the_author_block_is_skipped_for_the_block_under_t
     page.insert_text((72, 220), "We study notes printed under author blocks in some detail here.", fontsize=10)
     content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
     assert content.affiliation == "University of Oxford"
+
+
+def test_the_authors_are_with_footnote_speaks_for_the_first_author():
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((150, 90), "Footnotes for the Whole Author List", fontname="hebo", fontsize=15)
+    page.insert_text((200, 125), "Ada Lovelace and Alan Turing", fontsize=11)
+    page.insert_text((72, 170), "Abstract-We study author footnotes of journals in some detail here.", fontsize=9)
+    for i in range(20):
+        page.insert_text(
+            (72, 300 + 14 * i), "Body text of the paper runs on here in its usual size and font.", fontsize=10
+        )
+    page.insert_text(
+        (72, 720),
+        "The authors are with the School of Informatics, University of Edinburgh, Edinburgh EH8 9AB,",
+        fontsize=8,
+    )
+    page.insert_text((72, 730), "UK (e-mail: ada@ed.ac.uk; alan@ed.ac.uk).", fontsize=8)
+    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
+    assert content.affiliation == "School of Informatics, University of Edinburgh, Edinburgh EH8 9AB, UK"

@@ -242,7 +242,7 @@ def _entries(lines: list[Line], where: str) -> list[_Entry]:
 def _continues(prev: Line, ln: Line) -> bool:
     """A wrapped institution's next line: right below, in its font, no wider (not the abstract below it)."""
     return (
-        0 <= ln.y0 - prev.y1 < 0.8 * ln.height
+        -0.3 * ln.height <= ln.y0 - prev.y1 < 0.8 * ln.height
         and ln.width <= prev.width + 0.5 * ln.size
         and ln.spans[0].font == prev.spans[-1].font
         and not _EMAIL_OR_URL.search(ln.text)
@@ -439,7 +439,11 @@ def _is_with_footnote(footer: list[Line], first_author: str) -> FoundAffiliation
     """IEEE journals: "A. Author and B. Author are with the Department of X, University of Y, City (e-mail: …)"."""
     paragraphs: list[list[Line]] = []
     for ln in footer:
-        if paragraphs and 0 <= ln.y0 - paragraphs[-1][-1].y1 < 0.8 * ln.height and ln.x0 <= paragraphs[-1][-1].x0 + 2:
+        if (
+            paragraphs
+            and -0.3 * ln.height <= ln.y0 - paragraphs[-1][-1].y1 < 0.8 * ln.height
+            and ln.x0 <= paragraphs[-1][-1].x0 + 2
+        ):
             paragraphs[-1].append(ln)
         else:
             paragraphs.append([ln])
@@ -452,7 +456,8 @@ def _is_with_footnote(footer: list[Line], first_author: str) -> FoundAffiliation
         for m in re.finditer(r"\b(?:is|are|was|were)\s+(?:also\s+)?with\s+(?:the\s+)?", text):
             # The sentence before "are with": split at sentence ends, not at initials ("O. Brandt").
             who = re.split(r";|(?<=[a-z\d][a-z\d])\.\s+", text[: m.start()])[-1]
-            if surname not in _words(who):
+            # "The authors are with …" speaks for every author, the first included.
+            if surname not in _words(who) and not re.search(r"\b(?:the|all)\s+authors\b", who, re.I):
                 continue
             rest = text[m.end() :]
             end = re.search(
