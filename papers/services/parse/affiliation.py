@@ -45,7 +45,7 @@ _INSTITUTION = re.compile(
     r"universit|univ\.|institut|college|school|laborator|\blabs?\b|academy|research|department|dept\.|"
     r"centre|center|inc\.|ltd|gmbh|corporation|google|microsoft|meta\b|nvidia|deepmind|openai|alibaba|tencent|"
     r"baidu|bytedance|huawei|amazon|apple|adobe|samsung|sony|ibm|polytechni|faculty|hospital|eth\b|epfl|mit\b|"
-    r"istituto|universidad|universit[äé]|hochschule|group\b|ai\b",
+    r"istituto|universidad|universit[äé]|hochschule|group\b|\bai\b",
     re.I,
 )
 # What a footnote sharing the author's marker says when it is not the affiliation.
@@ -55,7 +55,7 @@ _NOTE = re.compile(
     r"\bdone\s+(while|during|when|at)\b|\bwhile\s+(at|visiting|working|interning)\b|\bintern(ship|ing)?\b|"
     r"\bvisiting\b|\b(now|currently)\s+(at|with)\b|alphabetic|\border\b|\blisted\b|coin\s+(toss|flip)|"
     r"\bproject\s+(page|lead|website)\b|\bcode\b|github|gitlab|https?://|www\.|@|\be-?mail\b|\bcontact\b|"
-    r"\bsupported\s+by\b|\bfunded\b|\bgrant\b",
+    r"\bsupported\s+by\b|\bfunded\s+by\b",
     re.I,
 )
 _STOP = re.compile(
@@ -332,11 +332,12 @@ def first_author_affiliation(layout: PageLayout, authors: list[str], body_size: 
     marked = [e for e in entries if e.where == "front" and not _is_note(e.text)]
     if marked:
         names = "; ".join(dict.fromkeys(_tidy(e.text) for e in marked))
-        return FoundAffiliation(
-            "",
-            author_line.text,
-            f"The first author's name carries no marker, but the institutions under the authors are marked: {names}.",
+        said = (
+            f"The first author's marker {', '.join(markers)} leads none of the institutions under the authors"
+            if markers
+            else "The first author's name carries no marker, but the institutions under the authors are marked"
         )
+        return FoundAffiliation("", author_line.text, f"{said}: {names}.")
     block = _block_under(front, author_line, name_x0, name_x1, others)
     if block is not None:
         return block
