@@ -283,7 +283,8 @@ def _tidy(text: str) -> str:
     text = re.sub(r"[.,;:]?\s*\b(?:contact|e-?mails?|correspondence)\b.*$", "", text, flags=re.I)
     text = re.sub(r"\s+([,;.])", r"\1", text)
     text = re.sub(r",\s*,", ",", text)
-    text = text.strip(" ,;:·")
+    # A marker left at the end ("University of X∗"); digits stay (postal codes end addresses).
+    text = re.sub(r"[\s*†‡§¶∗⋆♠♢♡♣♦♥★]+$", "", text.strip(" ,;:·")).strip(" ,;:·")
     if text.endswith(".") and not re.search(r"\b(?:Inc|Ltd|Co|Corp|Univ|Dept|S\.A|Pty|St)\.$", text):
         text = text.rstrip(". ")
     return text[:500]
