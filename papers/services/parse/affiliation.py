@@ -1,12 +1,24 @@
-"""The first author's affiliation, read from page 1 of the PDF without a model."""
+"""The first author's affiliation, read from page 1 of the PDF without a model.
+
+Three places hold it on real papers: institutions under the author list, led by
+the marker the author's name carries ("Ada Lovelace¹ …" / "¹University of X
+²Y Lab", also ♠ ♢ α † and letters); a block of lines under each name (IEEE and
+ACM side-by-side blocks, CVPR's tabular author list); and, in IEEE journals, a
+first-page footnote "A. Author and B. Author are with the Department of …".
+Footnotes that share a marker but say something else (equal contribution,
+listing order, internships, code) are not affiliations. When the page does not
+say which institution is the first author's, nothing is stored and the note
+says why: a wrong affiliation is worse than none.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .layout import Line, PageLayout
+from .layout import Line, PageLayout, Span
 
 
 class FoundAffiliation(NamedTuple):
@@ -18,17 +30,68 @@ class FoundAffiliation(NamedTuple):
     note: str = ""
 
 
-MARKER_CHARS = "0123456789*†‡§¶∗♯#♮⋆"
-_MARKER = re.compile(r"^\s*([0-9]{1,2}|[a-h]|[*†‡§¶∗♯⋆]{1,2})\s*(?=\S)")
+MARKER_CHARS = "0123456789*†‡§¶∗♯#♮⋆♠♢♡♣♤♥♦♧★☆✝✉"
+# One marker: a number, a lowercase or Greek letter, or a run of one symbol ("**", "††").
+_TOKEN = re.compile(r"\d{1,2}|[a-zα-ω]|([^\w\s,;.()\[\]:])\1*")
+# Markers typed into the text rather than set small: Unicode superscripts, a digit glued to a
+# capital, a symbol. Only the first of a line may be followed by a space ("1 University of X").
+_TEXT_MARKER = re.compile(r"^\s*([⁰¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,2}|[*†‡§¶∗⋆♠♢♡♣♦♥★]{1,2})\s*(?=[A-Z])")
+_NEXT_TEXT_MARKER = re.compile(r"(?<=\s)([⁰¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,2}(?=[A-Z])|[*†‡§¶∗⋆♠♢♡♣♦♥★]{1,2})\s*(?=[A-Z])")
+# The same marker set in different fonts: CMSY's ∗ and a text *; Unicode superscript digits.
+_SAME_MARKER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹∗", "0123456789*")
+# A footnote that reads as prose ("We use the public code of …") is no institution.
+_PROSE = re.compile(r"\b(we|our|us|see|this paper|this work)\b", re.I)
 _INSTITUTION = re.compile(
-    r"universit|institut|college|school|laborator|\blab\b|academy|research|department|dept\.|"
-    r"centre|center|inc\.|ltd|corporation|google|microsoft|meta|nvidia|deepmind|openai|alibaba|tencent|"
-    r"baidu|bytedance|huawei|amazon|apple|adobe|samsung|sony|ibm|polytechni|faculty|hospital|eth\b|epfl|mit\b",
+    r"universit|univ\.|institut|college|school|laborator|\blabs?\b|academy|research|department|dept\.|"
+    r"centre|center|inc\.|ltd|gmbh|corporation|google|microsoft|meta\b|nvidia|deepmind|openai|alibaba|tencent|"
+    r"baidu|bytedance|huawei|amazon|apple|adobe|samsung|sony|ibm|polytechni|faculty|hospital|eth\b|epfl|mit\b|"
+    r"istituto|universidad|universit[äé]|hochschule|group\b|\bai\b",
     re.I,
 )
-_NOT_AFFILIATION = re.compile(
-    r"equal contribution|corresponding|work done|intern at|@|https?://|contributed equally", re.I
+# What a footnote sharing the author's marker says when it is not the affiliation.
+_NOTE = re.compile(
+    r"equal(ly)?\s+contribut|contributed\s+equally|joint\s+first|co-?first|corresponding|"
+    r"\b(work|research|part of this work)\b[^.]{0,30}\b(done|performed|conducted|carried out)\b|"
+    r"\bdone\s+(while|during|when|at)\b|\bwhile\s+(at|visiting|working|interning)\b|\bintern(ship|ing)?\b|"
+    r"\bvisiting\b|\b(now|currently)\s+(at|with)\b|alphabetic|\border\b|\blisted\b|coin\s+(toss|flip)|"
+    r"\bproject\s+(page|lead|website)\b|\bcode\b|github|gitlab|https?://|www\.|@|\be-?mail\b|\bcontact\b|"
+    r"\bsupported\s+by\b|\bfunded\s+by\b",
+    re.I,
 )
+_STOP = re.compile(
+    r"^(abstract|a\s*b\s*s\s*t\s*r\s*a\s*c\s*t|index terms|keywords|1\.?\s+introduction|i\.\s+introduction)\b", re.I
+)
+_CONNECTOR = re.compile(r"(?:\b(?:of|and|for|the|de|di|del|der|des|du|la|le|für|und|in|at|&)|[,;:&/-])$", re.I)
+# An organisation in its own right, and the units inside one ("Department of …" is part of the
+# university after it): two organisations under one unmarked name are two candidates.
+_ORGANISATION = re.compile(
+    r"universit|univ\.|institut|college|academy|\binc\b|\bltd\b|gmbh|corporation|\bcorp\b|google|microsoft|"
+    r"\bmeta\b|nvidia|deepmind|openai|alibaba|tencent|baidu|bytedance|huawei|amazon|apple|adobe|samsung|sony|\bibm\b|"
+    r"research\b|\blabs?\b|laborator|hospital|polytechni|\beth\b|epfl|\bmit\b|istituto|universidad|hochschule|[ée]cole",
+    re.I,
+)
+_UNIT = re.compile(
+    r"^(department|dept\b|school|faculty|division|college of|institute (of|for)|laborator|lab\b|group|chair|"
+    r"centre|center|program|unit|graduate|key lab|state key)",
+    re.I,
+)
+_EMAIL_OR_URL = re.compile(r"\S+@\S+|https?://|www\.|\{[^}]*\}@", re.I)
+
+
+@dataclass
+class _Entry:
+    """An institution (or note) led by a marker, with the lines it was read from."""
+
+    marker: str
+    parts: list[str]
+    lines: list[Line]
+    where: str  # "front": under the authors; "footnote": at the foot of page 1
+    closed: bool = False  # another segment followed on its last line: no continuation
+    tokens: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return _join(self.parts)
 
 
 def _fold(text: str) -> str:
@@ -36,136 +99,375 @@ def _fold(text: str) -> str:
     return "".join(c for c in text if c.isalnum()).lower()
 
 
-def _markers_after(line: Line, name_end_span: int, name_size: float) -> list[str]:
-    """Collect superscript markers right after the author's name span."""
-    out = ""
-    for span in line.spans[name_end_span + 1 :]:
-        small = span.flags & 1 or span.size < 0.85 * name_size
-        if not small:
-            break
-        out += span.text
-    return [m.strip() for m in re.split(r"[,\s]+", out) if m.strip()]
+def _words(text: str) -> set[str]:
+    return {_fold(w) for w in re.split(r"[\s,;]+", text) if _fold(w)}
 
 
-def _find_author_line(lines: list[Line], name: str) -> tuple[Line, int, list[str]] | None:
-    """Return the line naming the author, the span index where the name ends, and its markers."""
-    parts = name.split()
-    if not parts:
+def _tokens(text: str) -> list[str]:
+    return [m.group(0) for m in _TOKEN.finditer(text.translate(_SAME_MARKER).strip())]
+
+
+def _is_marker(span: Span, ref: float) -> bool:
+    """A superscript or small span of marker characters (not small caps: those are upper case)."""
+    t = span.text.strip()
+    if not t or len(t) > 5 or not (span.flags & 1 or span.size < 0.85 * ref):
+        return False
+    return "".join(_tokens(t)) == re.sub(r"[\s,]", "", t) and not any(c.isupper() for c in t)
+
+
+def _base(text: str) -> str:
+    """Lower case without accents, one character per character (offsets stay valid)."""
+    return "".join(unicodedata.normalize("NFKD", c)[:1] or c for c in text.replace("\u2019", "'")).lower()
+
+
+def _name_patterns(name: str) -> list[re.Pattern]:
+    """The author as arXiv spells them, then as title pages vary it: middle names, initials, surname first."""
+    parts = name.replace("\u2019", "'").split()
+    first, last = parts[0], parts[-1]
+
+    def b(word: str) -> str:
+        return re.escape(_base(word))
+
+    pats = [r"[\s.~-]*".join(b(p) for p in parts)]
+    if len(parts) > 1:
+        pats += [
+            rf"{b(first)}[^,;]{{0,25}}?\b{b(last)}",
+            rf"{b(first[0])}\.[\s\w.-]{{0,12}}?\b{b(last)}",
+            rf"{b(last)},?\s+{b(first)}",
+        ]
+    return [re.compile(rf"(?<!\w){p}") for p in pats]
+
+
+def _find_author(lines: list[Line], name: str) -> tuple[Line, float, float, list[str]] | None:
+    """The line naming the author, the x-range of the name, and the markers after it."""
+    if not name.split():
         return None
-    last = _fold(parts[-1])
-    full = _fold(name)
-    for line in lines:
-        folded = _fold(line.text)
-        if last not in folded:
+    for pattern in _name_patterns(name):
+        for line in lines:
+            offsets, text = [], ""
+            for span in line.spans:
+                offsets.append(len(text))
+                text += span.text
+            # The name ends at a word end or where a span ends: a marker may follow unspaced ("Almeida" "b").
+            m = next(
+                (
+                    m
+                    for m in pattern.finditer(_base(text))
+                    if m.end() == len(text) or not text[m.end()].isalpha() or m.end() in offsets
+                ),
+                None,
+            )
+            if m is None:
+                continue
+            i = max(k for k, off in enumerate(offsets) if off < m.end())
+            j = max(k for k, off in enumerate(offsets) if off <= m.start())
+            x0 = _at(line.spans[j], m.start() - offsets[j])
+            x1 = _at(line.spans[i], m.end() - offsets[i])
+            markers: list[str] = []
+            tail = line.spans[i].text[m.end() - offsets[i] :].translate(_SAME_MARKER)
+            lead = re.match(r"^[\s,]*([^\s\w,]{1,3}|\d{1,2}(?:,\d{1,2})*)(?=\s|,|$|[A-Z])", tail)
+            if lead:
+                markers += _tokens(lead.group(1))
+            ref = line.spans[i].size
+            for s in line.spans[i + 1 :]:
+                if not _is_marker(s, ref):
+                    if s.text.strip(" ,"):
+                        break
+                    continue
+                markers += _tokens(s.text)
+            return line, x0, x1, markers
+    return None
+
+
+def _at(span: Span, pos: int) -> float:
+    """Approximate x of a character offset inside a span, by character share."""
+    x0, _, x1, _ = span.bbox
+    return x0 + (x1 - x0) * max(0, min(pos, len(span.text))) / max(1, len(span.text))
+
+
+def _segments(line: Line) -> list[tuple[str, str]]:
+    """Split a line at the markers that lead institutions: "¹Univ A ²Univ B" -> [("1", "Univ A"), ("2", "Univ B")].
+
+    Text before the first marker comes with marker "".
+    """
+    ref = max(s.size for s in line.spans)
+    out: list[tuple[str, str]] = []
+    marker, buf = "", ""
+    spans = line.spans
+    for k, span in enumerate(spans):
+        nxt = spans[k + 1] if k + 1 < len(spans) else None
+        if _is_marker(span, ref) and nxt is not None and not _is_marker(nxt, ref):
+            if buf.strip() or marker:
+                out.append((marker, buf.strip()))
+            marker, buf = span.text.strip(), ""
             continue
-        acc = ""
-        for i, span in enumerate(line.spans):
-            acc += _fold(span.text)
-            if full in acc or (last in acc and _fold(parts[0])[:1] in acc):
-                markers = _markers_after(line, i, span.size)
-                tail = span.text.split(parts[-1], 1)[-1] if parts[-1] in span.text else ""
-                m = re.match(r"^\s*([0-9,*†‡§¶∗]+)", tail)
-                if m:
-                    markers = [x for x in re.split(r"[,\s]+", m.group(1)) if x] + markers
-                return line, i, markers
-    return None
+        buf += span.text
+    if buf.strip() or marker:
+        out.append((marker, buf.strip()))
+    if len(out) == 1 and not out[0][0]:
+        m = _TEXT_MARKER.match(line.text)
+        if m:
+            rest = line.text[m.end() :]
+            cuts = list(_NEXT_TEXT_MARKER.finditer(rest))
+            out = []
+            marker, start = m.group(1), 0
+            for cut in cuts:
+                out.append((marker, rest[start : cut.start()].strip()))
+                marker, start = cut.group(1), cut.end()
+            out.append((marker, rest[start:].strip()))
+    return out
 
 
-def _leading_marker(line: Line) -> tuple[str, str] | None:
-    """Split "¹University of X" into ("1", "University of X")."""
-    first = line.spans[0]
-    if len(line.spans) > 1 and (first.flags & 1 or first.size < 0.85 * line.spans[1].size):
-        marker = first.text.strip()
-        if marker and len(marker) <= 3:
-            return marker, "".join(s.text for s in line.spans[1:]).strip()
-    m = _MARKER.match(line.text)
-    if m and line.text[m.end() :][:1].isupper():
-        return m.group(1), line.text[m.end() :].strip()
-    return None
+def _entries(lines: list[Line], where: str) -> list[_Entry]:
+    """Marker-led entries, a marker-less line under a one-entry line continuing it (a wrapped address)."""
+    out: list[_Entry] = []
+    last: _Entry | None = None
+    for ln in lines:
+        segs = _segments(ln)
+        if segs and segs[0][0]:
+            for n, (marker, text) in enumerate(segs):
+                if not marker:
+                    continue
+                last = _Entry(marker, [text], [ln], where, closed=n < len(segs) - 1, tokens=_tokens(marker))
+                out.append(last)
+            continue
+        if last is not None and not last.closed and _continues(last.lines[-1], ln):
+            last.parts.append(ln.text)
+            last.lines.append(ln)
+            continue
+        last = None
+    return out
 
 
-def _rank(marker: str) -> int:
-    return 0 if marker[:1].isalnum() else 1
+def _continues(prev: Line, ln: Line) -> bool:
+    """A wrapped institution's next line: right below, in its font, no wider (not the abstract below it)."""
+    return (
+        -0.3 * ln.height <= ln.y0 - prev.y1 < 0.8 * ln.height
+        and ln.width <= prev.width + 0.5 * ln.size
+        and ln.spans[0].font == prev.spans[-1].font
+        and not _EMAIL_OR_URL.search(ln.text)
+    )
+
+
+def _join(parts: list[str]) -> str:
+    """Join an institution's lines: a line break between address parts is a comma, inside a phrase a space."""
+    out = ""
+    for part in parts:
+        part = part.strip()
+        if not part:
+            continue
+        if not out:
+            out = part
+        elif out.endswith("-") and part[:1].islower():
+            out = out[:-1] + part
+        elif _CONNECTOR.search(out) or part[:1].islower() or part[:1] in ",;)":
+            out = f"{out} {part}"
+        else:
+            out = f"{out}, {part}"
+    return out
+
+
+def _is_note(text: str) -> bool:
+    """A footnote about contribution, order, an internship, code or contact, not an institution.
+
+    Contact details after an institution ("…, UK. Contact: ada@…") do not make it a note.
+    """
+    tidy = _tidy(text)
+    return not tidy or bool(_NOTE.search(tidy))
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\((?:[^()]*@[^()]*|\s*e-?mails?\b[^()]*)\)?", "", text, flags=re.I)
+    text = re.sub(r"\S+@\S+|https?://\S+|www\.\S+", "", text)
+    text = re.sub(r"[.,;:]?\s*\b(?:contact|e-?mails?|correspondence)\b.*$", "", text, flags=re.I)
+    text = re.sub(r"\s+([,;.])", r"\1", text)
+    text = re.sub(r",\s*,", ",", text)
+    # A marker left at the end ("University of X∗"); digits stay (postal codes end addresses).
+    text = re.sub(r"[\s*†‡§¶∗⋆♠♢♡♣♦♥★]+$", "", text.strip(" ,;:·")).strip(" ,;:·")
+    if text.endswith(".") and not re.search(r"\b(?:Inc|Ltd|Co|Corp|Univ|Dept|S\.A|Pty|St)\.$", text):
+        text = text.rstrip(". ")
+    return text[:500]
 
 
 def first_author_affiliation(layout: PageLayout, authors: list[str], body_size: float) -> FoundAffiliation:
     """Read the first author's institution from page 1, or say why it is unknown."""
     if not authors:
         return FoundAffiliation("", "", "The metadata lists no authors.")
-    lines = sorted((ln for ln in layout.lines if ln.role not in ("furniture", "gutter")), key=lambda ln: (ln.y0, ln.x0))
+    usable = [ln for ln in layout.lines if ln.role not in ("furniture", "gutter")]
+    lines = sorted(usable, key=lambda ln: (ln.y0, ln.x0))
     top = [ln for ln in lines if ln.y0 < 0.5 * layout.height]
-    found = _find_author_line(top, authors[0])
+    found = _find_author(top, authors[0])
     if not found:
         return FoundAffiliation("", "", "The first author's name was not found on page 1.")
-    author_line, _, markers = found
+    author_line, name_x0, name_x1, markers = found
     stop = next(
-        (
-            ln.y0
-            for ln in lines
-            if ln.y0 > author_line.y1
-            and re.match(r"^(abstract|1\.?\s+introduction|i\.\s+introduction)\b", ln.text, re.I)
-        ),
+        (ln.y0 for ln in lines if ln.y0 > author_line.y1 and _STOP.match(ln.text)),
         0.5 * layout.height,
     )
-    other_names = [_fold(a.split()[-1]) for a in authors[1:] if a.split()]
+    others = set()
+    for a in authors[1:]:
+        if a.split():
+            others.add(_fold(a.split()[-1]))
     front = [ln for ln in lines if author_line.y1 - 1 <= ln.y0 < stop and ln is not author_line]
-    footer = [ln for ln in lines if ln.y0 > 0.6 * layout.height and ln.size < body_size - 0.4]
+    # Footnotes: small type low on page 1. A one-off footer line (the last line of
+    # a footnote can look like one) is kept; page numbers are not.
+    footer = sorted(
+        (
+            ln
+            for ln in layout.lines
+            if ln.y0 > 0.6 * layout.height
+            and ln.size < body_size - 0.4
+            and ln.role != "gutter"
+            and not re.fullmatch(r"[\d\s\-–]+", ln.text)
+        ),
+        key=lambda ln: (ln.y0, ln.x0),
+    )
+    entries = _entries(front, "front") + _entries(footer, "footnote")
 
     if markers:
-        table: dict[str, list[Line]] = {}
-        for pool in (front, footer):
-            current = None
-            for ln in pool:
-                lead = _leading_marker(ln)
-                if lead:
-                    current = lead[0]
-                    table.setdefault(current, []).append(ln)
-                elif current and table[current] and 0 <= ln.y0 - table[current][-1].y1 < 0.8 * ln.height:
-                    table[current].append(ln)
-                else:
-                    current = None
-        for marker in sorted(markers, key=_rank):
-            hit = table.get(marker)
-            if not hit:
-                continue
-            text = " ".join([_leading_marker(hit[0])[1]] + [h.text for h in hit[1:]])
-            if _NOT_AFFILIATION.search(text) and not _INSTITUTION.search(text):
-                continue
-            evidence = "\n".join([author_line.text] + [h.text for h in hit])
-            return FoundAffiliation(_tidy(text), evidence)
+        result = _by_marker(markers, entries, author_line)
+        if result is not None:
+            return result
 
-    # No markers: the lines under the first author (stacked layouts) or under the author list.
-    picked: list[Line] = []
-    for ln in front:
-        folded = _fold(ln.text)
-        if any(n and n in folded for n in other_names) and not _INSTITUTION.search(ln.text):
-            if picked:
-                break
-            continue
-        if _NOT_AFFILIATION.search(ln.text):
-            if picked:
-                break
-            continue
-        overlaps = min(ln.x1, author_line.x1) - max(ln.x0, author_line.x0) > 0
-        if not overlaps:
-            continue
-        if picked and ln.y0 - picked[-1].y1 > 0.8 * ln.height:
-            break
-        picked.append(ln)
-        if len(picked) >= 3:
-            break
-    if picked and any(_INSTITUTION.search(p.text) for p in picked):
-        text = " ".join(p.text for p in picked)
-        return FoundAffiliation(_tidy(text), "\n".join([author_line.text] + [p.text for p in picked]))
+    marked = [e for e in entries if e.where == "front" and not _is_note(e.text)]
+    if marked:
+        names = "; ".join(dict.fromkeys(_tidy(e.text) for e in marked))
+        said = (
+            f"The first author's marker {', '.join(markers)} leads none of the institutions under the authors"
+            if markers
+            else "The first author's name carries no marker, but the institutions under the authors are marked"
+        )
+        return FoundAffiliation("", author_line.text, f"{said}: {names}.")
+    block = _block_under(front, author_line, name_x0, name_x1, others)
+    if block is not None:
+        return block
+    with_footnote = _is_with_footnote(footer, authors[0])
+    if with_footnote is not None:
+        return with_footnote
     return FoundAffiliation("", author_line.text, "No institution was found next to the first author's name.")
 
 
-# "…, UK. Contact: ada@cam.ac.uk": what follows a contact lead-in is no affiliation.
-_CONTACT = re.compile(r"[.,;]?\s*\b(?:contact|e-?mails?|correspondence)\b.*$", re.I)
+def _by_marker(markers: list[str], entries: list[_Entry], author_line: Line) -> FoundAffiliation | None:
+    """The institution led by the first author's first affiliation marker (a note's marker is skipped)."""
+    for marker in markers:
+        hits = [e for e in entries if marker in e.tokens and e.text]
+        # "Work done during an internship at X Research" names an institution and is still a note.
+        institutions = [e for e in hits if not _is_note(e.text)]
+        front = [e for e in institutions if e.where == "front"]
+        # A footnote under the same marker as an institution above is something else (code, "also with").
+        chosen = front or [e for e in institutions if _INSTITUTION.search(e.text) and not _PROSE.search(e.text)]
+        distinct = list(dict.fromkeys(_tidy(e.text) for e in chosen))
+        if len(distinct) > 1:
+            return FoundAffiliation(
+                "",
+                author_line.text,
+                f"Two candidate institutions carry the first author's marker {marker}: {'; '.join(distinct)}.",
+            )
+        if distinct:
+            e = chosen[0]
+            evidence = "\n".join([author_line.text] + [ln.text for ln in e.lines])
+            return FoundAffiliation(distinct[0], evidence)
+    return None
 
 
-def _tidy(text: str) -> str:
-    text = re.sub(r"\s+", " ", text)
-    text = re.sub(r"\S+@\S+", "", text)
-    text = _CONTACT.sub("", text)
-    return text.strip(" ,;:")[:500]
+def _groups(line: Line) -> list[list[Span]]:
+    """A row's spans in runs split at gaps wider than a word space (neighbouring author blocks)."""
+    out: list[list[Span]] = []
+    for span in line.spans:
+        if out and span.bbox[0] - out[-1][-1].bbox[2] <= 0.8 * span.size:
+            out[-1].append(span)
+        else:
+            out.append([span])
+    return out
+
+
+def _block_under(
+    front: list[Line], author_line: Line, x0: float, x1: float, others: set[str]
+) -> FoundAffiliation | None:
+    """The lines right under the first author's name (side-by-side blocks: only the part under the name)."""
+    picked: list[tuple[Line, str]] = []
+    prev_y1 = author_line.y1
+    for ln in front:
+        if ln.y0 < author_line.y1 - 1:
+            continue
+        groups = _groups(ln)
+        pieces = [g for g in groups if min(g[-1].bbox[2], x1) - max(g[0].bbox[0], x0) > 0]
+        if not pieces and len(groups) == 1 and min(ln.x1, author_line.x1) - max(ln.x0, author_line.x0) > 0:
+            # One centred block under a row of names ("A, B and C" / "University of X") is theirs alike.
+            pieces = groups
+        if not pieces:
+            continue
+        text = " ".join("".join(s.text for s in g).strip() for g in pieces).strip()
+        if not text:
+            continue
+        if ln.y0 - prev_y1 > 1.0 * ln.height:
+            break
+        if (_words(text) & others) and not _INSTITUTION.search(text):
+            break  # the next row of authors
+        if _EMAIL_OR_URL.search(text) or _is_note(text):
+            if picked:
+                break
+            prev_y1 = ln.y1
+            continue
+        picked.append((ln, text))
+        prev_y1 = ln.y1
+        if len(picked) >= 4:
+            break
+    if not picked or not any(_INSTITUTION.search(t) for _, t in picked):
+        return None
+    evidence = "\n".join([author_line.text] + [t for _, t in picked])
+    organisations = _organisations([t for _, t in picked])
+    if len(organisations) > 1:
+        return FoundAffiliation(
+            "", evidence, f"Two candidate institutions under the first author's name: {'; '.join(organisations)}."
+        )
+    text = _tidy(_join([t for _, t in picked]))
+    return FoundAffiliation(text, evidence) if text else None
+
+
+def _organisations(lines: list[str]) -> list[str]:
+    """The organisations (not their departments) named by an author's lines."""
+    out: list[str] = []
+    for line in lines:
+        for part in re.split(r"[,;]", line):
+            part = _tidy(part)
+            if part and _ORGANISATION.search(part) and not _UNIT.match(part) and part not in out:
+                out.append(part)
+    return out
+
+
+def _is_with_footnote(footer: list[Line], first_author: str) -> FoundAffiliation | None:
+    """IEEE journals: "A. Author and B. Author are with the Department of X, University of Y, City (e-mail: …)"."""
+    paragraphs: list[list[Line]] = []
+    for ln in footer:
+        if (
+            paragraphs
+            and -0.3 * ln.height <= ln.y0 - paragraphs[-1][-1].y1 < 0.8 * ln.height
+            and ln.x0 <= paragraphs[-1][-1].x0 + 2
+        ):
+            paragraphs[-1].append(ln)
+        else:
+            paragraphs.append([ln])
+    surname = _fold(first_author.split()[-1])
+    for para in paragraphs:
+        text = ""
+        for ln in para:
+            t = ln.text.strip()
+            text = text[:-1] + t if text.endswith("-") and t[:1].islower() else f"{text} {t}".strip()
+        for m in re.finditer(r"\b(?:is|are|was|were)\s+(?:also\s+)?with\s+(?:the\s+)?", text):
+            # The sentence before "are with": split at sentence ends, not at initials ("O. Brandt").
+            who = re.split(r";|(?<=[a-z\d][a-z\d])\.\s+", text[: m.start()])[-1]
+            # "The authors are with …" speaks for every author, the first included.
+            if surname not in _words(who) and not re.search(r"\b(?:the|all)\s+authors\b", who, re.I):
+                continue
+            rest = text[m.end() :]
+            end = re.search(
+                r",?\s+and\s+(?:also\s+)?with\b|"
+                r"\s*\(|;|\.\s*$|\.\s+(?=(?:[A-Z]\.\s*)+[A-Z][a-z]+)|\.\s+(?=[A-Z][a-z]+ (?:is|are|was)\b)",
+                rest,
+            )
+            place = _tidy(rest[: end.start()] if end else rest)
+            if place and _INSTITUTION.search(place):
+                return FoundAffiliation(place, "\n".join(ln.text for ln in para))
+    return None

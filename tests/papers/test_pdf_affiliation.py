@@ -1,0 +1,158 @@
+"""The first author's affiliation on title pages set with real publisher classes.
+
+The PDFs are built by scripts/make_affiliation_fixtures.py from the .tex
+sources in tests/fixtures/affiliation; the truth is the institution written
+in each source (truth.json), never our parser's output.
+"""
+
+import json
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from papers.services.parse import paper_parse
+from tests.pdfgen import stored_paper
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "affiliation"
+TRUTH = json.loads((FIXTURES / "truth.json").read_text())
+
+
+def parsed(name: str):
+    truth = TRUTH[name]
+    paper = stored_paper((FIXTURES / f"{name}.pdf").read_bytes(), authors=truth["authors"])
+    return paper_parse(paper=paper), truth["affiliation"]
+
+
+def test_ieee_conference_takes_only_the_block_under_the_first_author():
+    content, truth = parsed("ieee_conf")
+    assert content.affiliation == truth
+    assert "Nordhavn" not in content.affiliation
+
+
+def test_ieee_journal_reads_the_are_with_footnote_naming_the_first_author():
+    content, truth = parsed("ieee_journal")
+    assert content.affiliation == truth
+    assert "e-mail" not in content.affiliation
+    assert "Hartwig" in content.affiliation_evidence
+
+
+def test_acm_sigconf_column_under_the_first_author_joined_with_commas():
+    content, truth = parsed("acm_sigconf")
+    assert content.affiliation == truth
+
+
+def test_llncs_inst_marker_picks_the_second_listed_institute():
+    content, truth = parsed("llncs")
+    assert content.affiliation == truth
+
+
+def test_elsarticle_letter_marker_picks_its_address():
+    content, truth = parsed("elsarticle")
+    assert content.affiliation == truth
+
+
+def test_elsarticle_address_wrapped_onto_a_second_line_is_read_whole():
+    content, truth = parsed("elsarticle_wrapped")
+    assert content.affiliation == truth
+
+
+def test_revtex_superscript_address_after_a_comma():
+    content, truth = parsed("revtex")
+    assert content.affiliation == truth
+
+
+def test_authblk_code_footnote_sharing_the_marker_is_not_appended():
+    content, truth = parsed("authblk")
+    assert content.affiliation == truth
+    assert "github" not in content.affiliation.lower()
+
+
+def test_cvpr_internship_footnote_is_not_the_affiliation():
+    content, truth = parsed("cvpr_like")
+    assert content.affiliation == truth
+    assert "Orbital" not in content.affiliation
+
+
+def test_acl_suit_markers_split_a_shared_line_and_skip_work_done_while_at():
+    content, truth = parsed("acl_like")
+    assert content.affiliation == truth
+
+
+def test_neurips_equal_contribution_mark_first_then_greek_marker():
+    content, truth = parsed("neurips_like")
+    assert content.affiliation == truth
+
+
+def test_unmarked_first_author_among_marked_institutions_is_unknown_with_a_reason():
+    content, truth = parsed("no_marker")
+    assert content.affiliation == truth == ""
+    assert "no marker" in content.affiliation_note
+    assert "Tidewater University" in content.affiliation_note
+
+
+def test_a_department_wrapped_inside_its_author_column_is_not_split_by_a_comma():
+    content, truth = parsed("acm_wrapped")
+    assert content.affiliation == truth
+
+
+def test_two_institutions_under_an_unmarked_first_author_are_unknown_with_both_named():
+    content, truth = parsed("dual_block")
+    assert content.affiliation == truth == ""
+    assert "Two candidate institutions" in content.affiliation_note
+    assert "Max Volta Institute for Informatics; Saarland Lakes University" in content.affiliation_note
+
+
+def test_one_centred_block_under_a_row_of_names_is_the_first_authors_too():
+    content, truth = parsed("shared_block")
+    assert content.affiliation == truth
+
+
+def test_unicode_superscript_markers_typed_into_the_text_split_a_shared_line():
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((150, 90), "Typed Superscripts in Title Blocks", fontname="hebo", fontsize=15)
+    page.insert_text((170, 125), "Ada Lovelace\u00b2, Alan Turing\u00b9", fontsize=11)
+    page.insert_text((130, 140), "\u00b9Google DeepMind \u00b2University of Oxford, UK", fontsize=10)
+    page.insert_text((280, 200), "Abstract", fontname="hebo", fontsize=11)
+    page.insert_text((72, 220), "We study typed superscript markers in some detail here and now.", fontsize=10)
+    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
+    assert content.affiliation == "University of Oxford, UK"
+
+
+def test_internship_note_under_the_author_block_is_skipped_for_the_block_under_the_name():
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((150, 90), "Notes Under the Author Block", fontname="hebo", fontsize=15)
+    page.insert_text((200, 125), "Ada Lovelace", fontsize=11)
+    page.insert_text((265, 120), "*", fontsize=7)
+    page.insert_text((320, 125), "Alan Turing", fontsize=11)
+    page.insert_text((190, 139), "University of Oxford", fontsize=10)
+    page.insert_text((175, 155), "*", fontsize=6)
+    page.insert_text((180, 158), "Work done during an internship at Microsoft Research.", fontsize=9)
+    page.insert_text((280, 200), "Abstract", fontname="hebo", fontsize=11)
+    page.insert_text((72, 220), "We study notes printed under author blocks in some detail here.", fontsize=10)
+    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
+    assert content.affiliation == "University of Oxford"
+
+
+def test_the_authors_are_with_footnote_speaks_for_the_first_author():
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((150, 90), "Footnotes for the Whole Author List", fontname="hebo", fontsize=15)
+    page.insert_text((200, 125), "Ada Lovelace and Alan Turing", fontsize=11)
+    page.insert_text((72, 170), "Abstract-We study author footnotes of journals in some detail here.", fontsize=9)
+    for i in range(20):
+        page.insert_text(
+            (72, 300 + 14 * i), "Body text of the paper runs on here in its usual size and font.", fontsize=10
+        )
+    page.insert_text(
+        (72, 720),
+        "The authors are with the School of Informatics, University of Edinburgh, Edinburgh EH8 9AB,",
+        fontsize=8,
+    )
+    page.insert_text((72, 730), "UK (e-mail: ada@ed.ac.uk; alan@ed.ac.uk).", fontsize=8)
+    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
+    assert content.affiliation == "School of Informatics, University of Edinburgh, Edinburgh EH8 9AB, UK"
