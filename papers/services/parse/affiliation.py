@@ -349,7 +349,12 @@ def first_author_affiliation(layout: PageLayout, authors: list[str], body_size: 
 
 
 def _by_marker(markers: list[str], entries: list[_Entry], author_line: Line) -> FoundAffiliation | None:
-    """The institution led by the first author's first affiliation marker (a note's marker is skipped)."""
+    """The institutions led by the first author's affiliation markers (a note's marker is skipped).
+
+    An author with two affiliations ("Jonas Weber1,2") has both: picking the first
+    would be a guess about which one the reader means, so both are kept, in order."""
+    found: list[str] = []
+    evidence = [author_line.text]
     for marker in markers:
         hits = [e for e in entries if marker in e.tokens and e.text]
         # "Work done during an internship at X Research" names an institution and is still a note.
@@ -364,11 +369,12 @@ def _by_marker(markers: list[str], entries: list[_Entry], author_line: Line) -> 
                 author_line.text,
                 f"Two candidate institutions carry the first author's marker {marker}: {'; '.join(distinct)}.",
             )
-        if distinct:
-            e = chosen[0]
-            evidence = "\n".join([author_line.text] + [ln.text for ln in e.lines])
-            return FoundAffiliation(distinct[0], evidence)
-    return None
+        if distinct and distinct[0] not in found:
+            found.append(distinct[0])
+            evidence += [ln.text for ln in chosen[0].lines]
+    if not found:
+        return None
+    return FoundAffiliation("; ".join(found[:3]), "\n".join(evidence))
 
 
 def _groups(line: Line) -> list[list[Span]]:
