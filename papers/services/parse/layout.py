@@ -265,6 +265,10 @@ def mark_furniture(pages: list[PageLayout]) -> None:
             if bottom and in_margin and alone and _one_off_footer(line, layout):
                 line.role = "furniture"
                 continue
+            if _INTEGER.match(line.text) and not alone:
+                # A section number at the top of a column ("4" | "Experiments"): with its
+                # digits masked it would look like a header repeating on every page.
+                continue
             key = f"{round(line.y0 / 4)}|" + re.sub(r"\d+", "#", line.text.lower())
             keyed.append((line, key))
             if key not in seen:
@@ -285,8 +289,25 @@ def _one_off_footer(line: Line, layout: PageLayout) -> bool:
     """
     if len(line.text) > 100 or _FOOTNOTE_MARK.match(line.text):
         return False
+    if _continues_text_above(line, layout):
+        return False
     lowest_body = max((ln.y1 for ln in layout.lines if ln.role == "body" and ln.y0 <= 0.9 * layout.height), default=0.0)
     return line.y0 > lowest_body
+
+
+def _continues_text_above(line: Line, layout: PageLayout) -> bool:
+    """The last line of a paragraph at the foot of a column, not a note set apart below the text.
+
+    A footer sits a clear gap below the text block; a column's last line follows
+    the line above it at the line pitch, in the same font size, under it.
+    """
+    for other in layout.lines:
+        if other is line or other.role != "body" or abs(other.size - line.size) > 0.6:
+            continue
+        gap = line.y0 - other.y1
+        if -1 <= gap <= 0.6 * max(line.height, 1) and min(line.x1, other.x1) - max(line.x0, other.x0) > 0:
+            return True
+    return False
 
 
 def _mark_gutters(layout: PageLayout) -> None:
