@@ -52,12 +52,18 @@ GLUED_NUMBERED = re.compile(
     r"\s+(?P<rest>[A-Z][a-z]*\b.*)$"
 )
 CAPTION_OPENER = re.compile(r"^(?:Figure|FIGURE|Fig\.?|FIG\.?|Table|TABLE)\s*(?:\d{1,3}|[IVXL]{1,6})(?P<after>.*)$")
-# Prefixes written with a hyphen in front of a word ("multi-view", "co-occurrence");
-# TeX's hyphenation points at line ends are dropped, these are kept.
-HYPHEN_PREFIXES = frozenset(
-    "multi self non cross semi quasi pseudo anti intra inter post pre co re sub super ultra meta mid over under "
-    "well state end zero few one two three many high low large small fine coarse long short top bottom"
-    .split()
+# Prefixes that make compounds with a hyphen ("multi-view", "self-supervised",
+# "non-parametric"): kept before any word. Weaker ones are also TeX's usual
+# hyphenation points ("re-construction"), so they keep it only when the joined
+# form is not a word ("co-occurrence", "re-ranking").
+COMPOUND_PREFIXES = frozenset(
+    "multi self non cross semi quasi pseudo anti intra well zero few coarse state end".split()
+)
+WEAK_PREFIXES = frozenset("pre re co sub super inter post mid meta ultra over under".split())
+# What TeX leaves after a break inside a derived word ("cross-ing", "state-ment").
+SUFFIXES = frozenset(
+    "ing ings ed er ers es est ly al ally ion ions ness ment ments able ably ible ity ive ives ous ish ic ics ism "
+    "ist ists ise ize ised ized ful less ship".split()
 )
 _LINE_END_WORD = re.compile(r"(?P<word>[^\W\d_]+(?:-[^\W\d_]+)*)-$")
 _LINE_START_WORD = re.compile(r"^(?P<word>[^\W\d_]+)(?P<more>-?)")
@@ -219,9 +225,13 @@ def keeps_hyphen(left: str, right: str, vocab: Vocabulary) -> bool:
     # TeX leaves at least two letters before a break and three after it.
     if len(last) < 2 or len(right) < 3:
         return True
+    if right in SUFFIXES or not vocab.known(right):
+        return False
+    if last in COMPOUND_PREFIXES:
+        return True
     if vocab.known(last + right):
         return False
-    return (last in HYPHEN_PREFIXES or (len(last) >= 3 and vocab.known(last))) and vocab.known(right)
+    return last in WEAK_PREFIXES or (len(last) >= 3 and vocab.known(last))
 
 
 def _join(lines: list[str], vocab: Vocabulary | None = None) -> str:

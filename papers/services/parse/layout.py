@@ -248,6 +248,7 @@ def mark_furniture(pages: list[PageLayout]) -> None:
         return
     repeats: Counter = Counter()
     keyed: list[tuple[Line, str]] = []
+    size = body_font_size(pages)
     for layout in pages:
         seen = set()
         body = [ln for ln in layout.lines if ln.role == "body"]
@@ -262,7 +263,7 @@ def mark_furniture(pages: list[PageLayout]) -> None:
             if _PAGE_NUMBER.match(line.text) and alone and in_margin:
                 line.role = "furniture"
                 continue
-            if bottom and in_margin and alone and _one_off_footer(line, layout):
+            if bottom and in_margin and alone and _one_off_footer(line, layout, size):
                 line.role = "furniture"
                 continue
             if _INTEGER.match(line.text) and not alone:
@@ -282,30 +283,36 @@ def mark_furniture(pages: list[PageLayout]) -> None:
         _mark_gutters(layout)
 
 
-def _one_off_footer(line: Line, layout: PageLayout) -> bool:
+def _one_off_footer(line: Line, layout: PageLayout, body_size: float) -> bool:
     """A short note alone in the bottom margin of one page ("Preprint. Under review.").
 
     Footnotes start with a marker (an affiliation's "1", "*", "†") and are kept.
     """
     if len(line.text) > 100 or _FOOTNOTE_MARK.match(line.text):
         return False
-    if _continues_text_above(line, layout):
+    if _in_text_block(line, layout, body_size):
         return False
     lowest_body = max((ln.y1 for ln in layout.lines if ln.role == "body" and ln.y0 <= 0.9 * layout.height), default=0.0)
     return line.y0 > lowest_body
 
 
-def _continues_text_above(line: Line, layout: PageLayout) -> bool:
-    """The last line of a paragraph at the foot of a column, not a note set apart below the text.
+def _in_text_block(line: Line, layout: PageLayout, body_size: float) -> bool:
+    """A paragraph's lines at the foot of a column, not a note set apart below the text.
 
-    A footer sits a clear gap below the text block; a column's last line follows
-    the line above it at the line pitch, in the same font size, under it.
+    A footer sits a clear gap below the text; a column's last line follows the
+    line above it at the line pitch, in the same size and under it. A body-size
+    paragraph pushed to the foot (a float or an equation above it) still has
+    its next line right below.
     """
     for other in layout.lines:
         if other is line or other.role != "body" or abs(other.size - line.size) > 0.6:
             continue
-        gap = line.y0 - other.y1
-        if -1 <= gap <= 0.6 * max(line.height, 1) and min(line.x1, other.x1) - max(line.x0, other.x0) > 0:
+        if min(line.x1, other.x1) - max(line.x0, other.x0) <= 0:
+            continue
+        limit = 0.6 * max(line.height, 1)
+        if -1 <= line.y0 - other.y1 <= limit:
+            return True
+        if -1 <= other.y0 - line.y1 <= limit and abs(line.size - body_size) <= 0.6:
             return True
     return False
 
