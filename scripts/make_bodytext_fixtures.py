@@ -45,9 +45,7 @@ def truth(tex: str) -> dict:
         "captions": [_plain(c) for c in re.findall(r"\\caption\{(.+?)\}\n", body)],
         "table_rows": rows,
         "run_in_headings": re.findall(r"\\(?:subsection|plainsection|paragraph)\{([^}]+)\}\s*(\S+ \S+)", body),
-        "prose_opening_with_a_label": [
-            _plain(p) for p in re.findall(r"^((?:Figure|Table) \d+ [a-z].+)$", body, re.M)
-        ],
+        "prose_opening_with_a_label": [_plain(p) for p in re.findall(r"^((?:Figure|Table) \d+ [a-z].+)$", body, re.M)],
     }
 
 

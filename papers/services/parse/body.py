@@ -156,7 +156,9 @@ def _run_in(line: Line, body_size: float, *, after_references: bool) -> Heading 
     if m and not line.bold:
         level = 1 if "." not in m.group("num") else 2
         title = m.group("title")
-        return Heading(canonical_name(title), title, level, inline_rest=m.group("rest"), text=f"{m.group('num')} {title}")
+        return Heading(
+            canonical_name(title), title, level, inline_rest=m.group("rest"), text=f"{m.group('num')} {title}"
+        )
     return None
 
 
