@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from papers.services.parse import paper_parse, summarizer_input
+from papers.services.parse.body import Vocabulary, _join
 from tests.pdfgen import stored_paper
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +102,19 @@ def test_the_summarizer_reads_the_sections_with_hyphens_kept_and_no_captions(par
     text = flat(summarizer_input(content=content, token_budget=4000))
     assert all(word in text for word in truth["compounds"])
     assert not any(caption in text for caption in truth["captions"])
+
+
+@pytest.mark.parametrize(
+    ("lines", "joined"),
+    [
+        (["trained on data-", "sets of motion."], "trained on datasets of motion."),
+        (["our data-sets are small; trained on data-", "sets of motion."], "trained on data-sets of motion."),
+        (["a multi-", "view rig"], "a multi-view rig"),
+        (["a learned repre-", "sentation"], "a learned representation"),
+        (["cross-", "ing the street"], "crossing the street"),
+        (["the GPT-", "4 model"], "the GPT-4 model"),
+    ],
+)
+def test_the_documents_own_spelling_then_the_word_list_decides_a_line_end_hyphen(lines, joined):
+    vocab = Vocabulary.of(lines)
+    assert _join(lines[-2:], vocab).endswith(joined)

@@ -65,6 +65,14 @@ SUFFIXES = frozenset(
     "ing ings ed er ers es est ly al ally ion ions ness ment ments able ably ible ity ive ives ous ish ic ics ism "
     "ist ists ise ize ised ized ful less ship".split()
 )
+# Closed compounds of the field that the general word list lacks; without them
+# "data-" + "sets" would keep its hyphen whenever the paper never prints "datasets" whole.
+CLOSED_COMPOUNDS = frozenset(
+    "dataset datasets codebase codebases checkpoint checkpoints timestep timesteps keypoint keypoints tokenizer "
+    "tokenizers softmax metadata workflow workflows screenshot screenshots hyperparameter hyperparameters "
+    "backpropagation preprocessing postprocessing endpoint endpoints benchmarking".split()
+)
+RARE = 100  # word-list counts at or below this are too rare to vouch for half a compound
 _LINE_END_WORD = re.compile(r"(?P<word>[^\W\d_]+(?:-[^\W\d_]+)*)-$")
 _LINE_START_WORD = re.compile(r"^(?P<word>[^\W\d_]+)(?P<more>-?)")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
@@ -204,11 +212,14 @@ class Vocabulary:
                 (vocab.hyphenated if "-" in token else vocab.words)[token] += 1
         return vocab
 
-    def known(self, word: str) -> bool:
-        if self.words[word]:
+    def known(self, word: str, *, common: bool = False) -> bool:
+        """Printed whole in the document, or in the word list (``common``: not one of its rarest words)."""
+        if self.words[word] or word in CLOSED_COMPOUNDS:
             return True
         dictionary = _dictionary()
-        return dictionary is not None and dictionary[word] > 0
+        # The list's floor (50) holds rare and foreign words ("oise", "lour") that
+        # are more often the tail of a broken word than a word of their own.
+        return dictionary is not None and dictionary[word] > (RARE if common else 0)
 
 
 def keeps_hyphen(left: str, right: str, vocab: Vocabulary) -> bool:
@@ -231,9 +242,9 @@ def keeps_hyphen(left: str, right: str, vocab: Vocabulary) -> bool:
         return False
     if last in COMPOUND_PREFIXES:
         return True
-    if vocab.known(last + right):
+    if vocab.known(last + right) or not vocab.known(right, common=True):
         return False
-    return last in WEAK_PREFIXES or (len(last) >= 3 and vocab.known(last))
+    return last in WEAK_PREFIXES or (len(last) >= 3 and vocab.known(last, common=True))
 
 
 def _join(lines: list[str], vocab: Vocabulary | None = None) -> str:
