@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "bodytext"
-SOURCES = ("twocolumn", "onecolumn")
+SOURCES = ("twocolumn", "onecolumn", "ieeetran", "llncs")
 
 
 def _plain(tex: str) -> str:
@@ -44,7 +44,9 @@ def truth(tex: str) -> dict:
         "column_tail": _plain(tail.group(1)) if tail else "",
         "captions": [_plain(c) for c in re.findall(r"\\caption\{(.+?)\}\n", body)],
         "table_rows": rows,
-        "run_in_headings": re.findall(r"\\(?:subsection|plainsection|paragraph)\{([^}]+)\}\s*(\S+ \S+)", body),
+        "run_in_headings": re.findall(
+            r"\\(?:subsection|subsubsection|plainsection|paragraph)\{([^}]+)\}\s*(\S+ \S+)", body
+        ),
         "prose_opening_with_a_label": [_plain(p) for p in re.findall(r"^((?:Figure|Table) \d+ [a-z].+)$", body, re.M)],
     }
 

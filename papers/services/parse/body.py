@@ -72,6 +72,7 @@ CLOSED_COMPOUNDS = frozenset(
     "tokenizers softmax metadata workflow workflows screenshot screenshots hyperparameter hyperparameters "
     "backpropagation preprocessing postprocessing endpoint endpoints benchmarking".split()
 )
+ITALIC = 2  # MuPDF span flag
 RARE = 100  # word-list counts at or below this are too rare to vouch for half a compound
 _LINE_END_WORD = re.compile(r"(?P<word>[^\W\d_]+(?:-[^\W\d_]+)*)-$")
 _LINE_START_WORD = re.compile(r"^(?P<word>[^\W\d_]+)(?P<more>-?)")
@@ -147,6 +148,17 @@ def _run_in(line: Line, body_size: float, *, after_references: bool) -> Heading 
     strong = 0
     while strong < len(spans) and (spans[strong].bold or round(spans[strong].size, 1) >= body_size + 0.8):
         strong += 1
+    italic = 0
+    while not strong and italic < len(spans) and spans[italic].flags & ITALIC:
+        italic += 1
+    if 0 < italic < len(spans):
+        # llncs and ACM set \paragraph in italics: only a short title closed by a full stop.
+        head = "".join(sp.text for sp in spans[:italic]).strip()
+        rest = "".join(sp.text for sp in spans[italic:]).strip()
+        if head.endswith(".") and len(head.split()) <= 6 and re.match(r"[A-Z]", head) and rest[:1].isupper():
+            title = head.rstrip(" .")
+            return Heading(canonical_name(title), title, 3, inline_rest=rest, text=head)
+        return None
     if 0 < strong < len(spans):
         head = "".join(sp.text for sp in spans[:strong]).strip()
         rest = "".join(sp.text for sp in spans[strong:]).strip()
