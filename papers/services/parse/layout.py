@@ -299,20 +299,20 @@ def _one_off_footer(line: Line, layout: PageLayout, body_size: float) -> bool:
 def _in_text_block(line: Line, layout: PageLayout, body_size: float) -> bool:
     """A paragraph's lines at the foot of a column, not a note set apart below the text.
 
-    A footer sits a clear gap below the text; a column's last line follows the
-    line above it at the line pitch, in the same size and under it. A body-size
-    paragraph pushed to the foot (a float or an equation above it) still has
-    its next line right below.
+    A footer sits a clear gap below the text; a column's last line is set in the
+    body size and follows the line above it at the line pitch (or, when a float
+    or an equation above pushed its paragraph down, has its next line right below).
     """
+    if abs(line.size - body_size) > 0.6:
+        # Footnotes and venue notes ("37th Conference on ...") are set smaller than the text.
+        return False
+    limit = 0.6 * max(line.height, 1)
     for other in layout.lines:
         if other is line or other.role != "body" or abs(other.size - line.size) > 0.6:
             continue
         if min(line.x1, other.x1) - max(line.x0, other.x0) <= 0:
             continue
-        limit = 0.6 * max(line.height, 1)
-        if -1 <= line.y0 - other.y1 <= limit:
-            return True
-        if -1 <= other.y0 - line.y1 <= limit and abs(line.size - body_size) <= 0.6:
+        if -1 <= line.y0 - other.y1 <= limit or -1 <= other.y0 - line.y1 <= limit:
             return True
     return False
 
