@@ -74,9 +74,11 @@ CLOSED_COMPOUNDS = frozenset(
 )
 ITALIC = 2  # MuPDF span flag
 RARE = 100  # word-list counts at or below this are too rare to vouch for half a compound
+_NUMBER = re.compile(r"[-+±]?\d[\d.,%±]*")
 _LINE_END_WORD = re.compile(r"(?P<word>[^\W\d_]+(?:-[^\W\d_]+)*)-$")
 _LINE_START_WORD = re.compile(r"^(?P<word>[^\W\d_]+)(?P<more>-?)")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_BROKEN_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*-\n[^\W\d_]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
 
 
@@ -172,7 +174,7 @@ def _run_in(line: Line, body_size: float, *, after_references: bool) -> Heading 
                 title = head.rstrip(" .:")
                 return Heading(canonical_name(title), title, 3, inline_rest=rest, text=head)
         return None
-    m = GLUED_NUMBERED.match(line.text.strip())
+    m = GLUED_NUMBERED.match(line.text) if line.text[:1].isdigit() else None
     if m and not line.bold:
         level = 1 if "." not in m.group("num") else 2
         title = m.group("title")
@@ -211,17 +213,10 @@ class Vocabulary:
     @classmethod
     def of(cls, texts: list[str]) -> Vocabulary:
         vocab = cls()
-        broken = False
-        for text in texts:
-            tokens = _WORD.findall(text)
-            if broken and tokens:
-                tokens = tokens[1:]  # the second half of a word split at the line end
-            broken = text.endswith("-")
-            if broken and tokens:
-                tokens = tokens[:-1]
-            for token in tokens:
-                token = token.lower()
-                (vocab.hyphenated if "-" in token else vocab.words)[token] += 1
+        # Leave out both halves of each word split at a line end: they are what is to be decided.
+        whole = _BROKEN_WORD.sub(" ", "\n".join(texts))
+        for token in _WORD.findall(whole.lower()):
+            (vocab.hyphenated if "-" in token else vocab.words)[token] += 1
         return vocab
 
     def known(self, word: str, *, common: bool = False) -> bool:
@@ -295,32 +290,29 @@ def _table_rows(lines: list[Line]) -> set[int]:
             row.append(line)
         else:
             rows.append([line])
-    flags = []
-    for row in rows:
-        count = sum(_cells(ln) for ln in row)
-        words = [w for ln in row for w in ln.text.split()]
-        numeric = sum(1 for w in words if re.fullmatch(r"[-+±]?\d[\d.,%±]*", w))
-        flags.append((count >= 2 and all(ln.role == "body" for ln in row), numeric))
+    celled = [len(row) > 1 or _cells(row[0]) > 1 for row in rows]
     out: set[int] = set()
-    for i, (row, (celled, numeric)) in enumerate(zip(rows, flags)):
-        if not celled:
+    for i, row in enumerate(rows):
+        if not celled[i] or any(ln.role != "body" for ln in row):
             continue
         near = any(
-            0 <= j < len(rows) and flags[j][0] and rows[j][0].page == row[0].page and rows[j][0].col == row[0].col
+            0 <= j < len(rows) and celled[j] and rows[j][0].page == row[0].page and rows[j][0].col == row[0].col
             for j in (i - 1, i + 1)
         )
-        words = sum(len(ln.text.split()) for ln in row)
-        if near or numeric >= 0.5 * words:
+        if not near:
+            words = [w for ln in row for w in ln.text.split()]
+            near = sum(1 for w in words if _NUMBER.fullmatch(w)) >= 0.5 * len(words)
+        if near:
             out.update(id(ln) for ln in row)
     return out
 
 
 def _cells(line: Line) -> int:
-    count = 1
-    for a, b in zip(line.spans, line.spans[1:]):
-        if b.bbox[0] - a.bbox[2] > 1.2 * max(line.size, 1):
-            count += 1
-    return count
+    spans = line.spans
+    if len(spans) < 2:
+        return 1
+    wide = 1.2 * max(line.size, 1)
+    return 1 + sum(1 for a, b in zip(spans, spans[1:]) if b.bbox[0] - a.bbox[2] > wide)
 
 
 def _body_lines(lines: list[Line]) -> list[Line]:
