@@ -78,7 +78,6 @@ _NUMBER = re.compile(r"[-+±]?\d[\d.,%±]*")
 _LINE_END_WORD = re.compile(r"(?P<word>[^\W\d_]+(?:-[^\W\d_]+)*)-$")
 _LINE_START_WORD = re.compile(r"^(?P<word>[^\W\d_]+)(?P<more>-?)")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-_BROKEN_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*-\n[^\W\d_]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
 
 
@@ -214,8 +213,13 @@ class Vocabulary:
     def of(cls, texts: list[str]) -> Vocabulary:
         vocab = cls()
         # Leave out both halves of each word split at a line end: they are what is to be decided.
-        whole = _BROKEN_WORD.sub(" ", "\n".join(texts))
-        for token in _WORD.findall(whole.lower()):
+        parts = "\n".join(texts).lower().split("-\n")
+        for i in range(len(parts) - 1):
+            before, after = parts[i], parts[i + 1]
+            parts[i] = before[: max(before.rfind(" "), before.rfind("\n"), 0)]
+            ends = [j for j in (after.find(" "), after.find("\n")) if j >= 0]
+            parts[i + 1] = after[min(ends) :] if ends else ""
+        for token in _WORD.findall(" ".join(parts)):
             (vocab.hyphenated if "-" in token else vocab.words)[token] += 1
         return vocab
 
