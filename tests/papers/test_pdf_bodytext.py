@@ -113,6 +113,8 @@ def test_the_summarizer_reads_the_sections_with_hyphens_kept_and_no_captions(par
         (["a learned repre-", "sentation"], "a learned representation"),
         (["cross-", "ing the street"], "crossing the street"),
         (["the GPT-", "4 model"], "the GPT-4 model"),
+        (["a learned repre\xad", "sentation"], "a learned representation"),
+        (["a multi\u2010", "view rig"], "a multi\u2010view rig"),
     ],
 )
 def test_the_documents_own_spelling_then_the_word_list_decides_a_line_end_hyphen(lines, joined):

@@ -75,7 +75,8 @@ CLOSED_COMPOUNDS = frozenset(
 ITALIC = 2  # MuPDF span flag
 RARE = 100  # word-list counts at or below this are too rare to vouch for half a compound
 _NUMBER = re.compile(r"[-+±]?\d[\d.,%±]*")
-_LINE_END_WORD = re.compile(r"(?P<word>[^\W\d_]+(?:-[^\W\d_]+)*)-$")
+_HYPHENS = ("-", "\u2010")  # ASCII and Unicode hyphen
+_LINE_END_WORD = re.compile(r"(?P<word>[^\W\d_]+(?:-[^\W\d_]+)*)[-\u2010]$")
 _LINE_START_WORD = re.compile(r"^(?P<word>[^\W\d_]+)(?P<more>-?)")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
@@ -264,11 +265,13 @@ def _join(lines: list[str], vocab: Vocabulary | None = None) -> str:
     for text in lines:
         if not out:
             out = text
-        elif out.endswith("-") and text[:1].islower():
+        elif out.endswith("\xad"):  # a soft hyphen only ever marks where the word was broken
+            out = out[:-1] + text
+        elif out.endswith(_HYPHENS) and text[:1].islower():
             before, after = _LINE_END_WORD.search(out), _LINE_START_WORD.match(text)
             keep = before is not None and after is not None and keeps_hyphen(before["word"], after["word"], vocab)
             out = out + text if keep else out[:-1] + text
-        elif out.endswith("-") and out[-2:-1].isalnum() and text[:1].isalnum():
+        elif out.endswith(_HYPHENS) and out[-2:-1].isalnum() and text[:1].isalnum():
             out = out + text  # "GPT-" + "4", "BERT-" + "Large": a name, never a hyphenation point
         else:
             out = f"{out} {text}"
