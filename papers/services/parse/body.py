@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 
 from papers.text import tokens_estimate
 
@@ -42,6 +44,41 @@ KNOWN_UNNUMBERED = {
     "limitations",
 }
 SUMMARY_PARTS = ("abstract", "introduction", "method", "conclusion")
+# Section titles a number can open without any font to tell them apart from the
+# sentence that follows on the same line ("4 Experiments We evaluate ...").
+GLUED_NUMBERED = re.compile(
+    r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?P<title>Introduction|Related Work|Background|Methods?|Methodology"
+    r"|Approach|Experiments|Experimental Setup|Evaluation|Results|Discussion|Conclusions?|Limitations)"
+    r"\s+(?P<rest>[A-Z][a-z]*\b.*)$"
+)
+CAPTION_OPENER = re.compile(r"^(?:Figure|FIGURE|Fig\.?|FIG\.?|Table|TABLE)\s*(?:\d{1,3}|[IVXL]{1,6})(?P<after>.*)$")
+# Prefixes that make compounds with a hyphen ("multi-view", "self-supervised",
+# "non-parametric"): kept before any word. Weaker ones are also TeX's usual
+# hyphenation points ("re-construction"), so they keep it only when the joined
+# form is not a word ("co-occurrence", "re-ranking").
+COMPOUND_PREFIXES = frozenset(
+    "multi self non cross semi quasi pseudo anti intra well zero few coarse state end".split()
+)
+WEAK_PREFIXES = frozenset("pre re co sub super inter post mid meta ultra over under".split())
+# What TeX leaves after a break inside a derived word ("cross-ing", "state-ment").
+SUFFIXES = frozenset(
+    "ing ings ed er ers es est ly al ally ion ions ness ment ments able ably ible ity ive ives ous ish ic ics ism "
+    "ist ists ise ize ised ized ful less ship".split()
+)
+# Closed compounds of the field that the general word list lacks; without them
+# "data-" + "sets" would keep its hyphen whenever the paper never prints "datasets" whole.
+CLOSED_COMPOUNDS = frozenset(
+    "dataset datasets codebase codebases checkpoint checkpoints timestep timesteps keypoint keypoints tokenizer "
+    "tokenizers softmax metadata workflow workflows screenshot screenshots hyperparameter hyperparameters "
+    "backpropagation preprocessing postprocessing endpoint endpoints benchmarking".split()
+)
+ITALIC = 2  # MuPDF span flag
+RARE = 100  # word-list counts at or below this are too rare to vouch for half a compound
+_NUMBER = re.compile(r"[-+±]?\d[\d.,%±]*")
+_HYPHENS = ("-", "\u2010")  # ASCII and Unicode hyphen
+_LINE_END_WORD = re.compile(r"(?P<word>[^\W\d_]+(?:-[^\W\d_]+)*)[-\u2010]$")
+_LINE_START_WORD = re.compile(r"^(?P<word>[^\W\d_]+)(?P<more>-?)")
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
 
 
@@ -52,6 +89,7 @@ class Heading:
     level: int  # 1 = section, 2 = subsection
     appendix_like: bool = False
     inline_rest: str = ""
+    text: str = ""  # the heading as printed, without a run-in sentence after it
 
 
 @dataclass
@@ -75,22 +113,74 @@ def detect_heading(line: Line, body_size: float, *, after_references: bool) -> H
     styled = line.bold or line.size >= body_size + 0.8 or (text.isupper() and len(text) > 3)
     m = INLINE_ABSTRACT.match(text)
     if m and (line.spans[0].bold or line.spans[0].flags & 2 or "—" in text[:12]):
-        return Heading("abstract", "Abstract", 1, inline_rest=text[m.end() :])
+        return Heading("abstract", "Abstract", 1, inline_rest=text[m.end() :], text="Abstract")
     if not styled or len(text) > 90 or len(text.split()) > 12 or text.endswith((",", ";")):
-        return None
+        return _run_in(line, body_size, after_references=after_references)
+    heading = _heading_of(text, bold=line.bold, after_references=after_references)
+    if heading is None and not line.bold:
+        return _run_in(line, body_size, after_references=after_references)
+    return heading
+
+
+def _heading_of(text: str, *, bold: bool, after_references: bool) -> Heading | None:
     low = text.lower().strip(" .:")
     if low in KNOWN_UNNUMBERED:
-        return Heading(canonical_name(low), text, 1)
+        return Heading(canonical_name(low), text, 1, text=text)
     m = NUMBERED.match(text)
     if m and not re.search(r"\d\s*$", m.group("title")):
         level = 1 if "." not in m.group("num") else 2
-        return Heading(canonical_name(m.group("title")), m.group("title"), level)
+        return Heading(canonical_name(m.group("title")), m.group("title"), level, text=text)
     m = ROMAN.match(text)
-    if m and (text.isupper() or line.bold):
-        return Heading(canonical_name(m.group("title")), m.group("title"), 1)
+    if m and (text.isupper() or bold):
+        return Heading(canonical_name(m.group("title")), m.group("title"), 1, text=text)
     m = LETTER.match(text)
     if m and after_references:
-        return Heading(canonical_name(m.group("title")), m.group("title"), 1, appendix_like=True)
+        return Heading(canonical_name(m.group("title")), m.group("title"), 1, appendix_like=True, text=text)
+    return None
+
+
+def _run_in(line: Line, body_size: float, *, after_references: bool) -> Heading | None:
+    """A heading that shares its line with the first sentence after it.
+
+    Run-in headings (LaTeX's \\paragraph, llncs and ACM subsections) are set in
+    bold or a larger size than the sentence; without a font to tell, only a
+    number and a usual section title before a capitalised word are taken.
+    """
+    spans = line.spans
+    strong = 0
+    while strong < len(spans) and (spans[strong].bold or round(spans[strong].size, 1) >= body_size + 0.8):
+        strong += 1
+    italic = 0
+    while not strong and italic < len(spans) and spans[italic].flags & ITALIC:
+        italic += 1
+    if 0 < italic < len(spans):
+        # llncs and ACM set \paragraph in italics: only a short title closed by a full stop.
+        head = "".join(sp.text for sp in spans[:italic]).strip()
+        rest = "".join(sp.text for sp in spans[italic:]).strip()
+        if head.endswith(".") and len(head.split()) <= 6 and re.match(r"[A-Z]", head) and rest[:1].isupper():
+            title = head.rstrip(" .")
+            return Heading(canonical_name(title), title, 3, inline_rest=rest, text=head)
+        return None
+    if 0 < strong < len(spans):
+        head = "".join(sp.text for sp in spans[:strong]).strip()
+        rest = "".join(sp.text for sp in spans[strong:]).strip()
+        if head and rest and len(head) <= 90 and len(head.split()) <= 12:
+            heading = _heading_of(head.rstrip(" ."), bold=True, after_references=after_references)
+            if heading is not None and rest[:1].isupper():
+                heading.inline_rest, heading.text = rest, head
+                return heading
+            if heading is None and head.endswith((".", ":")) and re.match(r"[A-Z(]", head) and len(head) > 2:
+                # A bold paragraph title ("Datasets.") before its paragraph.
+                title = head.rstrip(" .:")
+                return Heading(canonical_name(title), title, 3, inline_rest=rest, text=head)
+        return None
+    m = GLUED_NUMBERED.match(line.text) if line.text[:1].isdigit() else None
+    if m and not line.bold:
+        level = 1 if "." not in m.group("num") else 2
+        title = m.group("title")
+        return Heading(
+            canonical_name(title), title, level, inline_rest=m.group("rest"), text=f"{m.group('num')} {title}"
+        )
     return None
 
 
@@ -103,20 +193,159 @@ def _pitch(lines: list[Line]) -> float:
     return statistics.median(diffs) if diffs else 12.0
 
 
-def _join(lines: list[str]) -> str:
+@cache
+def _dictionary():
+    """English word frequencies (pyspellchecker's list), loaded once per process."""
+    try:
+        from spellchecker import SpellChecker
+    except ImportError:  # without it the document's own vocabulary still decides
+        return None
+    return SpellChecker(distance=1).word_frequency
+
+
+@dataclass
+class Vocabulary:
+    """The words a document prints whole, inside its lines (not split at a line end)."""
+
+    words: Counter = field(default_factory=Counter)
+    hyphenated: Counter = field(default_factory=Counter)
+
+    @classmethod
+    def of(cls, texts: list[str]) -> Vocabulary:
+        vocab = cls()
+        # Leave out both halves of each word split at a line end: they are what is to be decided.
+        parts = "\n".join(texts).lower().split("-\n")
+        for i in range(len(parts) - 1):
+            before, after = parts[i], parts[i + 1]
+            parts[i] = before[: max(before.rfind(" "), before.rfind("\n"), 0)]
+            ends = [j for j in (after.find(" "), after.find("\n")) if j >= 0]
+            parts[i + 1] = after[min(ends) :] if ends else ""
+        for token in _WORD.findall(" ".join(parts)):
+            (vocab.hyphenated if "-" in token else vocab.words)[token] += 1
+        return vocab
+
+    def known(self, word: str, *, common: bool = False) -> bool:
+        """Printed whole in the document, or in the word list (``common``: not one of its rarest words)."""
+        if self.words[word] or word in CLOSED_COMPOUNDS:
+            return True
+        dictionary = _dictionary()
+        # The list's floor (50) holds rare and foreign words ("oise", "lour") that
+        # are more often the tail of a broken word than a word of their own.
+        return dictionary is not None and dictionary[word] > (RARE if common else 0)
+
+
+def keeps_hyphen(left: str, right: str, vocab: Vocabulary) -> bool:
+    """Is the hyphen between ``left`` (before a line end) and ``right`` (after it) part of the word?
+
+    TeX breaks words at hyphenation points and prints a hyphen there; a compound
+    ("multi-view", "trajectory-anchored") keeps its own hyphen wherever it breaks.
+    The document's own spelling decides first, then whether the joined word is
+    a word at all, then whether both halves are.
+    """
+    left, right = left.lower(), right.lower()
+    hyphen_form, joined = f"{left}-{right}", f"{left}{right}"
+    if vocab.hyphenated[hyphen_form] or vocab.words[joined]:
+        return vocab.hyphenated[hyphen_form] >= vocab.words[joined]
+    last = left.rsplit("-", 1)[-1]
+    # TeX leaves at least two letters before a break and three after it.
+    if len(last) < 2 or len(right) < 3:
+        return True
+    if right in SUFFIXES or not vocab.known(right):
+        return False
+    if last in COMPOUND_PREFIXES:
+        return True
+    if vocab.known(last + right) or not vocab.known(right, common=True):
+        return False
+    return last in WEAK_PREFIXES or (len(last) >= 3 and vocab.known(last, common=True))
+
+
+def _join(lines: list[str], vocab: Vocabulary | None = None) -> str:
+    vocab = vocab or Vocabulary.of(lines)
     out = ""
     for text in lines:
         if not out:
             out = text
-        elif out.endswith("-") and text[:1].islower():
+        elif out.endswith("\xad"):  # a soft hyphen only ever marks where the word was broken
             out = out[:-1] + text
+        elif out.endswith(_HYPHENS) and text[:1].islower():
+            before, after = _LINE_END_WORD.search(out), _LINE_START_WORD.match(text)
+            keep = before is not None and after is not None and keeps_hyphen(before["word"], after["word"], vocab)
+            out = out + text if keep else out[:-1] + text
+        elif out.endswith(_HYPHENS) and out[-2:-1].isalnum() and text[:1].isalnum():
+            out = out + text  # "GPT-" + "4", "BERT-" + "Large": a name, never a hyphenation point
         else:
             out = f"{out} {text}"
     return out
 
 
+def _table_rows(lines: list[Line]) -> set[int]:
+    """Ids of lines that are rows of a table the figure stage did not cut out.
+
+    Prose never leaves a gap wider than a word space inside a line; a table row
+    is cells apart (separate lines on one row, or one line with wide gaps).
+    Two such rows in a row, or one of mostly numbers, are a table.
+    """
+    rows: list[list[Line]] = []
+    for line in lines:
+        row = rows[-1] if rows else None
+        if (
+            row is not None
+            and row[0].page == line.page
+            and row[0].col == line.col
+            and min(row[0].y1, line.y1) - max(row[0].y0, line.y0) > 0.5 * min(row[0].height, line.height)
+        ):
+            row.append(line)
+        else:
+            rows.append([line])
+    celled = [len(row) > 1 or _cells(row[0]) > 1 for row in rows]
+    out: set[int] = set()
+    for i, row in enumerate(rows):
+        if not celled[i] or any(ln.role != "body" for ln in row):
+            continue
+        near = any(
+            0 <= j < len(rows) and celled[j] and rows[j][0].page == row[0].page and rows[j][0].col == row[0].col
+            for j in (i - 1, i + 1)
+        )
+        if not near:
+            words = [w for ln in row for w in ln.text.split()]
+            near = sum(1 for w in words if _NUMBER.fullmatch(w)) >= 0.5 * len(words)
+        if near:
+            out.update(id(ln) for ln in row)
+    return out
+
+
+def _cells(line: Line) -> int:
+    spans = line.spans
+    if len(spans) < 2:
+        return 1
+    wide = 1.2 * max(line.size, 1)
+    return 1 + sum(1 for a, b in zip(spans, spans[1:]) if b.bbox[0] - a.bbox[2] > wide)
+
+
+def _body_lines(lines: list[Line]) -> list[Line]:
+    """Drop captions (figures keep them) and table rows; a caption that reads as prose stays.
+
+    "Figure 1 plots the error ..." opening a paragraph was taken for a caption
+    when its label is followed by a lowercase word and no punctuation.
+    """
+    out: list[Line] = []
+    prose_caption = False
+    for line in lines:
+        if line.role == "caption":
+            m = CAPTION_OPENER.match(line.text)
+            if m:
+                prose_caption = bool(re.match(r"\s+[a-z]", m["after"]))
+            if not prose_caption:
+                continue
+        out.append(line)
+    table = _table_rows(out)
+    return [ln for ln in out if id(ln) not in table]
+
+
 def build_document(lines: list[Line], body_size: float) -> Document:
     """Turn ordered body lines into paragraphs, cut the reference list, map sections."""
+    vocab = Vocabulary.of([ln.text for ln in lines])
+    lines = _body_lines(lines)
     pitch = _pitch(lines)
     items: list[tuple[str, str | Heading, Line]] = []  # ("p", text, first line) | ("h", heading, line)
     para: list[str] = []
@@ -127,11 +356,11 @@ def build_document(lines: list[Line], body_size: float) -> Document:
     def flush() -> None:
         nonlocal para, para_first
         if para:
-            items.append(("p", _join(para), para_first))
+            items.append(("p", _join(para, vocab), para_first))
         para, para_first = [], None
 
     for line in lines:
-        heading = detect_heading(line, body_size, after_references=after_refs) if line.role != "caption" else None
+        heading = detect_heading(line, body_size, after_references=after_refs) if line.role == "body" else None
         if heading:
             flush()
             items.append(("h", heading, line))
@@ -141,7 +370,7 @@ def build_document(lines: list[Line], body_size: float) -> Document:
                 para, para_first = [heading.inline_rest], line
             prev = line
             continue
-        new = prev is None or (line.role == "caption") != (prev.role == "caption")
+        new = prev is None
         if prev is not None and not new:
             if line.page != prev.page or line.col != prev.col:
                 new = prev.text.rstrip().endswith((".", ":", "!", "?")) or not line.text[:1].islower()
@@ -167,9 +396,9 @@ def build_document(lines: list[Line], body_size: float) -> Document:
             heading: Heading = value
             if heading.level > 1:
                 if not in_refs:
-                    body.append(line.text)
+                    body.append(heading.text or line.text)
                 if current:
-                    sections[current].append(line.text)
+                    sections[current].append(heading.text or line.text)
                 continue
             name = heading.name
             if name == "references":
@@ -189,7 +418,7 @@ def build_document(lines: list[Line], body_size: float) -> Document:
             current = name
             sections.setdefault(current, [])
             if not in_refs:
-                body.append(line.text if not heading.inline_rest else "Abstract")
+                body.append(heading.text or line.text)
             continue
         if current:
             sections[current].append(value)

@@ -248,6 +248,7 @@ def mark_furniture(pages: list[PageLayout]) -> None:
         return
     repeats: Counter = Counter()
     keyed: list[tuple[Line, str]] = []
+    size = body_font_size(pages)
     for layout in pages:
         seen = set()
         body = [ln for ln in layout.lines if ln.role == "body"]
@@ -262,8 +263,12 @@ def mark_furniture(pages: list[PageLayout]) -> None:
             if _PAGE_NUMBER.match(line.text) and alone and in_margin:
                 line.role = "furniture"
                 continue
-            if bottom and in_margin and alone and _one_off_footer(line, layout):
+            if bottom and in_margin and alone and _one_off_footer(line, layout, size):
                 line.role = "furniture"
+                continue
+            if _INTEGER.match(line.text) and not alone:
+                # A section number at the top of a column ("4" | "Experiments"): with its
+                # digits masked it would look like a header repeating on every page.
                 continue
             key = f"{round(line.y0 / 4)}|" + re.sub(r"\d+", "#", line.text.lower())
             keyed.append((line, key))
@@ -278,15 +283,38 @@ def mark_furniture(pages: list[PageLayout]) -> None:
         _mark_gutters(layout)
 
 
-def _one_off_footer(line: Line, layout: PageLayout) -> bool:
+def _one_off_footer(line: Line, layout: PageLayout, body_size: float) -> bool:
     """A short note alone in the bottom margin of one page ("Preprint. Under review.").
 
     Footnotes start with a marker (an affiliation's "1", "*", "†") and are kept.
     """
     if len(line.text) > 100 or _FOOTNOTE_MARK.match(line.text):
         return False
+    if _in_text_block(line, layout, body_size):
+        return False
     lowest_body = max((ln.y1 for ln in layout.lines if ln.role == "body" and ln.y0 <= 0.9 * layout.height), default=0.0)
     return line.y0 > lowest_body
+
+
+def _in_text_block(line: Line, layout: PageLayout, body_size: float) -> bool:
+    """A paragraph's lines at the foot of a column, not a note set apart below the text.
+
+    A footer sits a clear gap below the text; a column's last line is set in the
+    body size and follows the line above it at the line pitch (or, when a float
+    or an equation above pushed its paragraph down, has its next line right below).
+    """
+    if abs(line.size - body_size) > 0.6:
+        # Footnotes and venue notes ("37th Conference on ...") are set smaller than the text.
+        return False
+    limit = 0.6 * max(line.height, 1)
+    for other in layout.lines:
+        if other is line or other.role != "body" or abs(other.size - line.size) > 0.6:
+            continue
+        if min(line.x1, other.x1) - max(line.x0, other.x0) <= 0:
+            continue
+        if -1 <= line.y0 - other.y1 <= limit or -1 <= other.y0 - line.y1 <= limit:
+            return True
+    return False
 
 
 def _mark_gutters(layout: PageLayout) -> None:
