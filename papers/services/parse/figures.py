@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pymupdf
 
-from .layout import Line, PageLayout
+from .layout import Line, PageLayout, is_table_row
 
 CAPTION = re.compile(
     r"^(?P<word>Figure|FIGURE|Fig\.?|FIG\.?|Table|TABLE)\s*(?P<num>\d{1,3}|[IVXL]{1,6})(?P<rest>\s*[:.|]|\s*$|\s+(?=\S))",
@@ -135,35 +135,136 @@ def find_figures(
 ) -> tuple[list[FoundFigure], list[Caption]]:
     """Find the region each caption describes, from the page's graphics (``layout.read_graphics``).
 
-    Returns the figures found and the captions left without a region.
+    Every region is claimed once: a region that holds another float's caption
+    or overlaps a region already claimed is refused, and the caption tries its
+    next direction; a caption left without a region is tried again once the
+    others are placed. Returns the figures found and the captions left without a region.
     """
     if not captions:
         return [], []
+    captions = [_without_table_rows(c) for c in captions]
     elements, blockers, weak = _page_parts(layout, ordered, body_size)
-    out: list[FoundFigure] = []
-    unplaced: list[Caption] = []
-    taken: list[pymupdf.Rect] = []
     limits = _shared_gap_limits(captions, layout, elements, weak)
     labels = _label_lines(layout, ordered)
-    for index, caption in enumerate(captions):
-        kind, label, lines, seq = caption
-        cap = _caption_rect(lines)
-        col = _caption_column(lines)
-        own = [b for b in blockers if b not in lines]
-        top, bottom = limits.get(index, (float("-inf"), float("inf")))
-        free = [
-            e
-            for e in elements
-            if top <= (e.y0 + e.y1) / 2 <= bottom and not any(_overlap_ratio(e, t) > 0.5 for t in taken)
-        ]
-        rect = _locate(kind, cap, col, layout, free, own, weak)
-        rect = _finish(rect, labels, lines, own, (body_size, body_font), layout) if rect is not None else None
-        if rect is None:
-            unplaced.append(caption)
+    caps = [_caption_rect(c[2]) for c in captions]
+    claimed: list[pymupdf.Rect] = []
+    placed: dict[int, FoundFigure] = {}
+    pending = list(range(len(captions)))
+    for _round in range(2):
+        refused: list[int] = []
+        for index in pending:
+            kind, label, lines, seq = captions[index]
+            cap = caps[index]
+            col = _caption_column(lines)
+            own = [b for b in blockers if b not in lines]
+            top, bottom = limits.get(index, (float("-inf"), float("inf"))) if _round == 0 else (-1e9, 1e9)
+            free = [
+                e
+                for e in elements
+                if top <= (e.y0 + e.y1) / 2 <= bottom and not any(_overlap_ratio(e, t) > 0.5 for t in claimed)
+            ]
+            others = [r for j, r in enumerate(caps) if j != index]
+            rect = None
+            order = _directions(kind, cap, col, layout, elements, ordered, lines)
+            for grown in _candidates(kind, cap, col, layout, free, own, weak, order):
+                done = _finish(grown, labels, lines, own, (body_size, body_font), layout)
+                if done is not None and not _clashes(done, others, claimed):
+                    rect = done
+                    break
+            if rect is None:
+                refused.append(index)
+                continue
+            claimed.append(rect)
+            placed[index] = FoundFigure(layout.index, kind, label, _caption_text(lines), rect, seq)
+        if not refused or len(refused) == len(pending):
+            pending = refused
+            break
+        pending = refused
+    out = [placed[i] for i in sorted(placed)]
+    return out, [captions[i] for i in pending]
+
+
+def _without_table_rows(caption: Caption) -> Caption:
+    """A table's header row centred under a one-line caption is the table's, not the caption's."""
+    kind, label, lines, seq = caption
+    if kind != "table":
+        return caption
+    keep = len(lines)
+    while keep > 1 and is_table_row(lines[keep - 1]):
+        keep -= 1
+    if keep == len(lines):
+        return caption
+    for ln in lines[keep:]:
+        ln.role = "body"
+    return kind, label, lines[:keep], seq
+
+
+def _clashes(rect: pymupdf.Rect, captions: list[pymupdf.Rect], claimed: list[pymupdf.Rect]) -> bool:
+    """Does the region hold another float's caption, or a region another float has claimed?"""
+    for c in captions:
+        inter = rect & c
+        if not inter.is_empty and abs(inter) > 0.3 * abs(c):
+            return True
+    for t in claimed:
+        inter = rect & t
+        if not inter.is_empty and abs(inter) > 0.2 * min(abs(t), abs(rect)):
+            return True
+    return False
+
+
+def _directions(
+    kind: str,
+    cap: pymupdf.Rect,
+    col: int,
+    layout: PageLayout,
+    elements: list[pymupdf.Rect],
+    ordered: list[Line],
+    lines: list[Line],
+) -> tuple[str, ...]:
+    """Which side of the caption to look first, from what touches the caption on each side.
+
+    A table sits next to its rules and rows (below its caption in most CS
+    styles, above in some); a figure usually above its caption. The side whose
+    nearest neighbour is a rule or a table row wins for a table; for a figure,
+    prose right above and graphics right below turn the order round.
+    """
+    x0, x1 = _band(col, layout)
+    reach = 2.0 * max(cap.height / max(len(lines), 1), 8.0)
+    tabular = {"above": False, "below": False}
+    prose = {"above": False, "below": False}
+    graphic = {"above": False, "below": False}
+    for e in elements:
+        if not _in_band(e, x0, x1):
             continue
-        taken.append(rect)
-        out.append(FoundFigure(layout.index, kind, label, _caption_text(lines), rect, seq))
-    return out, unplaced
+        if cap.y0 - reach <= e.y1 <= cap.y0 + 2:
+            side = "above"
+        elif cap.y1 - 2 <= e.y0 <= cap.y1 + reach:
+            side = "below"
+        else:
+            continue
+        graphic[side] = True
+        if e.height <= 2 and e.width >= 0.3 * cap.width:
+            tabular[side] = True
+    for ln in ordered:
+        if ln in lines or not _in_band(ln.rect, x0, x1):
+            continue
+        if cap.y0 - reach <= ln.y1 <= cap.y0 + 1:
+            side = "above"
+        elif cap.y1 - 1 <= ln.y0 <= cap.y1 + reach:
+            side = "below"
+        else:
+            continue
+        if is_table_row(ln):
+            tabular[side] = True
+        elif _is_prose(ln) and ln.role == "body":
+            prose[side] = True
+    if kind == "table":
+        if tabular["above"] and not tabular["below"]:
+            return ("above", "below")
+        return ("below", "above")
+    if prose["above"] and graphic["below"] and not graphic["above"]:
+        return ("below", "above", "other-column", "beside")
+    return ("above", "other-column", "beside", "below")
 
 
 def opens_page(caption: Caption, layout: PageLayout, ordered: list[Line]) -> bool:
@@ -283,7 +384,7 @@ def _is_blocker(line: Line, elements: list[tuple], body_size: float, layout: Pag
         return False
     if line.role in ("caption", "heading"):
         return True
-    if line.size < body_size - 0.6:
+    if line.size < body_size - 0.6 or is_table_row(line):
         return False
     cx, cy = (line.x0 + line.x1) / 2, (line.y0 + line.y1) / 2
     if any(e[0] - 1 <= cx <= e[2] + 1 and e[1] - 1 <= cy <= e[3] + 1 for e in elements):
@@ -353,7 +454,7 @@ def _shared_gap_limits(
     return limits
 
 
-def _locate(
+def _candidates(
     kind: str,
     cap: pymupdf.Rect,
     col: int,
@@ -361,9 +462,10 @@ def _locate(
     elements: list[pymupdf.Rect],
     blockers: list[Line],
     weak: list[Line],
-) -> pymupdf.Rect | None:
+    order: tuple[str, ...],
+):
+    """The regions grown in each direction, in the order given; a ruleless table's rows last."""
     x0, x1 = _band(col, layout)
-    order = ("below", "above") if kind == "table" else ("above", "other-column", "beside", "below")
     for direction in order:
         if direction == "above":
             rect = _grow(cap, x0, x1, elements, blockers, up=True, weak=weak)
@@ -374,10 +476,11 @@ def _locate(
         else:
             rect = _beside(cap, col, layout, elements, blockers)
         if rect is not None:
-            return rect
+            yield rect
     if kind == "table":
-        return _text_table(cap, x0, x1, layout, blockers)
-    return None
+        rect = _text_table(cap, x0, x1, layout, blockers)
+        if rect is not None:
+            yield rect
 
 
 def _blocked(a: float, b: float, x0: float, x1: float, blockers: list[Line]) -> bool:

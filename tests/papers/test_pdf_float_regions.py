@@ -1,0 +1,86 @@
+"""Where each float's crop goes, on LaTeX papers whose floats stack the way CS styles stack them.
+
+The fixtures (tests/fixtures/figures, built by scripts/make_figure_fixtures.py)
+carry their truth: each float's label, caption and page as LaTeX placed it.
+Caption positions are looked up in the page text with pymupdf, independently of
+the stage: a crop must touch its own caption and hold no other float's caption.
+"""
+
+import json
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from papers.services.parse import paper_parse
+from tests.pdfgen import stored_paper
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "figures"
+TRUTH = json.loads((FIXTURES / "truth.json").read_text())
+_parsed: dict[str, dict] = {}
+
+
+def parse(name: str) -> dict:
+    paper = stored_paper((FIXTURES / f"{name}.pdf").read_bytes(), abstract="", comment="")
+    paper_parse(paper=paper)
+    return {f.label: f for f in paper.figures.all()}
+
+
+def caption_rect(page: pymupdf.Page, caption: str) -> pymupdf.Rect:
+    """Where the caption's first words are printed (small caps and all: search ignores case)."""
+    hits = page.search_for(" ".join(caption.split()[:4]))
+    assert hits and max(h.y0 for h in hits) - min(h.y0 for h in hits) < 5  # one line (small caps: several boxes)
+    rect = pymupdf.Rect(hits[0])
+    for h in hits[1:]:
+        rect |= h
+    return rect
+
+
+def touches(crop: pymupdf.Rect, cap: pymupdf.Rect) -> bool:
+    across = min(crop.x1, cap.x1) - max(crop.x0, cap.x0) > 0
+    return across and (cap.y0 - 14 <= crop.y1 and crop.y0 <= cap.y1 + 14)
+
+
+def holds(crop: pymupdf.Rect, r: pymupdf.Rect) -> bool:
+    inter = crop & r
+    return not inter.is_empty and abs(inter) > 0.3 * abs(r)
+
+
+def check(name: str) -> None:
+    found = parse(name)
+    truth = TRUTH[name]
+    assert sorted(found) == sorted(t["label"] for t in truth)
+    with pymupdf.open(FIXTURES / f"{name}.pdf") as doc:
+        for t in truth:
+            fig = found[t["label"]]
+            assert (fig.kind, fig.page) == (t["kind"], t["page"]), t["label"]
+            page = doc.load_page(t["page"] - 1)
+            crop = pymupdf.Rect(fig.bbox)
+            assert touches(crop, caption_rect(page, t["caption"])), t["label"]
+            for other in truth:
+                if other is not t and other["page"] == t["page"]:
+                    assert not holds(crop, caption_rect(page, other["caption"])), (t["label"], other["label"])
+            if t["kind"] == "table":
+                # All of its own rows and no row of another table.
+                rows = [r for r in page.search_for("Variant") if holds(crop, r)]
+                assert len(rows) == t["rows"], t["label"]
+            else:
+                assert sum(holds(crop, r) for r in page.search_for("Steps")) == 1, t["label"]
+
+
+def test_ieee_table_caption_above_then_a_figure_then_a_table():
+    check("ieee")
+
+
+def test_acm_page_wide_table_with_a_long_header_row():
+    check("acm")
+
+
+def test_cvpr_tables_with_captions_above_stacked_in_one_column():
+    check("cvpr")
+
+
+def test_neurips_table_directly_below_a_figure():
+    check("neurips")
