@@ -58,6 +58,11 @@ def table(env: str, key: str, caption: str, body: str, where: str = "!t") -> str
     return f"\\begin{{{env}}}[{where}]\n\\centering\n\\caption{{{caption}}}\\label{{{key}}}\n{body}\n\\end{{{env}}}\n"
 
 
+def table_below(key: str, caption: str, body: str, where: str = "!t") -> str:
+    """A table captioned under its body, as ACL's style files allow and many ACL papers do."""
+    return f"\\begin{{table}}[{where}]\n\\centering\n{body}\n\\caption{{{caption}}}\\label{{{key}}}\n\\end{{table}}\n"
+
+
 def figure(env: str, key: str, caption: str, width: str, where: str = "!t") -> str:
     return (
         f"\\begin{{{env}}}[{where}]\n\\centering\n\\includegraphics[width={width}]{{plot.pdf}}\n"
@@ -205,11 +210,44 @@ NEURIPS = (
     + "\\end{document}\n"
 )
 
+ACL_FLOATS = {
+    "tab:a": ("table", "Table 1", "Scores on the development split for every variant."),
+    "tab:b": ("table", "Table 2", "Scores on the test split, same variants and settings."),
+    "fig:curve": ("figure", "Figure 1", "Success rate of each probe as the step budget grows."),
+    "tab:c": ("table", "Table 3", "Latency of the three encoders on one device."),
+}
+ACL = (
+    r"""\documentclass[11pt,twocolumn,a4paper]{article}
+\usepackage{times}
+\usepackage[a4paper,margin=2.5cm,columnsep=0.6cm]{geometry}
+\usepackage{graphicx}
+\usepackage{booktabs}
+\begin{document}
+\title{Tables Captioned Below in a Language Paper}
+\author{Ada Writer\\Example Institute of Testing}
+\date{}
+\maketitle
+\begin{abstract}
+"""
+    + prose(5, 5)
+    + "\n\\end{abstract}\n"
+    + section("Introduction", 160)
+    + table_below("tab:a", ACL_FLOATS["tab:a"][2], tabular(9, 4, 4))
+    + table_below("tab:b", ACL_FLOATS["tab:b"][2], tabular(10, 4, 5))
+    + section("Method", 170, 3)
+    + figure("figure", "fig:curve", ACL_FLOATS["fig:curve"][2], r"\linewidth")
+    + table_below("tab:c", ACL_FLOATS["tab:c"][2], tabular(11, 3, 3))
+    + section("Results", 180, 3)
+    + section("Conclusion", 190, 3)
+    + "\\end{document}\n"
+)
+
 PAPERS = {
     "ieee": (IEEE, IEEE_FLOATS),
     "acm": (ACM, ACM_FLOATS),
     "cvpr": (CVPR, CVPR_FLOATS),
     "neurips": (NEURIPS, NEURIPS_FLOATS),
+    "acl": (ACL, ACL_FLOATS),
 }
 
 
@@ -219,9 +257,10 @@ def pages_from_aux(aux: str) -> dict[str, int]:
 
 
 def _float_source(source: str, key: str) -> str:
-    """The source of the float that holds \\label{key}."""
+    """The source of the float that holds \\label{key}, from its \\begin to its \\end."""
     at = source.index(f"\\label{{{key}}}")
-    return source[at : source.index("\\end{", at)]
+    begin = max(source.rfind("\\begin{table", 0, at), source.rfind("\\begin{figure", 0, at))
+    return source[begin : source.index("\\end{", at)]
 
 
 def main() -> None:

@@ -63,9 +63,10 @@ def check(name: str) -> None:
                 if other is not t and other["page"] == t["page"]:
                     assert not holds(crop, caption_rect(page, other["caption"])), (t["label"], other["label"])
             if t["kind"] == "table":
-                # All of its own rows and no row of another table.
+                # Its header row and all of its own rows, and no row of another table.
                 rows = [r for r in page.search_for("Variant") if holds(crop, r)]
                 assert len(rows) == t["rows"], t["label"]
+                assert sum(holds(crop, r) for r in page.search_for("Method")) == 1, t["label"]
             else:
                 assert sum(holds(crop, r) for r in page.search_for("Steps")) == 1, t["label"]
 
@@ -84,3 +85,7 @@ def test_cvpr_tables_with_captions_above_stacked_in_one_column():
 
 def test_neurips_table_directly_below_a_figure():
     check("neurips")
+
+
+def test_acl_tables_captioned_below_stacked_in_one_column():
+    check("acl")

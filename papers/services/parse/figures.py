@@ -147,6 +147,12 @@ def find_figures(
     limits = _shared_gap_limits(captions, layout, elements, weak)
     labels = _label_lines(layout, ordered)
     caps = [_caption_rect(c[2]) for c in captions]
+    sides = [
+        _directions(kind, caps[i], _caption_column(lines), layout, elements, ordered, lines)
+        for i, (kind, _label, lines, _seq) in enumerate(captions)
+    ]
+    votes = [side for side, c in zip(sides, captions) if side and c[0] == "table"]
+    usual = max(("below", "above"), key=votes.count) if votes else None
     claimed: list[pymupdf.Rect] = []
     placed: dict[int, FoundFigure] = {}
     pending = list(range(len(captions)))
@@ -165,7 +171,7 @@ def find_figures(
             ]
             others = [r for j, r in enumerate(caps) if j != index]
             rect = None
-            order = _directions(kind, cap, col, layout, elements, ordered, lines)
+            order = _order(kind, sides[index], usual)
             for grown in _candidates(kind, cap, col, layout, free, own, weak, order):
                 done = _finish(grown, labels, lines, own, (body_size, body_font), layout)
                 if done is not None and not _clashes(done, others, claimed):
@@ -220,13 +226,14 @@ def _directions(
     elements: list[pymupdf.Rect],
     ordered: list[Line],
     lines: list[Line],
-) -> tuple[str, ...]:
-    """Which side of the caption to look first, from what touches the caption on each side.
+) -> str | None:
+    """The side of the caption its float is on, from what touches the caption on each side; None if unclear.
 
     A table sits next to its rules and rows (below its caption in most CS
-    styles, above in some); a figure usually above its caption. The side whose
-    nearest neighbour is a rule or a table row wins for a table; for a figure,
-    prose right above and graphics right below turn the order round.
+    styles, above in some ACL papers): the one side with a rule or a table row
+    next to the caption. Tables stacked in a column have rules on both sides
+    of a caption between them: unclear (the page's other tables decide). A
+    figure is above its caption unless prose is right above and graphics right below.
     """
     x0, x1 = _band(col, layout)
     reach = 2.0 * max(cap.height / max(len(lines), 1), 8.0)
@@ -259,10 +266,19 @@ def _directions(
         elif _is_prose(ln) and ln.role == "body":
             prose[side] = True
     if kind == "table":
-        if tabular["above"] and not tabular["below"]:
-            return ("above", "below")
-        return ("below", "above")
+        if tabular["above"] != tabular["below"]:
+            return "above" if tabular["above"] else "below"
+        return None
     if prose["above"] and graphic["below"] and not graphic["above"]:
+        return "below"
+    return None
+
+
+def _order(kind: str, side: str | None, usual: str | None) -> tuple[str, ...]:
+    """Directions to try: the side the page shows, else the side the page's other tables show."""
+    if kind == "table":
+        return ("above", "below") if (side or usual) == "above" else ("below", "above")
+    if side == "below":
         return ("below", "above", "other-column", "beside")
     return ("above", "other-column", "beside", "below")
 
