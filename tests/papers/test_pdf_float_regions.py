@@ -12,14 +12,19 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from papers.services.parse import paper_parse
+from papers.services.parse import layout, paper_parse
 from tests.pdfgen import stored_paper
 
 pytestmark = pytest.mark.django_db
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "figures"
 TRUTH = json.loads((FIXTURES / "truth.json").read_text())
-_parsed: dict[str, dict] = {}
+# The vocabulary scripts/make_figure_fixtures.py writes its prose in.
+PROSE_WORDS = set(
+    "model sample gradient prompt encoder decoder layer token batch loss signal noise budget schedule "
+    "benchmark baseline ablation variance accuracy estimate kernel feature channel window stride dataset "
+    "improves reduces keeps shifts bounds follows matches exceeds tracks limits".split()
+)
 
 
 def parse(name: str) -> dict:
@@ -89,3 +94,38 @@ def test_neurips_table_directly_below_a_figure():
 
 def test_acl_tables_captioned_below_stacked_in_one_column():
     check("acl")
+
+
+def page_layouts(name: str) -> list[layout.PageLayout]:
+    with pymupdf.open(FIXTURES / f"{name}.pdf") as doc:
+        pages = []
+        for i in range(doc.page_count):
+            page = doc.load_page(i)
+            pages.append(layout.page_layout(page.get_displaylist(), i, page.rect))
+    layout.mark_furniture(pages)
+    for pl in pages:
+        layout.assign_columns(pl)
+    return pages
+
+
+def test_a_page_wide_table_leaves_the_gutter_where_the_columns_are():
+    first, second = page_layouts("acm")  # the table* with its long header row is on page 2
+    assert first.gutter is not None and second.gutter is not None
+    assert abs(second.gutter - first.gutter) <= 2
+    assert layout.document_gutter([first, second]) == pytest.approx(first.gutter, abs=2)
+
+
+@pytest.mark.parametrize("name", sorted(TRUTH))
+def test_table_rows_are_rows_and_justified_prose_is_not(name):
+    rows = prose = 0
+    for pl in page_layouts(name):
+        layout.join_row_fragments(pl)
+        for ln in pl.lines:
+            words = ln.text.split()
+            if words[0] in ("Method", "Variant") and len(words) >= 4:
+                assert layout.is_table_row(ln), ln.text
+                rows += 1
+            elif len(words) >= 5 and all(w.strip(".,-").lower() in PROSE_WORDS for w in words):
+                assert not layout.is_table_row(ln), ln.text
+                prose += 1
+    assert rows >= 5 and prose >= 50
