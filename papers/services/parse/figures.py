@@ -241,25 +241,27 @@ def _directions(
     prose = {"above": False, "below": False}
     graphic = {"above": False, "below": False}
     for e in elements:
-        if not _in_band(e, x0, x1):
-            continue
         if cap.y0 - reach <= e.y1 <= cap.y0 + 2:
             side = "above"
         elif cap.y1 - 2 <= e.y0 <= cap.y1 + reach:
             side = "below"
         else:
             continue
+        if not _in_band(e, x0, x1):
+            continue
         graphic[side] = True
         if e.height <= 2 and e.width >= 0.3 * cap.width:
             tabular[side] = True
+    top, bottom = cap.y0, cap.y1
     for ln in ordered:
-        if ln in lines or not _in_band(ln.rect, x0, x1):
-            continue
-        if cap.y0 - reach <= ln.y1 <= cap.y0 + 1:
+        # Plain floats first: this looks at every line of the page for every caption.
+        if top - reach <= ln.y1 <= top + 1:
             side = "above"
-        elif cap.y1 - 1 <= ln.y0 <= cap.y1 + reach:
+        elif bottom - 1 <= ln.y0 <= bottom + reach:
             side = "below"
         else:
+            continue
+        if min(ln.x1, x1) - max(ln.x0, x0) < 0.5 * (ln.x1 - ln.x0) or ln in lines:
             continue
         if is_table_row(ln):
             tabular[side] = True
@@ -400,13 +402,14 @@ def _is_blocker(line: Line, elements: list[tuple], body_size: float, layout: Pag
         return False
     if line.role in ("caption", "heading"):
         return True
-    if line.size < body_size - 0.6 or is_table_row(line):
+    if line.size < body_size - 0.6:
         return False
     cx, cy = (line.x0 + line.x1) / 2, (line.y0 + line.y1) / 2
     if any(e[0] - 1 <= cx <= e[2] + 1 and e[1] - 1 <= cy <= e[3] + 1 for e in elements):
         return False
     c0, c1 = layout.column_range(line.col)
-    return line.width >= 0.5 * (c1 - c0) and _is_prose(line)
+    # A table's header row (or a long row of words) reads as prose by its letters; its gaps tell.
+    return line.width >= 0.5 * (c1 - c0) and _is_prose(line) and not is_table_row(line)
 
 
 def _band(col: int, layout: PageLayout) -> tuple[float, float]:
