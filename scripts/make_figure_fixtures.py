@@ -54,8 +54,11 @@ def tabular(seed: int, cols: int, rows: int, header: list[str] | None = None) ->
     return "\n".join(lines)
 
 
-def table(env: str, key: str, caption: str, body: str, where: str = "!t") -> str:
-    return f"\\begin{{{env}}}[{where}]\n\\centering\n\\caption{{{caption}}}\\label{{{key}}}\n{body}\n\\end{{{env}}}\n"
+def table(env: str, key: str, caption: str, body: str, where: str = "!t", after: str = "") -> str:
+    return (
+        f"\\begin{{{env}}}[{where}]\n\\centering\n\\caption{{{caption}}}\\label{{{key}}}\n"
+        f"{body}\n{after}\\end{{{env}}}\n"
+    )
 
 
 def table_below(key: str, caption: str, body: str, where: str = "!t") -> str:
@@ -155,6 +158,8 @@ CVPR_FLOATS = {
     "tab:b": ("table", "Table 2", "Results on the second benchmark with the same probes."),
     "fig:curve": ("figure", "Figure 1", "Success rate of each probe over the step budget."),
     "tab:c": ("table", "Table 3", "Ablation of the two losses on the first benchmark."),
+    "tab:d": ("table", "Table 4", "Runtime of each probe per image on one device."),
+    "fig:two": ("figure", "Figure 2", "Accuracy of both probes while the window grows."),
 }
 CVPR = (
     r"""\documentclass[10pt,twocolumn,letterpaper]{article}
@@ -162,6 +167,10 @@ CVPR = (
 \usepackage[letterpaper,textwidth=6.875in,textheight=8.875in,top=1in,columnsep=0.3125in,centering]{geometry}
 \usepackage{graphicx}
 \usepackage{booktabs}
+\renewcommand{\topfraction}{0.9}
+\renewcommand{\textfraction}{0.1}
+\setcounter{topnumber}{4}
+\setcounter{totalnumber}{6}
 \begin{document}
 \title{Stacked Tables in a Vision Paper}
 \author{Ada Writer\\Example Institute of Testing}
@@ -177,7 +186,13 @@ CVPR = (
     + section("Method", 100, 3)
     + figure("figure", "fig:curve", CVPR_FLOATS["fig:curve"][2], r"\linewidth")
     + table("table", "tab:c", CVPR_FLOATS["tab:c"][2], tabular(7, 3, 3))
-    + section("Results", 110, 3)
+    + section("Results", 110, 1)
+    # Authors squeeze floats together: the table's space below is taken back,
+    # so the figure starts right under the table's last rule.
+    + table("table", "tab:d", CVPR_FLOATS["tab:d"][2], tabular(12, 4, 3), "tb", "\\vspace{-14pt}\n")
+    + figure("figure", "fig:two", CVPR_FLOATS["fig:two"][2], r"0.8\linewidth", "tb")
+    + prose(115, 8)
+    + "\n\n"
     + section("Conclusion", 120, 3)
     + "\\end{document}\n"
 )
@@ -251,9 +266,9 @@ PAPERS = {
 }
 
 
-def pages_from_aux(aux: str) -> dict[str, int]:
-    """Each label's page, 1-based, as LaTeX wrote it ("\\newlabel{tab:a}{{1}{3}...")."""
-    return {m[1]: int(m[2]) for m in re.finditer(r"\\newlabel\{([^}]+)\}\{\{[^}]*\}\{(\d+)\}", aux)}
+def numbers_from_aux(aux: str) -> dict[str, tuple[str, int]]:
+    """Each label's number and page (1-based), as LaTeX wrote them ("\\newlabel{tab:a}{{1}{3}...")."""
+    return {m[1]: (m[2], int(m[3])) for m in re.finditer(r"\\newlabel\{([^}]+)\}\{\{([^}]*)\}\{(\d+)\}", aux)}
 
 
 def _float_source(source: str, key: str) -> str:
@@ -287,13 +302,19 @@ def main() -> None:
                 )
                 if run.returncode:
                     sys.exit(run.stdout[-3000:])
-            pages = pages_from_aux((workdir / f"{name}.aux").read_text())
+            numbers = numbers_from_aux((workdir / f"{name}.aux").read_text())
             shutil.copy(workdir / f"{name}.pdf", HERE / f"{name}.pdf")
         (HERE / f"{name}.tex").write_text(source)
         truth[name] = [
-            {"key": key, "kind": kind, "label": label, "caption": caption, "page": pages[key]}
+            {
+                "key": key,
+                "kind": kind,
+                "label": f"{kind.capitalize()} {numbers[key][0]}",
+                "caption": caption,
+                "page": numbers[key][1],
+            }
             | ({"rows": len(re.findall(r"^Variant", _float_source(source, key), re.M))} if kind == "table" else {})
-            for key, (kind, label, caption) in floats.items()
+            for key, (kind, _label, caption) in floats.items()
         ]
         print(f"wrote {HERE / name}.pdf: {truth[name]}")
     (HERE / "truth.json").write_text(json.dumps(truth, indent=1) + "\n")

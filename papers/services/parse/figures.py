@@ -213,7 +213,9 @@ def _clashes(rect: pymupdf.Rect, captions: list[pymupdf.Rect], claimed: list[pym
             return True
     for t in claimed:
         inter = rect & t
-        if not inter.is_empty and abs(inter) > 0.2 * min(abs(t), abs(rect)):
+        # A drawing cluster may hold a neighbour's last rule (floats squeezed
+        # together): a sliver shared at the border is no claim on the region.
+        if not inter.is_empty and abs(inter) > 0.4 * min(abs(t), abs(rect)):
             return True
     return False
 
@@ -465,12 +467,37 @@ def _shared_gap_limits(
                 merged[-1][1] = max(merged[-1][1], y1)
             else:
                 merged.append([y0, y1])
-        if len(merged) < 2:
-            continue
-        border = (merged[0][1] + merged[1][0]) / 2
+        if len(merged) >= 2:
+            border = (merged[0][1] + merged[1][0]) / 2
+        else:
+            # No gap at all (a float's space taken back with negative vspace):
+            # the table is the run of rules and rows from its caption down.
+            border = _table_run_end(lo, hi, x0, x1, elements, weak)
+            if border is None:
+                continue
         limits[i] = (limits.get(i, (float("-inf"), 0))[0], border)
         limits[j] = (border, limits.get(j, (0, float("inf")))[1])
     return limits
+
+
+def _table_run_end(
+    lo: float, hi: float, x0: float, x1: float, elements: list[pymupdf.Rect], weak: list[Line]
+) -> float | None:
+    """Where a table's rules and rows stop, going down from its caption at lo; None when nothing else follows."""
+    items = []
+    for e in elements:
+        if e.y1 > lo and e.y0 < hi and min(e.x1, x1) - max(e.x0, x0) > 0:
+            items.append((e.y0, e.y1, e.height <= 2))
+    for ln in weak:
+        if ln.y1 > lo and ln.y0 < hi and min(ln.x1, x1) - max(ln.x0, x0) > 0:
+            items.append((ln.y0, ln.y1, is_table_row(ln)))
+    items.sort()
+    end = None
+    for y0, y1, tabular in items:
+        if not tabular:
+            return None if end is None else (end + max(y0, end)) / 2
+        end = y1 if end is None else max(end, y1)
+    return None
 
 
 def _candidates(
