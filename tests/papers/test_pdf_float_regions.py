@@ -129,3 +129,13 @@ def test_table_rows_are_rows_and_justified_prose_is_not(name):
                 assert not layout.is_table_row(ln), ln.text
                 prose += 1
     assert rows >= 5 and prose >= 50
+
+
+def one_span_line(text: str) -> layout.Line:
+    span = layout.Span(text, 10.0, 0, "Times-Roman", (50.0, 100.0, 300.0, 110.0))
+    return layout.Line(page=0, bbox=span.bbox, text=text, size=10.0, bold=False, spans=[span])
+
+
+def test_a_row_written_with_runs_of_spaces_is_a_table_row():
+    assert layout.is_table_row(one_span_line("Method    Precision    Recall    F1 score"))
+    assert not layout.is_table_row(one_span_line("We measure precision and recall on every split."))

@@ -153,6 +153,8 @@ def find_figures(
     ]
     votes = [side for side, c in zip(sides, captions) if side and c[0] == "table"]
     usual = max(("below", "above"), key=votes.count) if votes else None
+    # A "caption" inside a picture (a screenshot of a paper) bounds no other float.
+    real = [not any(e.contains(pymupdf.Point((c.x0 + c.x1) / 2, (c.y0 + c.y1) / 2)) for e in elements) for c in caps]
     claimed: list[pymupdf.Rect] = []
     placed: dict[int, FoundFigure] = {}
     pending = list(range(len(captions)))
@@ -169,7 +171,7 @@ def find_figures(
                 for e in elements
                 if top <= (e.y0 + e.y1) / 2 <= bottom and not any(_overlap_ratio(e, t) > 0.5 for t in claimed)
             ]
-            others = [r for j, r in enumerate(caps) if j != index]
+            others = [r for j, r in enumerate(caps) if j != index and real[j]]
             rect = None
             order = _order(kind, sides[index], usual)
             for grown in _candidates(kind, cap, col, layout, free, own, weak, order):

@@ -174,6 +174,7 @@ def _line(raw: dict, index: int) -> Line | None:
     )
 
 
+_SPACE_RUN = re.compile(r"(?<=\S)(?: {3,}|\t)(?=\S)")
 _NUMERIC = re.compile(r"^[-+±(]?[\d.,]+%?\)?[*†‡]?$")
 
 
@@ -185,10 +186,12 @@ def is_table_row(line: Line) -> bool:
     numbers, make a row (MuPDF gives each piece of a row a span of its own).
     """
     spans = line.spans
-    if len(spans) < 2:
+    # Producers that write real spaces set a row's cells apart with runs of them.
+    runs = len(_SPACE_RUN.findall(line.text))
+    if len(spans) < 2 and not runs:
         return False
     em = max(line.size, 1.0)
-    wide = sum(1 for a, b in zip(spans, spans[1:]) if b.bbox[0] - a.bbox[2] >= em)
+    wide = runs + sum(1 for a, b in zip(spans, spans[1:]) if b.bbox[0] - a.bbox[2] >= em)
     if wide >= 2:
         return True
     if wide == 0:
