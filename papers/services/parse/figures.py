@@ -1,8 +1,11 @@
 """Locate figure and table regions from their captions.
 
 For each "Figure N" / "Fig. N" / "Table N" caption the region is grown from the
-drawings and images next to it (above for figures, below for tables, then the
-other column when a caption opens a column, then beside), stopping at body text.
+drawings and images next to it, stopping at body text: first on the side the
+page shows (a table's rules and rows next to its caption; else the side the
+page's other tables show, below by default; a figure above), then the other
+side, the other column when a caption opens a column, then beside. A region is
+claimed once: it may hold no other float's caption nor another's region.
 Text inside that area (axis labels, panel titles) joins the region, so a
 multi-panel figure comes out as one picture.
 """
