@@ -1,8 +1,11 @@
 """Locate figure and table regions from their captions.
 
 For each "Figure N" / "Fig. N" / "Table N" caption the region is grown from the
-drawings and images next to it (above for figures, below for tables, then the
-other column when a caption opens a column, then beside), stopping at body text.
+drawings and images next to it, stopping at body text: first on the side the
+page shows (a table's rules and rows next to its caption; else the side the
+page's other tables show, below by default; a figure above), then the other
+side, the other column when a caption opens a column, then beside. A region is
+claimed once: it may hold no other float's caption nor another's region.
 Text inside that area (axis labels, panel titles) joins the region, so a
 multi-panel figure comes out as one picture.
 """
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 
 import pymupdf
 
-from .layout import Line, PageLayout
+from .layout import Line, PageLayout, is_table_row
 
 CAPTION = re.compile(
     r"^(?P<word>Figure|FIGURE|Fig\.?|FIG\.?|Table|TABLE)\s*(?P<num>\d{1,3}|[IVXL]{1,6})(?P<rest>\s*[:.|]|\s*$|\s+(?=\S))",
@@ -135,35 +138,158 @@ def find_figures(
 ) -> tuple[list[FoundFigure], list[Caption]]:
     """Find the region each caption describes, from the page's graphics (``layout.read_graphics``).
 
-    Returns the figures found and the captions left without a region.
+    Every region is claimed once: a region that holds another float's caption
+    or overlaps a region already claimed is refused, and the caption tries its
+    next direction; a caption left without a region is tried again once the
+    others are placed. Returns the figures found and the captions left without a region.
     """
     if not captions:
         return [], []
+    captions = [_without_table_rows(c) for c in captions]
     elements, blockers, weak = _page_parts(layout, ordered, body_size)
-    out: list[FoundFigure] = []
-    unplaced: list[Caption] = []
-    taken: list[pymupdf.Rect] = []
     limits = _shared_gap_limits(captions, layout, elements, weak)
     labels = _label_lines(layout, ordered)
-    for index, caption in enumerate(captions):
-        kind, label, lines, seq = caption
-        cap = _caption_rect(lines)
-        col = _caption_column(lines)
-        own = [b for b in blockers if b not in lines]
-        top, bottom = limits.get(index, (float("-inf"), float("inf")))
-        free = [
-            e
-            for e in elements
-            if top <= (e.y0 + e.y1) / 2 <= bottom and not any(_overlap_ratio(e, t) > 0.5 for t in taken)
-        ]
-        rect = _locate(kind, cap, col, layout, free, own, weak)
-        rect = _finish(rect, labels, lines, own, (body_size, body_font), layout) if rect is not None else None
-        if rect is None:
-            unplaced.append(caption)
+    caps = [_caption_rect(c[2]) for c in captions]
+    sides = [
+        _directions(kind, caps[i], _caption_column(lines), layout, elements, ordered, lines)
+        for i, (kind, _label, lines, _seq) in enumerate(captions)
+    ]
+    votes = [side for side, c in zip(sides, captions) if side and c[0] == "table"]
+    usual = max(("below", "above"), key=votes.count) if votes else None
+    # A "caption" inside a picture (a screenshot of a paper) bounds no other float.
+    real = [not any(e.contains(pymupdf.Point((c.x0 + c.x1) / 2, (c.y0 + c.y1) / 2)) for e in elements) for c in caps]
+    claimed: list[pymupdf.Rect] = []
+    placed: dict[int, FoundFigure] = {}
+    pending = list(range(len(captions)))
+    for _round in range(2):
+        refused: list[int] = []
+        for index in pending:
+            kind, label, lines, seq = captions[index]
+            cap = caps[index]
+            col = _caption_column(lines)
+            own = [b for b in blockers if b not in lines]
+            top, bottom = limits.get(index, (float("-inf"), float("inf"))) if _round == 0 else (-1e9, 1e9)
+            free = [
+                e
+                for e in elements
+                if top <= (e.y0 + e.y1) / 2 <= bottom and not any(_overlap_ratio(e, t) > 0.5 for t in claimed)
+            ]
+            others = [r for j, r in enumerate(caps) if j != index and real[j]]
+            rect = None
+            order = _order(kind, sides[index], usual)
+            for grown in _candidates(kind, cap, col, layout, free, own, weak, order):
+                done = _finish(grown, labels, lines, own, (body_size, body_font), layout)
+                if done is not None and not _clashes(done, others, claimed):
+                    rect = done
+                    break
+            if rect is None:
+                refused.append(index)
+                continue
+            claimed.append(rect)
+            placed[index] = FoundFigure(layout.index, kind, label, _caption_text(lines), rect, seq)
+        if not refused or len(refused) == len(pending):
+            pending = refused
+            break
+        pending = refused
+    out = [placed[i] for i in sorted(placed)]
+    return out, [captions[i] for i in pending]
+
+
+def _without_table_rows(caption: Caption) -> Caption:
+    """A table's header row centred under a one-line caption is the table's, not the caption's."""
+    kind, label, lines, seq = caption
+    if kind != "table":
+        return caption
+    keep = len(lines)
+    while keep > 1 and is_table_row(lines[keep - 1]):
+        keep -= 1
+    if keep == len(lines):
+        return caption
+    for ln in lines[keep:]:
+        ln.role = "body"
+    return kind, label, lines[:keep], seq
+
+
+def _clashes(rect: pymupdf.Rect, captions: list[pymupdf.Rect], claimed: list[pymupdf.Rect]) -> bool:
+    """Does the region hold another float's caption, or a region another float has claimed?"""
+    for c in captions:
+        inter = rect & c
+        if not inter.is_empty and abs(inter) > 0.3 * abs(c):
+            return True
+    for t in claimed:
+        inter = rect & t
+        # A drawing cluster may hold a neighbour's last rule (floats squeezed
+        # together): a sliver shared at the border is no claim on the region.
+        if not inter.is_empty and abs(inter) > 0.4 * min(abs(t), abs(rect)):
+            return True
+    return False
+
+
+def _directions(
+    kind: str,
+    cap: pymupdf.Rect,
+    col: int,
+    layout: PageLayout,
+    elements: list[pymupdf.Rect],
+    ordered: list[Line],
+    lines: list[Line],
+) -> str | None:
+    """The side of the caption its float is on, from what touches the caption on each side; None if unclear.
+
+    A table sits next to its rules and rows (below its caption in most CS
+    styles, above in some ACL papers): the one side with a rule or a table row
+    next to the caption. Tables stacked in a column have rules on both sides
+    of a caption between them: unclear (the page's other tables decide). A
+    figure is above its caption unless prose is right above and graphics right below.
+    """
+    x0, x1 = _band(col, layout)
+    reach = 2.0 * max(cap.height / max(len(lines), 1), 8.0)
+    tabular = {"above": False, "below": False}
+    prose = {"above": False, "below": False}
+    graphic = {"above": False, "below": False}
+    for e in elements:
+        if cap.y0 - reach <= e.y1 <= cap.y0 + 2:
+            side = "above"
+        elif cap.y1 - 2 <= e.y0 <= cap.y1 + reach:
+            side = "below"
+        else:
             continue
-        taken.append(rect)
-        out.append(FoundFigure(layout.index, kind, label, _caption_text(lines), rect, seq))
-    return out, unplaced
+        if not _in_band(e, x0, x1):
+            continue
+        graphic[side] = True
+        if e.height <= 2 and e.width >= 0.3 * cap.width:
+            tabular[side] = True
+    top, bottom = cap.y0, cap.y1
+    for ln in ordered:
+        # Plain floats first: this looks at every line of the page for every caption.
+        if top - reach <= ln.y1 <= top + 1:
+            side = "above"
+        elif bottom - 1 <= ln.y0 <= bottom + reach:
+            side = "below"
+        else:
+            continue
+        if min(ln.x1, x1) - max(ln.x0, x0) < 0.5 * (ln.x1 - ln.x0) or ln in lines:
+            continue
+        if is_table_row(ln):
+            tabular[side] = True
+        elif _is_prose(ln) and ln.role == "body":
+            prose[side] = True
+    if kind == "table":
+        if tabular["above"] != tabular["below"]:
+            return "above" if tabular["above"] else "below"
+        return None
+    if prose["above"] and graphic["below"] and not graphic["above"]:
+        return "below"
+    return None
+
+
+def _order(kind: str, side: str | None, usual: str | None) -> tuple[str, ...]:
+    """Directions to try: the side the page shows, else the side the page's other tables show."""
+    if kind == "table":
+        return ("above", "below") if (side or usual) == "above" else ("below", "above")
+    if side == "below":
+        return ("below", "above", "other-column", "beside")
+    return ("above", "other-column", "beside", "below")
 
 
 def opens_page(caption: Caption, layout: PageLayout, ordered: list[Line]) -> bool:
@@ -289,7 +415,8 @@ def _is_blocker(line: Line, elements: list[tuple], body_size: float, layout: Pag
     if any(e[0] - 1 <= cx <= e[2] + 1 and e[1] - 1 <= cy <= e[3] + 1 for e in elements):
         return False
     c0, c1 = layout.column_range(line.col)
-    return line.width >= 0.5 * (c1 - c0) and _is_prose(line)
+    # A table's header row (or a long row of words) reads as prose by its letters; its gaps tell.
+    return line.width >= 0.5 * (c1 - c0) and _is_prose(line) and not is_table_row(line)
 
 
 def _band(col: int, layout: PageLayout) -> tuple[float, float]:
@@ -345,15 +472,40 @@ def _shared_gap_limits(
                 merged[-1][1] = max(merged[-1][1], y1)
             else:
                 merged.append([y0, y1])
-        if len(merged) < 2:
-            continue
-        border = (merged[0][1] + merged[1][0]) / 2
+        if len(merged) >= 2:
+            border = (merged[0][1] + merged[1][0]) / 2
+        else:
+            # No gap at all (a float's space taken back with negative vspace):
+            # the table is the run of rules and rows from its caption down.
+            border = _table_run_end(lo, hi, x0, x1, elements, weak)
+            if border is None:
+                continue
         limits[i] = (limits.get(i, (float("-inf"), 0))[0], border)
         limits[j] = (border, limits.get(j, (0, float("inf")))[1])
     return limits
 
 
-def _locate(
+def _table_run_end(
+    lo: float, hi: float, x0: float, x1: float, elements: list[pymupdf.Rect], weak: list[Line]
+) -> float | None:
+    """Where a table's rules and rows stop, going down from its caption at lo; None when nothing else follows."""
+    items = []
+    for e in elements:
+        if e.y1 > lo and e.y0 < hi and min(e.x1, x1) - max(e.x0, x0) > 0:
+            items.append((e.y0, e.y1, e.height <= 2))
+    for ln in weak:
+        if ln.y1 > lo and ln.y0 < hi and min(ln.x1, x1) - max(ln.x0, x0) > 0:
+            items.append((ln.y0, ln.y1, is_table_row(ln)))
+    items.sort()
+    end = None
+    for y0, y1, tabular in items:
+        if not tabular:
+            return None if end is None else (end + max(y0, end)) / 2
+        end = y1 if end is None else max(end, y1)
+    return None
+
+
+def _candidates(
     kind: str,
     cap: pymupdf.Rect,
     col: int,
@@ -361,9 +513,10 @@ def _locate(
     elements: list[pymupdf.Rect],
     blockers: list[Line],
     weak: list[Line],
-) -> pymupdf.Rect | None:
+    order: tuple[str, ...],
+):
+    """The regions grown in each direction, in the order given; a ruleless table's rows last."""
     x0, x1 = _band(col, layout)
-    order = ("below", "above") if kind == "table" else ("above", "other-column", "beside", "below")
     for direction in order:
         if direction == "above":
             rect = _grow(cap, x0, x1, elements, blockers, up=True, weak=weak)
@@ -374,10 +527,11 @@ def _locate(
         else:
             rect = _beside(cap, col, layout, elements, blockers)
         if rect is not None:
-            return rect
+            yield rect
     if kind == "table":
-        return _text_table(cap, x0, x1, layout, blockers)
-    return None
+        rect = _text_table(cap, x0, x1, layout, blockers)
+        if rect is not None:
+            yield rect
 
 
 def _blocked(a: float, b: float, x0: float, x1: float, blockers: list[Line]) -> bool:

@@ -174,6 +174,32 @@ def _line(raw: dict, index: int) -> Line | None:
     )
 
 
+_SPACE_RUN = re.compile(r"(?<=\S)(?: {3,}|\t)(?=\S)")
+_NUMERIC = re.compile(r"^[-+±(]?[\d.,]+%?\)?[*†‡]?$")
+
+
+def is_table_row(line: Line) -> bool:
+    """Cells set apart by gaps wider than any word space: a table's header or data row, not prose.
+
+    Justified prose stretches its word spaces evenly and rarely to a full em;
+    a row's cells stand an em or more apart. Two such gaps, or one in a row of
+    numbers, make a row (MuPDF gives each piece of a row a span of its own).
+    """
+    spans = line.spans
+    # Producers that write real spaces set a row's cells apart with runs of them.
+    runs = len(_SPACE_RUN.findall(line.text))
+    if len(spans) < 2 and not runs:
+        return False
+    em = max(line.size, 1.0)
+    wide = runs + sum(1 for a, b in zip(spans, spans[1:]) if b.bbox[0] - a.bbox[2] >= em)
+    if wide >= 2:
+        return True
+    if wide == 0:
+        return False
+    words = line.text.split()
+    return sum(1 for w in words if _NUMERIC.match(w)) >= 0.4 * len(words)
+
+
 def _side_stamp(line: Line, layout: PageLayout) -> bool:
     """Rotated text in the outer margin: arXiv's "arXiv:… [cs.CV] 2 May 2024" runs a third of the page.
 
@@ -368,10 +394,16 @@ def assign_columns(layout: PageLayout, *, fallback: float | None = None) -> None
     layout.content_y = (min(ln.y0 for ln in lines), max(ln.y1 for ln in lines))
     total = sum(len(ln.text) for ln in lines)
     # Characters crossing each candidate x, via a difference array over the candidates.
+    # A page-wide table's cells and rows say nothing about the columns around it
+    # (their gaps would pull the gutter into the table): only text that could be
+    # column text counts.
     step, lo = 2.0, 0.35 * layout.width
     n = int((0.65 * layout.width - lo) / step) + 1
     diff = [0] * (n + 1)
+    short = 0.15 * layout.width
     for ln in lines:
+        if ln.x1 - ln.x0 < short or is_table_row(ln):
+            continue
         first = max(0, int((ln.x0 + 1 - lo) / step) + 1)
         last = min(n - 1, int((ln.x1 - 1 - lo) / step - 1e-9))
         if first <= last:
@@ -463,7 +495,9 @@ def document_gutter(pages: list[PageLayout]) -> float | None:
     with_text = [p for p in pages if p.body_lines()]
     if not found or len(found) < 0.5 * len(with_text):
         return None
-    return sorted(found)[len(found) // 2]
+    # The value most pages agree on (a page of wide floats may be off by a few points).
+    found.sort()
+    return max(found, key=lambda g: (sum(1 for o in found if abs(o - g) <= 3), -abs(g - found[len(found) // 2])))
 
 
 def _column_of(line: Line, gutter: float | None) -> int:
