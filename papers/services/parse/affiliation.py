@@ -112,7 +112,8 @@ def _is_marker(span: Span, ref: float) -> bool:
     t = span.text.strip()
     if not t or len(t) > 5 or not (span.flags & 1 or span.size < 0.85 * ref):
         return False
-    return "".join(_tokens(t)) == re.sub(r"[\s,]", "", t) and not any(c.isupper() for c in t)
+    # Compare in the tokens' own spelling: CMSY's ∗ is read as *.
+    return "".join(_tokens(t)) == re.sub(r"[\s,]", "", t.translate(_SAME_MARKER)) and not any(c.isupper() for c in t)
 
 
 def _base(text: str) -> str:
