@@ -1,9 +1,21 @@
-"""Code, project and data links read from the abstract, the comment and the PDF."""
+"""Code, project and data links read from the abstract, the comment and the PDF.
+
+Each link has a role: "own" (the paper's code, project page or data) or "uses"
+(a tool, library or another paper's code it only uses). The role comes from
+where the URL stands and what the sentence around it says, never from the host:
+a github.com URL is as often a dependency as the paper's code, and showing
+someone else's repository as "Code" is the error to avoid. When the context
+says nothing, a body link is "uses".
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
+
+from .layout import SUPERSCRIPT, Line
 
 _URL = re.compile(
     r"(?:https?://|www\.|(?<![\w./])(?:github\.com|gitlab\.com|huggingface\.co|bitbucket\.org)/)[^\s<>\"'{}|\\^`]+",
@@ -38,14 +50,52 @@ _EXCLUDED_HOSTS = (
 _GITHUB_NON_REPO = {"features", "about", "pricing", "orgs", "topics", "sponsors", "marketplace", "login"}
 
 
+# Words that open a new phrase after a URL ending a line: never the URL's tail.
+_PHRASE_WORDS = {
+    "a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "index", "into", "is", "it", "keywords",
+    "of", "on", "or", "our", "that", "the", "this", "to", "we", "which", "with", "abstract", "introduction",
+}  # fmt: skip
+
+
 def join_broken_urls(text: str) -> str:
-    """Re-join URLs that a line break split after a slash, hyphen or underscore."""
+    """Re-join URLs that a line break split after a slash, hyphen, underscore or "https:"."""
     # A section number starting the next line ("1 Introduction") is not the URL's tail.
     return re.sub(
-        r"((?:https?://|www\.)\S*[/\-_=&?#])\n\s*(?!\d+(?:\.\d+)*\s+[A-Z])([\w\-./~#=&?%]+)",
-        lambda m: m.group(1) + m.group(2),
+        r"((?:https?://|www\.|https?:)\S*?[/\-_=&?#:]?)\n\s*(?!\d+(?:\.\d+)*\s+[A-Z])([\w\-./~#=&?%]+)(?=(\s*\S{0,3}))",
+        _join,
         text,
     )
+
+
+def _join(m: re.Match) -> str:
+    head, tail, after = m.group(1), m.group(2), m.group(3)
+    if not re.search(r"[/\-_=&?#]$|^https?:$", head):
+        return m.group(0)
+    if head.endswith(":") and not tail.startswith("//"):
+        return m.group(0)
+    if _starts_phrase(head, tail, after):
+        return m.group(0)
+    return head + tail
+
+
+def _starts_phrase(head: str, tail: str, after: str) -> bool:
+    """Is the next line's first word prose ("Index Terms", "and we …") rather than the URL's tail?
+
+    URL tails carry URL characters or follow a path that is not complete yet
+    (github.com/ with no repository); a plain word after a complete path that
+    ends in "/" and is followed by more words is the sentence going on.
+    """
+    if re.search(r"[/.\-_~#=&?%\d]", tail) or head.endswith(("-", "_", "=", "&", "?", "#", ":")):
+        return False
+    if tail.lower() in _PHRASE_WORDS:
+        return True
+    if not after.strip() or after.strip()[0] in ".,;:)":
+        return False  # the word ends the sentence: more likely the URL's last segment
+    parts = urlsplit(head if "://" in head else "https://" + head)
+    segments = [s for s in parts.path.split("/") if s]
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    needed = 2 if host in _CODE_HOSTS or host == "huggingface.co" else 1
+    return len(segments) >= needed and tail[:1].isupper()
 
 
 def normalise_url(raw: str) -> str | None:
@@ -104,37 +154,356 @@ def link_kind(url: str, context: str = "") -> str | None:
     return None
 
 
+# --- own or uses -------------------------------------------------------------
+
+_CITATION = r"\[\d+(?:\s*[,;\u2013-]\s*\d+)*\]|\bet\s+al\b\.?|\([A-Z][^()]{0,60}?,?\s(?:19|20)\d\d[a-z]?\)"
+# Phrases that say the URL is the paper's own artefact.
+_OWN_CUES = re.compile(
+    r"\bour\s+(?:\w+[\s-]+){0,3}?(?:code|codes|implementation|models?|data|dataset|benchmark|project|"
+    r"repository|repo|software|tool|toolkit|library|checkpoints?|weights|scripts?|demo|website|page)\b"
+    r"|\bwe\s+(?:will\s+|also\s+)?(?:release|make|provide|open[- ]?source|publish|share|host)\b"
+    r"|\b(?:is|are|will\s+be|has\s+been|have\s+been)\s+(?:made\s+)?(?:publicly\s+|freely\s+|openly\s+)?"
+    r"(?:available|released|open[- ]?sourced|public)\b"
+    r"|\b(?:publicly|freely|openly)\s+available\b"
+    r"|\b(?:available|released|hosted)\s+(?:at|on|in|from|online|here|via)\b"
+    r"|\b(?:code|codes|project\s*page|project|homepage|home\s*page|website|webpage|demo|data|dataset|models?|weights|"
+    r"checkpoints|repository|github|source\s*code|software)\s*:\s*$",
+    re.I,
+)
+# Phrases that say the URL belongs to a tool or to another paper.
+_USES_CUES = re.compile(
+    r"\b(?:we|i)\s+(?:\w+\s+){0,2}?(?:use|used|uses|employ|employed|adopt|adopted|parse|parsed|build|built|rely|relied|"
+    r"leverage|leveraged|follow|followed|borrow|borrowed|apply|applied|run|ran|compare|compared|fine-tune|"
+    r"fine-tuned|start|started|reuse|reused|obtain|obtained|download|downloaded)\b"
+    r"|\b(?:built|build|building|based|relying|implemented|developed)\s+(?:up)?on\b"
+    r"|\b(?:using|via|with\s+the\s+help\s+of|by\s+means\s+of)\b"
+    r"|\b(?:public|official|released|original|open[- ]source|available|existing|reference)\s+"
+    r"(?:code|codes|implementation|implementations|repository|checkpoints?|models?|weights)\s+(?:of|from|by|for)\b"
+    r"|\b(?:code|implementation|repository|checkpoints?|weights)\s+(?:of|from|released\s+by|provided\s+by|by)\s+"
+    r"(?!our\b|this\b)"
+    r"|\b(?:provided|released|maintained|published|shared)\s+by\b"
+    r"|\b(?:compared?|comparison)\s+(?:with|to|against)\b"
+    r"|\b(?:library|toolkit|package|framework|tool|api|parser|tagger)\b"
+    r"|" + _CITATION,
+    re.I,
+)
+_THIRD_PARTY = re.compile(
+    r"\b(?:code|implementation|repository|checkpoints?|weights)\s+(?:of|from|by)\s+(?!our\b|this\b)|" + _CITATION, re.I
+)
+_FIRST_PERSON = re.compile(r"\b(?:our|we|this\s+(?:paper|work))\b", re.I)
+_SENTENCE_END = re.compile(r"(?<!\bal)(?<!\be\.g)(?<!\bi\.e)(?<!\bFig)(?<!\bEq)[.!?]\s+(?=[A-Z\[(])")
+
+
+def _clause(before: str) -> str:
+    """The sentence the URL stands in, up to the URL (at most 300 characters of it)."""
+    before = before[-300:].replace("\n", " ")
+    ends = list(_SENTENCE_END.finditer(before))
+    return before[ends[-1].end() :] if ends else before
+
+
+def context_role(before: str, after: str = "") -> str | None:
+    """ "own" or "uses" from the words before the URL, or None when they say nothing.
+
+    The cue nearest the URL decides ("we use X (url), and our code is available at
+    url2"), but a sentence about someone else's code ("the official code of [3]
+    is available at") stays third-party unless the authors speak of their own.
+    """
+    clause = _clause(before)
+    own = max((m.end() for m in _OWN_CUES.finditer(clause)), default=-1)
+    uses = max((m.end() for m in _USES_CUES.finditer(clause)), default=-1)
+    if own < 0 and uses < 0:
+        cited_after = re.match(r"\W{0,3}(?:" + _CITATION + ")", after)
+        return "uses" if cited_after else None
+    if uses > own:
+        return "uses"
+    if _THIRD_PARTY.search(clause) and not _FIRST_PERSON.search(clause):
+        return "uses"
+    return "own"
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    return re.sub(r"[^a-z0-9]", "", text.encode("ascii", "ignore").decode().lower())
+
+
+def short_name(title: str) -> str:
+    """The paper's short name ("FlexiProbe" in "FlexiProbe: Probing …"), folded, or ""."""
+    head, sep, _ = title.partition(":")
+    head = head.strip()
+    if not sep or not head or len(head.split()) > 2:
+        return ""
+    folded = _fold(head)
+    return folded if len(folded) >= 3 else ""
+
+
+def owned_by_authors(url: str, authors: list[str], title: str = "") -> bool:
+    """Does the URL's account carry an author's surname or the repository the paper's short name?"""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    segments = [s for s in parts.path.split("/") if s]
+    if host.endswith((".github.io", ".gitlab.io")):
+        account, repo = host.split(".")[0], segments[0] if segments else ""
+    elif host in _CODE_HOSTS or host == "huggingface.co":
+        if host == "huggingface.co" and segments and segments[0] in ("datasets", "spaces"):
+            segments = segments[1:]
+        account, repo = (segments + ["", ""])[:2]
+    else:
+        return False
+    account, repo = _fold(account), _fold(repo)
+    names = {_fold(name.split()[-1]) for name in authors if name.split()}
+    if any(len(name) >= 4 and name in account for name in names):
+        return True
+    short = short_name(title)
+    return bool(short) and (short == repo or short in account)
+
+
+def _tool_name(before: str, url: str) -> bool:
+    """Is the word just before a footnote mark the name of the URL's repository ("spaCy" → explosion/spaCy)?"""
+    words = re.findall(r"[\w.+-]+", before[-60:])
+    if not words:
+        return False
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    name = _fold(words[-1])
+    return bool(name) and bool(segments) and name == _fold(segments[-1])
+
+
+def _link(url: str, context: str, role: str, source: str) -> dict | None:
+    kind = link_kind(url, context)
+    return {"url": url, "kind": kind, "role": role, "source": source} if kind else None
+
+
 def find_links(text: str, source: str) -> list[dict]:
-    """Return code/project/data links found in free text, in order of appearance."""
+    """Links in the abstract or the arXiv comment: the authors' own words, so every link is "own"."""
     out = []
     text = join_broken_urls(text)
     for m in _URL.finditer(text):
         url = normalise_url(m.group(0))
+        if url and (link := _link(url, text[max(0, m.start() - 40) : m.start()], "own", source)):
+            out.append(link)
+    return out
+
+
+# --- the PDF's lines -------------------------------------------------------
+
+_MARK = re.compile(r"^(?:\d{1,2}|[*∗†‡§¶♠♢♡♣♦♥#]{1,3}|[a-z])$")
+_INTRODUCTION = re.compile(r"^(?:\d+|[ivx]+)?introduction$")
+FRONT_SHARE = 0.3  # without an Introduction heading, the top 30% of page 1 is the title block
+
+
+def _is_mark(span, line: Line) -> bool:
+    text = span.text.strip()
+    if not _MARK.match(text):
+        return False
+    return bool(span.flags & SUPERSCRIPT) or span.size <= 0.85 * line.size
+
+
+def line_text(line: Line) -> tuple[str, list[str]]:
+    """The line's text with footnote marks set apart by spaces, and the marks it carries.
+
+    LaTeX sets a footnote mark right after the word (or URL) it annotates; read
+    as one string, "…/repo" and a superscript "1" would give "…/repo1".
+    """
+    out: list[str] = []
+    marks: list[str] = []
+    for span in line.spans:
+        if _is_mark(span, line):
+            marks.append(span.text.strip())
+            out.append(f" {span.text.strip()} ")
+        else:
+            out.append(span.text)
+    return re.sub(r"[ \t]+", " ", "".join(out)).strip(), marks
+
+
+@dataclass
+class _Footnote:
+    page: int
+    mark: str
+    lines: list[Line]
+    text: str = ""
+
+
+def _footnote_start(line: Line, body_size: float, page_height: float) -> str | None:
+    if line.size > body_size - 0.9 or line.y0 < 0.5 * page_height or not line.spans:
+        return None
+    first = line.spans[0]
+    return first.text.strip() if _is_mark(first, line) else None
+
+
+def pdf_links(
+    lines: list[Line],
+    *,
+    body_size: float,
+    page_heights: dict[int, float],
+    authors: list[str],
+    title: str,
+    annotations: list[tuple[int, tuple[float, float, float, float], str]] = (),
+) -> list[dict]:
+    """Links in the PDF's body, caption and footnote lines (reference list already left out), with roles.
+
+    A URL is the paper's own when it stands on page 1 before the Introduction
+    (title, authors, abstract, title footnotes) or its sentence says so; a
+    footnote's URL takes the role of the sentence its mark stands in.
+    ``annotations`` are link annotations (page, rect, uri): those whose URL the
+    text does not show take the role of the words at their place.
+    """
+    footnotes: list[_Footnote] = []
+    stream: list[str] = []
+    spots: list[tuple[Line, int, str]] = []  # each body line, its offset in the stream, its text
+    mark_at: dict[tuple[int, str], tuple[int, bool]] = {}  # (page, mark) -> (offset, in the front matter)
+    front_end = _front_end(lines, page_heights)
+    offset = front_chars = 0
+    current: _Footnote | None = None
+    for i, line in enumerate(lines):
+        text, marks = line_text(line)
+        height = page_heights.get(line.page, 792.0)
+        mark = _footnote_start(line, body_size, height)
+        if mark is not None:
+            current = _Footnote(line.page, mark, [line], text[len(mark) :].strip())
+            footnotes.append(current)
+            continue
+        if (
+            current is not None
+            and line.page == current.page
+            and abs(line.size - current.lines[-1].size) <= 0.5
+            and 0 <= line.y0 - current.lines[-1].y1 <= line.size
+        ):
+            current.lines.append(line)
+            current.text += "\n" + text
+            continue
+        current = None
+        for m in marks:
+            pos = f" {text} ".find(f" {m} ")  # the padded index of the space is the mark's index in text
+            mark_at.setdefault((line.page, m), (offset + (pos if pos >= 0 else len(text)), i < front_end))
+        spots.append((line, offset, text))
+        stream.append(text)
+        offset += len(text) + 1
+        if i < front_end:
+            front_chars = offset
+    body_text = "\n".join(stream)
+    out: list[dict] = []
+    joined = join_broken_urls(body_text)
+    shift = _Shift(body_text, joined)
+    for m in _URL.finditer(joined):
+        url = normalise_url(m.group(0))
         if not url:
             continue
-        context = text[max(0, m.start() - 40) : m.start()]
-        kind = link_kind(url, context)
-        if kind:
-            out.append({"url": url, "kind": kind, "source": source})
-    return out
-
-
-def annotation_links(uris: list[str]) -> list[dict]:
-    out = []
-    for uri in uris:
+        before, after = joined[: m.start()], joined[m.end() : m.end() + 20]
+        if shift.original(m.start()) < front_chars:
+            role = "own"
+        else:
+            role = context_role(before, after) or _default_role(url, authors, title)
+        if link := _link(url, before[-40:], role, "pdf"):
+            out.append(link)
+    for note in footnotes:
+        text = join_broken_urls(note.text)
+        for m in _URL.finditer(text):
+            url = normalise_url(m.group(0))
+            if not url:
+                continue
+            role = context_role(text[: m.start()], text[m.end() : m.end() + 20]) or _footnote_role(
+                note, url, body_text, mark_at, authors, title
+            )
+            if link := _link(url, text[max(0, m.start() - 40) : m.start()], role, "pdf"):
+                out.append(link)
+    seen = {link["url"].lower() for link in out}
+    for page, rect, uri in annotations:
         url = normalise_url(uri)
-        if url and (kind := link_kind(url)):
-            out.append({"url": url, "kind": kind, "source": "pdf"})
+        if not url or url.lower() in seen:
+            continue
+        seen.add(url.lower())
+        before = _text_before(spots, footnotes, page, rect, body_text)
+        role = context_role(before) or _default_role(url, authors, title)
+        if link := _link(url, before[-40:], role, "pdf"):
+            out.append(link)
     return out
+
+
+def _default_role(url: str, authors: list[str], title: str) -> str:
+    """A body URL whose sentence says nothing: own only if it is under an author's or the paper's name."""
+    return "own" if owned_by_authors(url, authors, title) else "uses"
+
+
+def _footnote_role(
+    note: _Footnote,
+    url: str,
+    body_text: str,
+    mark_at: dict[tuple[int, str], tuple[int, bool]],
+    authors: list[str],
+    title: str,
+) -> str:
+    """A footnote's URL is what the sentence carrying its mark says it is."""
+    found = mark_at.get((note.page, note.mark))
+    if found is None:
+        # No mark to follow: a first-page footnote without one is the title's or the authors'.
+        return "own" if note.page == 0 else _default_role(url, authors, title)
+    pos, in_front = found
+    if in_front:
+        return "own"
+    before = body_text[:pos]
+    if _tool_name(before, url):
+        return "own" if short_name(title) and short_name(title) == _fold(urlsplit(url).path.split("/")[-1]) else "uses"
+    return context_role(before) or _default_role(url, authors, title)
+
+
+def _front_end(lines: list[Line], page_heights: dict[int, float]) -> int:
+    """Index of the first line after page 1's front matter (title, authors, abstract)."""
+    for i, line in enumerate(lines):
+        if line.page != 0:
+            return i
+        if len(line.text) <= 40 and _INTRODUCTION.match(re.sub(r"[\s.:]", "", line.text).lower()):
+            return i
+    # No Introduction heading on page 1: only its title block is front matter.
+    height = page_heights.get(0, 792.0)
+    for i, line in enumerate(lines):
+        if line.page != 0 or line.y1 > FRONT_SHARE * height:
+            return i
+    return len(lines)
+
+
+class _Shift:
+    """Map offsets in the re-joined text back to the text before joining (joins only delete characters)."""
+
+    def __init__(self, original: str, joined: str) -> None:
+        self.map: list[int] = []
+        i = 0
+        for ch in joined:
+            while i < len(original) and original[i] != ch:
+                i += 1
+            self.map.append(i)
+            i += 1
+
+    def original(self, pos: int) -> int:
+        return self.map[pos] if pos < len(self.map) else pos
+
+
+def _text_before(
+    spots: list[tuple[Line, int, str]],
+    footnotes: list[_Footnote],
+    page: int,
+    rect: tuple[float, float, float, float],
+    body_text: str,
+) -> str:
+    """The text up to a link annotation's place (its line and the part of it left of the link)."""
+    x0, y0, x1, y1 = rect
+    cy = (y0 + y1) / 2
+    for note in footnotes:
+        for ln in note.lines:
+            if ln.page == page and ln.y0 - 1 <= cy <= ln.y1 + 1 and ln.x0 - 2 <= x0 <= ln.x1:
+                return note.text
+    for line, offset, text in spots:
+        if line.page == page and line.y0 - 1 <= cy <= line.y1 + 1 and line.x0 - 2 <= x0 <= line.x1:
+            share = (x0 - line.x0) / max(line.width, 1.0)
+            return body_text[: offset + int(share * len(text))]
+    return ""
 
 
 def dedupe_links(links: list[dict]) -> list[dict]:
-    seen: set[str] = set()
-    out = []
+    """One link per URL, in order of first appearance; own if any mention of it says so."""
+    kept: dict[str, dict] = {}
     for link in links:
         key = link["url"].lower()
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(link)
-    return out
+        if key not in kept:
+            kept[key] = dict(link)
+        elif link.get("role") == "own" and kept[key].get("role") != "own":
+            kept[key]["role"] = "own"
+    return list(kept.values())
