@@ -33,10 +33,87 @@ def twocolumn():
 
 @pytest.fixture
 def ieee():
-    return roles("ieee.pdf", authors=["Ada Lovelace", "Alan Turing"], title="Anchored Trajectories for Motion Forecasting")
+    return roles(
+        "ieee.pdf", authors=["Ada Lovelace", "Alan Turing"], title="Anchored Trajectories for Motion Forecasting"
+    )
 
 
-def test_dump(twocolumn, ieee):
-    print(twocolumn)
-    print(ieee)
-    assert 0
+@pytest.fixture
+def acl():
+    return roles(
+        "acl.pdf",
+        authors=["Grace Hopper", "Alan Turing", "Ada Lovelace"],
+        title="ParaDox: Paraphrase Robustness of Document Classifiers",
+    )
+
+
+def test_a_link_in_the_abstract_is_the_papers_own(twocolumn):
+    assert twocolumn["https://lovelace-lab.github.io/flexiprobe"] == "own"
+
+
+def test_a_code_footnote_on_the_title_is_the_papers_own(twocolumn):
+    assert twocolumn["https://github.com/lovelace-lab/flexiprobe-models"] == "own"
+
+
+def test_our_code_is_available_at_is_the_papers_own(twocolumn):
+    assert twocolumn["https://github.com/lovelace-lab/flexiprobe"] == "own"
+
+
+def test_a_tool_in_a_footnote_after_we_parse_with_is_used_not_own(twocolumn):
+    assert twocolumn["https://github.com/explosion/spaCy"] == "uses"
+
+
+def test_the_public_code_of_a_cited_paper_is_used_not_own(twocolumn):
+    assert twocolumn["https://github.com/turing-group/detr-lite"] == "uses"
+
+
+def test_a_repository_next_to_an_et_al_citation_is_used_not_own(twocolumn):
+    assert twocolumn["https://github.com/hopper-group/para-base"] == "uses"
+
+
+def test_a_repository_under_an_authors_name_is_own_without_a_cue(twocolumn):
+    assert twocolumn["https://github.com/lovelace/flexiprobe-train"] == "own"
+
+
+def test_a_footnote_mark_after_a_url_is_not_glued_to_it(twocolumn):
+    assert twocolumn["https://github.com/lovelace-lab/probe-bench"] == "own"
+    assert not any(url.endswith("probe-bench2") for url in twocolumn)
+
+
+def test_links_in_the_references_are_not_reported(twocolumn, acl):
+    assert not any("-ref" in url for url in [*twocolumn, *acl])
+
+
+def test_a_url_ending_the_abstract_is_not_joined_with_index_terms(ieee):
+    assert ieee["https://lovelace-lab.github.io/anchored/project"] == "own"
+    assert not any("Index" in url or "project/" in url for url in ieee)
+
+
+def test_we_use_the_toolkit_at_is_used_and_our_implementation_in_the_same_sentence_is_own(ieee):
+    assert ieee["https://github.com/argo-tools/av2-api"] == "uses"
+    assert ieee["https://github.com/lovelace-lab/anchored-trajectories"] == "own"
+
+
+def test_a_link_behind_the_word_here_takes_the_role_of_its_sentence(acl):
+    assert acl["https://github.com/hopper-nlp/paradox-eval"] == "own"
+
+
+def test_a_data_set_footnote_after_we_release_is_own(acl):
+    assert acl["https://huggingface.co/datasets/hopper-nlp/paradox"] == "own"
+
+
+def test_a_footnote_on_a_tools_name_is_used_not_own(acl):
+    assert acl["https://github.com/google/sentencepiece"] == "uses"
+
+
+def test_the_official_code_of_an_author_year_citation_is_used_not_own(acl):
+    assert acl["https://github.com/turing-lab/para-gen"] == "uses"
+    assert acl["https://github.com/eval-tools/agree-kit"] == "uses"
+
+
+def test_the_papers_repository_among_tools_in_one_sentence_is_own(acl):
+    assert acl["https://github.com/hopper-nlp/paradox"] == "own"
+
+
+def test_every_link_in_the_corpus_is_found_once(twocolumn, ieee, acl):
+    assert (len(twocolumn), len(ieee), len(acl)) == (8, 3, 6)

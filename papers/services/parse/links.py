@@ -156,7 +156,11 @@ def link_kind(url: str, context: str = "") -> str | None:
 
 # --- own or uses -------------------------------------------------------------
 
-_CITATION = r"\[\d+(?:\s*[,;\u2013-]\s*\d+)*\]|\bet\s+al\b\.?|\([A-Z][^()]{0,60}?,?\s(?:19|20)\d\d[a-z]?\)"
+# Numbered ("[12]", "[3, 5]"), "et al." and author-year ("(Hopper, 2020)", "Turing (2021)") citations.
+_CITATION = (
+    r"\[\d+(?:\s*[,;\u2013-]\s*\d+)*\]|\bet\s+al\b\.?|\([A-Z][^()]{0,60}?,?\s(?:19|20)\d\d[a-z]?\)"
+    r"|\b[A-Z][a-z]+\s+\((?:19|20)\d\d[a-z]?\)"
+)
 # Phrases that say the URL is the paper's own artefact.
 _OWN_CUES = re.compile(
     r"\bour\s+(?:\w+[\s-]+){0,3}?(?:code|codes|implementation|models?|data|dataset|benchmark|project|"
@@ -198,7 +202,10 @@ def _clause(before: str) -> str:
     """The sentence the URL stands in, up to the URL (at most 300 characters of it)."""
     before = before[-300:].replace("\n", " ")
     ends = list(_SENTENCE_END.finditer(before))
-    return before[ends[-1].end() :] if ends else before
+    clause = before[ends[-1].end() :] if ends else before
+    # The words before an earlier URL in the sentence were about that URL.
+    urls = list(_URL.finditer(clause))
+    return clause[urls[-1].end() :] if urls else clause
 
 
 def context_role(before: str, after: str = "") -> str | None:
@@ -322,7 +329,8 @@ class _Footnote:
     text: str = ""
 
 
-def _footnote_start(line: Line, body_size: float, page_height: float) -> str | None:
+def footnote_start(line: Line, body_size: float, page_height: float) -> str | None:
+    """The mark opening a footnote line (smaller than the body, low on the page), or None."""
     if line.size > body_size - 0.9 or line.y0 < 0.5 * page_height or not line.spans:
         return None
     first = line.spans[0]
@@ -348,15 +356,16 @@ def pdf_links(
     """
     footnotes: list[_Footnote] = []
     stream: list[str] = []
-    spots: list[tuple[Line, int, str]] = []  # each body line, its offset in the stream, its text
-    mark_at: dict[tuple[int, str], tuple[int, bool]] = {}  # (page, mark) -> (offset, in the front matter)
+    spots: list[tuple[Line, int, str, bool]] = []  # each body line, its offset in the stream, text, in the front
+    # (page, mark) -> [(offset, in the front matter)]: where each footnote mark stands in the text
+    mark_at: dict[tuple[int, str], list[tuple[int, bool]]] = {}
     front_end = _front_end(lines, page_heights)
     offset = front_chars = 0
     current: _Footnote | None = None
     for i, line in enumerate(lines):
         text, marks = line_text(line)
         height = page_heights.get(line.page, 792.0)
-        mark = _footnote_start(line, body_size, height)
+        mark = footnote_start(line, body_size, height)
         if mark is not None:
             current = _Footnote(line.page, mark, [line], text[len(mark) :].strip())
             footnotes.append(current)
@@ -373,8 +382,8 @@ def pdf_links(
         current = None
         for m in marks:
             pos = f" {text} ".find(f" {m} ")  # the padded index of the space is the mark's index in text
-            mark_at.setdefault((line.page, m), (offset + (pos if pos >= 0 else len(text)), i < front_end))
-        spots.append((line, offset, text))
+            mark_at.setdefault((line.page, m), []).append((offset + (pos if pos >= 0 else len(text)), i < front_end))
+        spots.append((line, offset, text, i < front_end))
         stream.append(text)
         offset += len(text) + 1
         if i < front_end:
@@ -411,11 +420,19 @@ def pdf_links(
         if not url or url.lower() in seen:
             continue
         seen.add(url.lower())
-        before = _text_before(spots, footnotes, page, rect, body_text)
-        role = context_role(before) or _default_role(url, authors, title)
+        before, anchor, in_front = _text_before(spots, footnotes, page, rect, body_text)
+        if in_front:
+            role = "own"
+        else:
+            labelled = _fold(anchor) in _SELF_LABELS
+            role = context_role(before) or ("own" if labelled else _default_role(url, authors, title))
         if link := _link(url, before[-40:], role, "pdf"):
             out.append(link)
     return out
+
+
+# A hyperlinked word that names the paper's artefact ("[code]", "Project page") is a label, as on a title.
+_SELF_LABELS = {"code", "sourcecode", "ourcode", "project", "projectpage", "website", "homepage", "webpage", "demo"}
 
 
 def _default_role(url: str, authors: list[str], title: str) -> str:
@@ -427,16 +444,18 @@ def _footnote_role(
     note: _Footnote,
     url: str,
     body_text: str,
-    mark_at: dict[tuple[int, str], tuple[int, bool]],
+    mark_at: dict[tuple[int, str], list[tuple[int, bool]]],
     authors: list[str],
     title: str,
 ) -> str:
     """A footnote's URL is what the sentence carrying its mark says it is."""
     found = mark_at.get((note.page, note.mark))
-    if found is None:
+    if not found:
         # No mark to follow: a first-page footnote without one is the title's or the authors'.
         return "own" if note.page == 0 else _default_role(url, authors, title)
-    pos, in_front = found
+    # Affiliation markers ("Ada Lovelace1") and body footnotes share digits; a body
+    # mark is the footnote's, the front matter's only when there is no other.
+    pos, in_front = next((spot for spot in found if not spot[1]), found[0])
     if in_front:
         return "own"
     before = body_text[:pos]
@@ -477,24 +496,40 @@ class _Shift:
 
 
 def _text_before(
-    spots: list[tuple[Line, int, str]],
+    spots: list[tuple[Line, int, str, bool]],
     footnotes: list[_Footnote],
     page: int,
     rect: tuple[float, float, float, float],
     body_text: str,
-) -> str:
-    """The text up to a link annotation's place (its line and the part of it left of the link)."""
+) -> tuple[str, str, bool]:
+    """The text up to a link annotation's place, the words under it (its anchor), and whether it is front matter.
+
+    An annotation over no text (a linked logo or icon) takes the place of the
+    nearest line, within a few lines' distance.
+    """
     x0, y0, x1, y1 = rect
     cy = (y0 + y1) / 2
     for note in footnotes:
         for ln in note.lines:
             if ln.page == page and ln.y0 - 1 <= cy <= ln.y1 + 1 and ln.x0 - 2 <= x0 <= ln.x1:
-                return note.text
-    for line, offset, text in spots:
-        if line.page == page and line.y0 - 1 <= cy <= line.y1 + 1 and line.x0 - 2 <= x0 <= line.x1:
-            share = (x0 - line.x0) / max(line.width, 1.0)
-            return body_text[: offset + int(share * len(text))]
-    return ""
+                return note.text, "", False
+    nearest: tuple[float, tuple[Line, int, str, bool]] | None = None
+    for spot in spots:
+        line, offset, text, front = spot
+        if line.page != page:
+            continue
+        if line.y0 - 1 <= cy <= line.y1 + 1 and line.x0 - 2 <= x0 <= line.x1:
+            # Characters are spread evenly enough over a line to find the anchor's words.
+            start = int((x0 - line.x0) / max(line.width, 1.0) * len(text))
+            end = int((x1 - line.x0) / max(line.width, 1.0) * len(text) + 0.5)
+            return body_text[: offset + start], text[start:end], front
+        gap = max(line.x0 - x1, x0 - line.x1, 0.0) + max(line.y0 - y1, y0 - line.y1, 0.0)
+        if gap <= 3 * line.size and (nearest is None or gap < nearest[0]):
+            nearest = (gap, spot)
+    if nearest is not None:
+        line, offset, text, front = nearest[1]
+        return body_text[:offset], "", front
+    return "", "", False
 
 
 def dedupe_links(links: list[dict]) -> list[dict]:
