@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from papers.services.parse import paper_parse
+from papers.services.parse.links import context_role, join_broken_urls, owned_by_authors
 from tests.pdfgen import stored_paper
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +118,89 @@ def test_the_papers_repository_among_tools_in_one_sentence_is_own(acl):
 
 def test_every_link_in_the_corpus_is_found_once(twocolumn, ieee, acl):
     assert (len(twocolumn), len(ieee), len(acl)) == (8, 3, 6)
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "Fixed prompts overstate what models can do. Our code is available at ",
+        "Code: ",
+        "Project page: ",
+        "We release the benchmark and the evaluation scripts at ",
+        "Code and pre-trained models are publicly available at ",
+        "The implementation of our method is available at ",
+        "Our implementation, unlike that of [3], is available at ",
+        "We use the toolkit of [4] (url) and our models will be released at ",
+    ],
+)
+def test_sentences_about_the_papers_own_artefact_are_own(before):
+    assert context_role(before.replace("(url)", "(https://github.com/a/b)")) == "own"
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "The optimiser is built on the public code of [3] (",
+        "We compare with the baseline of Hopper et al. [1] (",
+        "We parse every prompt with spaCy ",
+        "Our pipeline builds on ",
+        "Paraphrases are generated with the model of Turing (2021), whose official code is publicly available at ",
+        "We thank the authors of DETR for releasing their code at ",
+        "Our detector is adapted from ",
+        "Results use the checkpoints provided by ",
+    ],
+)
+def test_sentences_about_someone_elses_code_are_uses(before):
+    assert context_role(before) == "uses"
+
+
+def test_is_available_at_about_something_else_the_sentence_names_is_not_own():
+    assert context_role("The KITTI data set is publicly available at ") is None
+    assert context_role("FlexiProbe is publicly available at ", short="flexiprobe") == "own"
+
+
+def test_a_sentence_without_a_cue_says_nothing():
+    assert context_role("Training scripts for every run live in ") is None
+
+
+def test_a_url_followed_by_a_citation_is_used():
+    assert context_role("The detector ", after=" [12] is trained on") == "uses"
+
+
+def test_an_account_under_an_authors_surname_or_the_papers_short_name_is_theirs():
+    authors = ["Ada Lovelace", "Alan Turing"]
+    assert owned_by_authors("https://github.com/alovelace/x", authors)
+    assert owned_by_authors("https://lovelace-lab.github.io/x", authors)
+    assert owned_by_authors("https://github.com/someone/flexiprobe", authors, "FlexiProbe: Probing Models")
+    assert not owned_by_authors("https://github.com/explosion/spaCy", authors, "FlexiProbe: Probing Models")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Project page: https://a-lab.github.io/anchored/project/\nIndex Terms—Motion forecasting",
+        "at https://a-lab.github.io/proj/\nand the code is there",
+        "see https://github.com/a/b/\nThe next sentence starts here",
+    ],
+)
+def test_a_url_ending_a_line_is_not_joined_with_the_phrase_that_follows(text):
+    assert join_broken_urls(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "joined"),
+    [
+        (
+            "live in https://github.com/lovelace/\nflexiprobe-train.",
+            "live in https://github.com/lovelace/flexiprobe-train.",
+        ),
+        ("(https:\n//github.com/hopper-group/para-base), which", "(https://github.com/hopper-group/para-base), which"),
+        ("at https://github.com/\nFooBar/x now", "at https://github.com/FooBar/x now"),
+        (
+            "at https://huggingface.co/ada-lab/\nprobe-weights and",
+            "at https://huggingface.co/ada-lab/probe-weights and",
+        ),
+    ],
+)
+def test_a_url_broken_inside_its_path_is_rejoined(text, joined):
+    assert join_broken_urls(text) == joined

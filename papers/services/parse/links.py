@@ -163,29 +163,39 @@ _CITATION = (
 )
 # Phrases that say the URL is the paper's own artefact.
 _OWN_CUES = re.compile(
-    r"\bour\s+(?:\w+[\s-]+){0,3}?(?:code|codes|implementation|models?|data|dataset|benchmark|project|"
+    r"\bour\s+(?:[\w-]+\s+)?(?:code|codes|implementation|models?|data|dataset|benchmark|project|"
     r"repository|repo|software|tool|toolkit|library|checkpoints?|weights|scripts?|demo|website|page)\b"
     r"|\bwe\s+(?:will\s+|also\s+)?(?:release|make|provide|open[- ]?source|publish|share|host)\b"
-    r"|\b(?:is|are|will\s+be|has\s+been|have\s+been)\s+(?:made\s+)?(?:publicly\s+|freely\s+|openly\s+)?"
-    r"(?:available|released|open[- ]?sourced|public)\b"
-    r"|\b(?:publicly|freely|openly)\s+available\b"
-    r"|\b(?:available|released|hosted)\s+(?:at|on|in|from|online|here|via)\b"
     r"|\b(?:code|codes|project\s*page|project|homepage|home\s*page|website|webpage|demo|data|dataset|models?|weights|"
     r"checkpoints|repository|github|source\s*code|software)\s*:\s*$",
     re.I,
 )
+# "… is available at": the paper's own only when nobody else is named in the sentence
+# ("The KITTI data set is publicly available at" is someone else's).
+_AVAILABLE_CUES = re.compile(
+    r"\b(?:is|are|will\s+be|has\s+been|have\s+been)\s+(?:made\s+)?(?:publicly\s+|freely\s+|openly\s+)?"
+    r"(?:available|released|open[- ]?sourced|public)\b"
+    r"|\b(?:publicly|freely|openly)\s+available\b"
+    r"|\b(?:available|released|hosted)\s+(?:at|on|in|from|online|here|via)\b",
+    re.I,
+)
+_NAMED = re.compile(r"\b[a-z]*[A-Z][\w-]*")
+_NOT_A_NAME = {"i", "code", "codes", "github", "project", "page", "appendix", "section", "sec", "supplementary", "url"}
 # Phrases that say the URL belongs to a tool or to another paper.
 _USES_CUES = re.compile(
     r"\b(?:we|i)\s+(?:\w+\s+){0,2}?(?:use|used|uses|employ|employed|adopt|adopted|parse|parsed|build|built|rely|relied|"
     r"leverage|leveraged|follow|followed|borrow|borrowed|apply|applied|run|ran|compare|compared|fine-tune|"
-    r"fine-tuned|start|started|reuse|reused|obtain|obtained|download|downloaded)\b"
-    r"|\b(?:built|build|building|based|relying|implemented|developed)\s+(?:up)?on\b"
+    r"fine-tuned|start|started|reuse|reused|obtain|obtained|download|downloaded|thank|extend|extended)\b"
+    r"|\b(?:built|build|builds|building|based|bases|relying|implemented|developed|extends)\s+(?:up)?on\b"
+    r"|\b(?:adapted|borrowed|taken|adopted|forked|modified|derived)\s+from\b"
     r"|\b(?:using|via|with\s+the\s+help\s+of|by\s+means\s+of)\b"
     r"|\b(?:public|official|released|original|open[- ]source|available|existing|reference)\s+"
     r"(?:code|codes|implementation|implementations|repository|checkpoints?|models?|weights)\s+(?:of|from|by|for)\b"
     r"|\b(?:code|implementation|repository|checkpoints?|weights)\s+(?:of|from|released\s+by|provided\s+by|by)\s+"
     r"(?!our\b|this\b)"
     r"|\b(?:provided|released|maintained|published|shared)\s+by\b"
+    r"|\b(?:their|the\s+authors\W?)\s+(?:\w+\s+)?(?:code|codes|implementation|models?|checkpoints?|weights|repository)\b"
+    r"|\bthe\s+authors\s+of\b"
     r"|\b(?:compared?|comparison)\s+(?:with|to|against)\b"
     r"|\b(?:library|toolkit|package|framework|tool|api|parser|tagger)\b"
     r"|" + _CITATION,
@@ -208,24 +218,40 @@ def _clause(before: str) -> str:
     return clause[urls[-1].end() :] if urls else clause
 
 
-def context_role(before: str, after: str = "") -> str | None:
+def context_role(before: str, after: str = "", short: str = "") -> str | None:
     """ "own" or "uses" from the words before the URL, or None when they say nothing.
 
     The cue nearest the URL decides ("we use X (url), and our code is available at
     url2"), but a sentence about someone else's code ("the official code of [3]
     is available at") stays third-party unless the authors speak of their own.
+    ``short`` is the paper's short name, which may name the subject of "… is available".
     """
     clause = _clause(before)
     own = max((m.end() for m in _OWN_CUES.finditer(clause)), default=-1)
+    first_person = _FIRST_PERSON.search(clause) is not None
+    if first_person or not _names_someone(clause, short):
+        own = max([own, *(m.end() for m in _AVAILABLE_CUES.finditer(clause))])
     uses = max((m.end() for m in _USES_CUES.finditer(clause)), default=-1)
     if own < 0 and uses < 0:
         cited_after = re.match(r"\W{0,3}(?:" + _CITATION + ")", after)
         return "uses" if cited_after else None
     if uses > own:
         return "uses"
-    if _THIRD_PARTY.search(clause) and not _FIRST_PERSON.search(clause):
+    if _THIRD_PARTY.search(clause) and not first_person:
         return "uses"
     return "own"
+
+
+def _names_someone(clause: str, short: str) -> bool:
+    """Does the sentence name something (a data set, a tool) other than the paper, past its first word?"""
+    words = list(_NAMED.finditer(clause.lstrip(" \t([")))
+    for m in words:
+        if m.start() == 0:
+            continue
+        folded = _fold(m.group(0))
+        if folded and folded not in _NOT_A_NAME and folded != short:
+            return True
+    return False
 
 
 def _fold(text: str) -> str:
@@ -354,6 +380,7 @@ def pdf_links(
     ``annotations`` are link annotations (page, rect, uri): those whose URL the
     text does not show take the role of the words at their place.
     """
+    short = short_name(title)
     footnotes: list[_Footnote] = []
     stream: list[str] = []
     spots: list[tuple[Line, int, str, bool]] = []  # each body line, its offset in the stream, text, in the front
@@ -400,7 +427,7 @@ def pdf_links(
         if shift.original(m.start()) < front_chars:
             role = "own"
         else:
-            role = context_role(before, after) or _default_role(url, authors, title)
+            role = context_role(before, after, short) or _default_role(url, authors, title)
         if link := _link(url, before[-40:], role, "pdf"):
             out.append(link)
     for note in footnotes:
@@ -409,7 +436,7 @@ def pdf_links(
             url = normalise_url(m.group(0))
             if not url:
                 continue
-            role = context_role(text[: m.start()], text[m.end() : m.end() + 20]) or _footnote_role(
+            role = context_role(text[: m.start()], text[m.end() : m.end() + 20], short) or _footnote_role(
                 note, url, body_text, mark_at, authors, title
             )
             if link := _link(url, text[max(0, m.start() - 40) : m.start()], role, "pdf"):
@@ -425,7 +452,7 @@ def pdf_links(
             role = "own"
         else:
             labelled = _fold(anchor) in _SELF_LABELS
-            role = context_role(before) or ("own" if labelled else _default_role(url, authors, title))
+            role = context_role(before, short=short) or ("own" if labelled else _default_role(url, authors, title))
         if link := _link(url, before[-40:], role, "pdf"):
             out.append(link)
     return out
@@ -461,7 +488,7 @@ def _footnote_role(
     before = body_text[:pos]
     if _tool_name(before, url):
         return "own" if short_name(title) and short_name(title) == _fold(urlsplit(url).path.split("/")[-1]) else "uses"
-    return context_role(before) or _default_role(url, authors, title)
+    return context_role(before, short=short_name(title)) or _default_role(url, authors, title)
 
 
 def _front_end(lines: list[Line], page_heights: dict[int, float]) -> int:
