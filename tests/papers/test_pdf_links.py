@@ -5,6 +5,7 @@ each source's header says which links are whose. The PDFs are read with empty
 abstract and comment metadata, so every link here comes from the PDF itself.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,30 @@ def test_a_url_ending_a_line_is_not_joined_with_the_phrase_that_follows(text):
 )
 def test_a_url_broken_inside_its_path_is_rejoined(text, joined):
     assert join_broken_urls(text) == joined
+
+
+def test_only_the_own_link_is_shown_as_code_and_the_paper_page_lists_the_used_one_under_uses(client):
+    from papers.models import PaperContent
+    from tests.digests.builders import make_digest
+
+    digest = make_digest(papers=1)
+    paper = digest.entries.first().paper
+    PaperContent.objects.create(
+        paper=paper,
+        pdf_version=1,
+        pdf="x.pdf",
+        pdf_sha256="0" * 64,
+        code_links=[
+            {"url": "https://github.com/lovelace-lab/flexiprobe", "kind": "code", "role": "own", "source": "pdf"},
+            {"url": "https://github.com/explosion/spaCy", "kind": "code", "role": "uses", "source": "pdf"},
+        ],
+    )
+    digest_html = client.get(digest.get_absolute_url()).content.decode()
+    assert digest_html.count(">Code</a>") == 1
+    assert 'href="https://github.com/lovelace-lab/flexiprobe"' in digest_html
+    assert "explosion/spaCy" not in digest_html
+    paper_html = client.get(paper.get_absolute_url()).content.decode()
+    assert paper_html.count(">Code</a>") == 1
+    uses = re.search(r'<p class="uses">.*?</p>', paper_html, re.S).group(0)
+    assert 'href="https://github.com/explosion/spaCy"' in uses
+    assert "flexiprobe" not in uses
