@@ -49,6 +49,13 @@ def acl():
     )
 
 
+@pytest.fixture
+def markers():
+    return roles(
+        "markers.pdf", authors=["Ada Lovelace", "Alan Turing"], title="Sparse Voxel Fields for Indoor Scene Completion"
+    )
+
+
 def test_a_link_in_the_abstract_is_the_papers_own(twocolumn):
     assert twocolumn["https://lovelace-lab.github.io/flexiprobe"] == "own"
 
@@ -117,8 +124,20 @@ def test_the_papers_repository_among_tools_in_one_sentence_is_own(acl):
     assert acl["https://github.com/hopper-nlp/paradox"] == "own"
 
 
-def test_every_link_in_the_corpus_is_found_once(twocolumn, ieee, acl):
-    assert (len(twocolumn), len(ieee), len(acl)) == (8, 3, 6)
+def test_a_bare_url_in_the_abstract_is_own_without_any_phrase(markers):
+    assert markers["https://github.com/lovelace-vision/sparse-fields"] == "own"
+
+
+def test_a_body_footnote_sharing_the_affiliation_markers_digit_is_the_tools(markers):
+    assert markers["https://github.com/isl-org/Open3D"] == "uses"
+
+
+def test_a_tool_footnote_on_a_later_page_is_used(markers):
+    assert markers["https://github.com/scikit-image/scikit-image"] == "uses"
+
+
+def test_every_link_in_the_corpus_is_found_once(twocolumn, ieee, acl, markers):
+    assert (len(twocolumn), len(ieee), len(acl), len(markers)) == (8, 3, 6, 3)
 
 
 @pytest.mark.parametrize(

@@ -401,7 +401,7 @@ def pdf_links(
             current is not None
             and line.page == current.page
             and abs(line.size - current.lines[-1].size) <= 0.5
-            and 0 <= line.y0 - current.lines[-1].y1 <= line.size
+            and -0.5 * line.size <= line.y0 - current.lines[-1].y1 <= line.size
         ):
             current.lines.append(line)
             current.text += "\n" + text
@@ -418,13 +418,14 @@ def pdf_links(
     body_text = "\n".join(stream)
     out: list[dict] = []
     joined = join_broken_urls(body_text)
-    shift = _Shift(body_text, joined)
+    # Joining only removes line breaks, so the front matter's end moves by what its own joins removed.
+    front_limit = len(join_broken_urls(body_text[:front_chars]))
     for m in _URL.finditer(joined):
         url = normalise_url(m.group(0))
         if not url:
             continue
         before, after = joined[: m.start()], joined[m.end() : m.end() + 20]
-        if shift.original(m.start()) < front_chars:
+        if m.start() < front_limit:
             role = "own"
         else:
             role = context_role(before, after, short) or _default_role(url, authors, title)
@@ -504,22 +505,6 @@ def _front_end(lines: list[Line], page_heights: dict[int, float]) -> int:
         if line.page != 0 or line.y1 > FRONT_SHARE * height:
             return i
     return len(lines)
-
-
-class _Shift:
-    """Map offsets in the re-joined text back to the text before joining (joins only delete characters)."""
-
-    def __init__(self, original: str, joined: str) -> None:
-        self.map: list[int] = []
-        i = 0
-        for ch in joined:
-            while i < len(original) and original[i] != ch:
-                i += 1
-            self.map.append(i)
-            i += 1
-
-    def original(self, pos: int) -> int:
-        return self.map[pos] if pos < len(self.map) else pos
 
 
 def _text_before(
