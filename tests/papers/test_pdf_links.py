@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from papers.services.parse import paper_parse
-from papers.services.parse.links import context_role, join_broken_urls, owned_by_authors
+from papers.services.parse.links import context_role, find_links, join_broken_urls, owned_by_authors
 from tests.pdfgen import stored_paper
 
 pytestmark = pytest.mark.django_db
@@ -251,3 +251,15 @@ def test_only_the_own_link_is_shown_as_code_and_the_paper_page_lists_the_used_on
     uses = re.search(r'<p class="uses">.*?</p>', paper_html, re.S).group(0)
     assert 'href="https://github.com/explosion/spaCy"' in uses
     assert "flexiprobe" not in uses
+
+
+def test_abstract_links_are_own_unless_their_sentence_says_they_are_someone_elses():
+    abstract = (
+        "We build on the public code of Hopper et al. (https://github.com/hopper-group/para-base). "
+        "It needs no labels. https://github.com/lovelace-lab/flexiprobe"
+    )
+    found = {link["url"]: link["role"] for link in find_links(abstract, "abstract")}
+    assert found == {
+        "https://github.com/hopper-group/para-base": "uses",
+        "https://github.com/lovelace-lab/flexiprobe": "own",
+    }

@@ -254,6 +254,21 @@ def _names_someone(clause: str, short: str) -> bool:
     return False
 
 
+# In the authors' front matter only an explicit third-party sentence outweighs the place.
+_EXPLICITLY_THIRD_PARTY = re.compile(
+    r"\b(?:we|i)\s+(?:\w+\s+){0,2}?(?:use|used|employ|employed|adopt|adopted|build|built|rely|relied)\s"
+    r"|\b(?:built|builds|based)\s+(?:up)?on\b|\b(?:provided|released|maintained)\s+by\b|" + _THIRD_PARTY.pattern,
+    re.I,
+)
+
+
+def front_role(before: str, after: str = "", short: str = "") -> str:
+    """The role of a URL in the abstract, the comment or the title block: own unless its sentence says otherwise."""
+    if context_role(before, after, short) == "uses" and _EXPLICITLY_THIRD_PARTY.search(_clause(before)):
+        return "uses"
+    return "own"
+
+
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     return re.sub(r"[^a-z0-9]", "", text.encode("ascii", "ignore").decode().lower())
@@ -311,7 +326,8 @@ def find_links(text: str, source: str) -> list[dict]:
     text = join_broken_urls(text)
     for m in _URL.finditer(text):
         url = normalise_url(m.group(0))
-        if url and (link := _link(url, text[max(0, m.start() - 40) : m.start()], "own", source)):
+        role = front_role(text[: m.start()], text[m.end() : m.end() + 20])
+        if url and (link := _link(url, text[max(0, m.start() - 40) : m.start()], role, source)):
             out.append(link)
     return out
 
@@ -320,6 +336,7 @@ def find_links(text: str, source: str) -> list[dict]:
 
 _MARK = re.compile(r"^(?:\d{1,2}|[*∗†‡§¶♠♢♡♣♦♥#]{1,3}|[a-z])$")
 _INTRODUCTION = re.compile(r"^(?:\d+|[ivx]+)?introduction$")
+_INTRODUCTION_OPENS = re.compile(r"^(?:\d+\.?|[IVX]+\.)\s*(?:Introduction|INTRODUCTION|I\s?NTRODUCTION)\b")
 FRONT_SHARE = 0.3  # without an Introduction heading, the top 30% of page 1 is the title block
 
 
@@ -426,7 +443,7 @@ def pdf_links(
             continue
         before, after = joined[: m.start()], joined[m.end() : m.end() + 20]
         if m.start() < front_limit:
-            role = "own"
+            role = front_role(before, after, short)
         else:
             role = context_role(before, after, short) or _default_role(url, authors, title)
         if link := _link(url, before[-40:], role, "pdf"):
@@ -496,8 +513,9 @@ def _front_end(lines: list[Line], page_heights: dict[int, float]) -> int:
     """Index of the first line after page 1's front matter (title, authors, abstract)."""
     for i, line in enumerate(lines):
         if line.page != 0:
-            return i
-        if len(line.text) <= 40 and _INTRODUCTION.match(re.sub(r"[\s.:]", "", line.text).lower()):
+            break
+        # The heading may come glued to its first sentence ("1 Introduction Text-to-image …").
+        if _INTRODUCTION.match(re.sub(r"[\s.:]", "", line.text).lower()) or _INTRODUCTION_OPENS.match(line.text):
             return i
     # No Introduction heading on page 1: only its title block is front matter.
     height = page_heights.get(0, 792.0)
