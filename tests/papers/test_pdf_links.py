@@ -5,6 +5,7 @@ each source's header says which links are whose. The PDFs are read with empty
 abstract and comment metadata, so every link here comes from the PDF itself.
 """
 
+import json
 import re
 from pathlib import Path
 
@@ -134,6 +135,12 @@ def test_a_body_footnote_sharing_the_affiliation_markers_digit_is_the_tools(mark
 
 def test_a_tool_footnote_on_a_later_page_is_used(markers):
     assert markers["https://github.com/scikit-image/scikit-image"] == "uses"
+
+
+@pytest.mark.parametrize("name", ["twocolumn.pdf", "ieee.pdf", "acl.pdf", "markers.pdf"])
+def test_each_fixture_gives_exactly_its_truth(name):
+    truth = json.loads((FIXTURES / "truth.json").read_text())[name]
+    assert roles(name, **truth["fields"]) == truth["links"]
 
 
 def test_every_link_in_the_corpus_is_found_once(twocolumn, ieee, acl, markers):
