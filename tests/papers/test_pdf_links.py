@@ -158,6 +158,10 @@ def test_every_link_in_the_corpus_is_found_once(twocolumn, ieee, acl, markers):
         "The implementation of our method is available at ",
         "Our implementation, unlike that of [3], is available at ",
         "We use the toolkit of [4] (url) and our models will be released at ",
+        "The source code will be made publicly available at ",
+        "The code for reproducing our experiments is at ",
+        "Code and models: ",
+        "The trained checkpoints can be downloaded from ",
     ],
 )
 def test_sentences_about_the_papers_own_artefact_are_own(before):
@@ -175,6 +179,9 @@ def test_sentences_about_the_papers_own_artefact_are_own(before):
         "We thank the authors of DETR for releasing their code at ",
         "Our detector is adapted from ",
         "Results use the checkpoints provided by ",
+        "For the baseline, we use the official implementation at ",
+        "Detectors are initialised with the pretrained weights from ",
+        "The evaluation follows [12] ",
     ],
 )
 def test_sentences_about_someone_elses_code_are_uses(before):
@@ -270,3 +277,25 @@ def test_abstract_links_are_own_unless_their_sentence_says_they_are_someone_else
         "https://github.com/hopper-group/para-base": "uses",
         "https://github.com/lovelace-lab/flexiprobe": "own",
     }
+
+
+def test_a_footnote_whose_mark_is_a_line_of_its_own_takes_the_role_of_its_marks_sentence():
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((120, 90), "Tokenisers Matter More Than Expected", fontname="hebo", fontsize=15)
+    page.insert_text((72, 200), "1 Introduction", fontname="hebo", fontsize=11)
+    page.insert_text((72, 220), "Tokenisation decides what a model can see in the text it is given.", fontsize=10)
+    page.insert_text((72, 233), "We split every document into pieces with Toksplit before training", fontsize=10)
+    page.insert_text((72, 246), "and keep the vocabulary fixed for every run in this paper here.", fontsize=10)
+    # The marks are drawn apart from the words, as MuPDF sometimes reads raised marks.
+    mark_x = 72 + pymupdf.get_text_length("We split every document into pieces with Toksplit", fontsize=10)
+    page.insert_text((mark_x, 229), "3", fontsize=6)
+    page.insert_text((72, 706), "3", fontsize=6)
+    page.insert_text((76, 710), "https://github.com/tok-org/toksplit", fontname="cour", fontsize=8)
+    paper = stored_paper(doc.tobytes(), abstract="", comment="", authors=["Ada Lovelace"], title="Tokenisers")
+    content = paper_parse(paper=paper)
+    assert [(link["url"], link["role"]) for link in content.code_links] == [
+        ("https://github.com/tok-org/toksplit", "uses")
+    ]

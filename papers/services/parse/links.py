@@ -176,7 +176,9 @@ _AVAILABLE_CUES = re.compile(
     r"\b(?:is|are|will\s+be|has\s+been|have\s+been)\s+(?:made\s+)?(?:publicly\s+|freely\s+|openly\s+)?"
     r"(?:available|released|open[- ]?sourced|public)\b"
     r"|\b(?:publicly|freely|openly)\s+available\b"
-    r"|\b(?:available|released|hosted)\s+(?:at|on|in|from|online|here|via)\b",
+    r"|\b(?:available|released|hosted)\s+(?:at|on|in|from|online|here|via)\b"
+    r"|\b(?:can|could|may)\s+be\s+(?:found|accessed|downloaded|obtained)\s+(?:at|on|in|from|here|via)\b"
+    r"|\b(?:code|codes|implementation|repository)\b[^.]{0,60}?\b(?:is|are|lives?)\s+(?:at|on|in|here)\b",
     re.I,
 )
 _NAMED = re.compile(r"\b[a-z]*[A-Z][\w-]*")
@@ -377,7 +379,11 @@ def footnote_start(line: Line, body_size: float, page_height: float) -> str | No
     if line.size > body_size - 0.9 or line.y0 < 0.5 * page_height or not line.spans:
         return None
     first = line.spans[0]
-    return first.text.strip() if _is_mark(first, line) else None
+    if _is_mark(first, line):
+        return first.text.strip()
+    # MuPDF may give a raised mark a line of its own, the footnote's text following on its row.
+    lone = len(line.spans) == 1 and _MARK.match(line.text) and line.size <= 0.8 * body_size
+    return line.text if lone else None
 
 
 def pdf_links(
@@ -406,6 +412,7 @@ def pdf_links(
     front_end = _front_end(lines, page_heights)
     offset = front_chars = 0
     current: _Footnote | None = None
+    lone: list[Line] = []
     for i, line in enumerate(lines):
         text, marks = line_text(line)
         height = page_heights.get(line.page, 792.0)
@@ -414,16 +421,29 @@ def pdf_links(
             current = _Footnote(line.page, mark, [line], text[len(mark) :].strip())
             footnotes.append(current)
             continue
+        if current is not None and not current.text and line.size > body_size - 0.9:
+            # A lone mark followed by body-size words was a mark in the body, low on the page.
+            footnotes.remove(current)
+            lone.append(current.lines[0])
+            current = None
         if (
             current is not None
             and line.page == current.page
-            and abs(line.size - current.lines[-1].size) <= 0.5
-            and -0.5 * line.size <= line.y0 - current.lines[-1].y1 <= line.size
+            and (
+                (
+                    abs(line.size - current.lines[-1].size) <= 0.5
+                    and -0.5 * line.size <= line.y0 - current.lines[-1].y1 <= line.size
+                )
+                or (not current.text and line.x0 >= current.lines[-1].x1 - 1 and line.y0 <= current.lines[-1].y1)
+            )
         ):
             current.lines.append(line)
-            current.text += "\n" + text
+            current.text = f"{current.text}\n{text}" if current.text else text
             continue
         current = None
+        if len(line.spans) == 1 and _MARK.match(line.text) and line.size <= 0.8 * body_size:
+            lone.append(line)  # a raised mark MuPDF set apart from the words it follows
+            continue
         for m in marks:
             pos = f" {text} ".find(f" {m} ")  # the padded index of the space is the mark's index in text
             mark_at.setdefault((line.page, m), []).append((offset + (pos if pos >= 0 else len(text)), i < front_end))
@@ -433,6 +453,11 @@ def pdf_links(
         if i < front_end:
             front_chars = offset
     body_text = "\n".join(stream)
+    for mark in lone:
+        if (spot := _row_at(spots, mark)) is not None:
+            line, start, text, front = spot
+            share = min(max((mark.x0 - line.x0) / max(line.width, 1.0), 0.0), 1.0)
+            mark_at.setdefault((mark.page, mark.text), []).append((start + int(share * len(text)), front))
     out: list[dict] = []
     joined = join_broken_urls(body_text)
     # Joining only removes line breaks, so the front matter's end moves by what its own joins removed.
@@ -478,6 +503,18 @@ def pdf_links(
 
 # A hyperlinked word that names the paper's artefact ("[code]", "Project page") is a label, as on a title.
 _SELF_LABELS = {"code", "sourcecode", "ourcode", "project", "projectpage", "website", "homepage", "webpage", "demo"}
+
+
+def _row_at(spots: list[tuple[Line, int, str, bool]], mark: Line) -> tuple[Line, int, str, bool] | None:
+    """The body line on a mark's row that reaches up to it (the words the mark follows)."""
+    best = None
+    for spot in spots:
+        line = spot[0]
+        if line.page != mark.page or min(line.y1, mark.y1) - max(line.y0, mark.y0) < 0.3 * mark.height:
+            continue
+        if line.x0 <= mark.x0 + 1 and (best is None or line.x1 > best[0].x1):
+            best = spot
+    return best
 
 
 def _default_role(url: str, authors: list[str], title: str) -> str:
