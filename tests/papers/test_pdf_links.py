@@ -57,6 +57,13 @@ def markers():
     )
 
 
+@pytest.fixture
+def elsevier():
+    return roles(
+        "elsevier.pdf", authors=["Grace Hopper", "Alan Turing"], title="Caching Embeddings for Interactive Retrieval"
+    )
+
+
 def test_a_link_in_the_abstract_is_the_papers_own(twocolumn):
     assert twocolumn["https://lovelace-lab.github.io/flexiprobe"] == "own"
 
@@ -137,7 +144,21 @@ def test_a_tool_footnote_on_a_later_page_is_used(markers):
     assert markers["https://github.com/scikit-image/scikit-image"] == "uses"
 
 
-@pytest.mark.parametrize("name", ["twocolumn.pdf", "ieee.pdf", "acl.pdf", "markers.pdf"])
+@pytest.mark.parametrize("name", ["twocolumn.pdf", "ieee.pdf", "acl.pdf", "markers.pdf", "elsevier.pdf"])
+def test_hyperlinked_words_project_page_are_the_papers_project_page(elsevier):
+    assert elsevier["https://prefix-cache.example.org"] == "own"
+
+
+def test_a_code_label_in_the_body_is_the_papers_own(elsevier):
+    assert elsevier["https://github.com/hopper-lab/prefix-cache"] == "own"
+
+
+def test_the_released_checkpoints_of_a_cited_paper_and_a_library_we_rely_on_are_used(elsevier):
+    assert elsevier["https://huggingface.co/hopper-group/prefix-encoder"] == "uses"
+    assert elsevier["https://github.com/facebookresearch/faiss"] == "uses"
+
+
+@pytest.mark.parametrize("name", ["twocolumn.pdf", "ieee.pdf", "acl.pdf", "markers.pdf", "elsevier.pdf"])
 def test_each_fixture_gives_exactly_its_truth(name):
     truth = json.loads((FIXTURES / "truth.json").read_text())[name]
     assert roles(name, **truth["fields"]) == truth["links"]

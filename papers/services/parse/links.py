@@ -5,7 +5,8 @@ Each link has a role: "own" (the paper's code, project page or data) or "uses"
 where the URL stands and what the sentence around it says, never from the host:
 a github.com URL is as often a dependency as the paper's code, and showing
 someone else's repository as "Code" is the error to avoid. When the context
-says nothing, a body link is "uses".
+says nothing, a body link is "uses" unless its account carries an author's
+surname or the repository the paper's short name.
 """
 
 from __future__ import annotations
@@ -323,7 +324,7 @@ def _link(url: str, context: str, role: str, source: str) -> dict | None:
 
 
 def find_links(text: str, source: str) -> list[dict]:
-    """Links in the abstract or the arXiv comment: the authors' own words, so every link is "own"."""
+    """Links in the abstract or the arXiv comment: the authors' own words, so "own" unless a sentence says otherwise."""
     out = []
     text = join_broken_urls(text)
     for m in _URL.finditer(text):
@@ -496,7 +497,8 @@ def pdf_links(
         else:
             labelled = _fold(anchor) in _SELF_LABELS
             role = context_role(before, short=short) or ("own" if labelled else _default_role(url, authors, title))
-        if link := _link(url, before[-40:], role, "pdf"):
+        # The anchor ("project page") says what kind of link it is, as a label before a URL does.
+        if link := _link(url, (before + anchor)[-40:], role, "pdf"):
             out.append(link)
     return out
 
@@ -586,10 +588,10 @@ def _text_before(
         if line.page != page:
             continue
         if line.y0 - 1 <= cy <= line.y1 + 1 and line.x0 - 2 <= x0 <= line.x1:
-            # Characters are spread evenly enough over a line to find the anchor's words.
+            # Characters are spread evenly enough over a line to find where the anchor starts.
             start = int((x0 - line.x0) / max(line.width, 1.0) * len(text))
-            end = int((x1 - line.x0) / max(line.width, 1.0) * len(text) + 0.5)
-            return body_text[: offset + start], text[start:end], front
+            anchor = "".join(sp.text for sp in line.spans if x0 - 1 <= (sp.bbox[0] + sp.bbox[2]) / 2 <= x1 + 1)
+            return body_text[: offset + start], anchor.strip(" .,;:)"), front
         gap = max(line.x0 - x1, x0 - line.x1, 0.0) + max(line.y0 - y1, y0 - line.y1, 0.0)
         if gap <= 3 * line.size and (nearest is None or gap < nearest[0]):
             nearest = (gap, spot)
