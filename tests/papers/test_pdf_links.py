@@ -227,6 +227,9 @@ def test_an_account_under_an_authors_surname_or_the_papers_short_name_is_theirs(
     assert owned_by_authors("https://lovelace-lab.github.io/x", authors)
     assert owned_by_authors("https://github.com/someone/flexiprobe", authors, "FlexiProbe: Probing Models")
     assert not owned_by_authors("https://github.com/explosion/spaCy", authors, "FlexiProbe: Probing Models")
+    # A surname inside a longer account name, or a short surname, is someone else's account.
+    assert not owned_by_authors("https://github.com/chenfei-wu/TaskMatrix", ["Wei Chen"])
+    assert not owned_by_authors("https://github.com/liwei/x", ["Wei Li"])
 
 
 @pytest.mark.parametrize(
@@ -285,6 +288,13 @@ def test_only_the_own_link_is_shown_as_code_and_the_paper_page_lists_the_used_on
     uses = re.search(r'<p class="uses">.*?</p>', paper_html, re.S).group(0)
     assert 'href="https://github.com/explosion/spaCy"' in uses
     assert "flexiprobe" not in uses
+
+
+def test_a_teaser_caption_comparing_with_another_papers_code_is_used_even_in_the_front_matter():
+    from papers.services.parse.links import front_role
+
+    assert front_role("Figure 1. Our method compared with DALL-E (") == "uses"
+    assert front_role("Figure 1. Results of our method. Code: ") == "own"
 
 
 def test_abstract_links_are_own_unless_their_sentence_says_they_are_someone_elses():

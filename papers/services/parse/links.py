@@ -260,7 +260,9 @@ def _names_someone(clause: str, short: str) -> bool:
 # In the authors' front matter only an explicit third-party sentence outweighs the place.
 _EXPLICITLY_THIRD_PARTY = re.compile(
     r"\b(?:we|i)\s+(?:\w+\s+){0,2}?(?:use|used|employ|employed|adopt|adopted|build|built|rely|relied)\s"
-    r"|\b(?:built|builds|based)\s+(?:up)?on\b|\b(?:provided|released|maintained)\s+by\b|" + _THIRD_PARTY.pattern,
+    r"|\b(?:built|builds|based)\s+(?:up)?on\b|\b(?:provided|released|maintained)\s+by\b"
+    r"|\b(?:compared?|comparison)\s+(?:with|to|against)\b|\b(?:adapted|borrowed|taken|forked)\s+from\b|"
+    + _THIRD_PARTY.pattern,
     re.I,
 )
 
@@ -300,12 +302,32 @@ def owned_by_authors(url: str, authors: list[str], title: str = "") -> bool:
         account, repo = (segments + ["", ""])[:2]
     else:
         return False
-    account, repo = _fold(account), _fold(repo)
-    names = {_fold(name.split()[-1]) for name in authors if name.split()}
-    if any(len(name) >= 4 and name in account for name in names):
+    pieces = [_fold(piece) for piece in re.split(r"[-_.]", account) if piece]
+    if any(_account_of(piece, name) for piece in pieces for name in authors):
         return True
-    short = short_name(title)
-    return bool(short) and (short == repo or short in account)
+    short, repo = short_name(title), _fold(repo)
+    return bool(short) and (short == repo or (len(short) >= 4 and short in pieces))
+
+
+def _account_of(piece: str, author: str) -> bool:
+    """Is one piece of an account name ("lovelace" in lovelace-lab, "alovelace") this author's?
+
+    Whole pieces only: "chen" inside "chenfei" is someone else's account.
+    """
+    words = [_fold(w) for w in author.split()]
+    words = [w for w in words if w]
+    if not words or len(words[-1]) < 4:
+        return False  # short surnames (Li, Wu) name too many accounts
+    surname, first = words[-1], words[0]
+    initials = "".join(w[0] for w in words[:-1])
+    return piece in {
+        surname,
+        first + surname,
+        initials + surname,
+        surname + initials,
+        surname + first,
+        first[:1] + surname,
+    }
 
 
 def _tool_name(before: str, url: str) -> bool:
