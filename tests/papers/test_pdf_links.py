@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from papers.services.parse import paper_parse
-from papers.services.parse.links import context_role, find_links, join_broken_urls, owned_by_authors
+from papers.services.parse.links import context_role, find_links, front_role, join_broken_urls, owned_by_authors
 from tests.pdfgen import stored_paper
 
 pytestmark = pytest.mark.django_db
@@ -291,8 +291,6 @@ def test_only_the_own_link_is_shown_as_code_and_the_paper_page_lists_the_used_on
 
 
 def test_a_teaser_caption_comparing_with_another_papers_code_is_used_even_in_the_front_matter():
-    from papers.services.parse.links import front_role
-
     assert front_role("Figure 1. Our method compared with DALL-E (") == "uses"
     assert front_role("Figure 1. Results of our method. Code: ") == "own"
 
