@@ -83,6 +83,7 @@ def test_links_come_from_abstract_comment_text_and_annotations_without_reference
     assert links["https://ada-lab.github.io/probe"] == {
         "url": "https://ada-lab.github.io/probe",
         "kind": "project",
+        "role": "own",
         "source": "comment",
     }
     assert links["https://huggingface.co/ada-lab/probe-weights"]["source"] == "pdf"  # broken across lines
@@ -90,6 +91,8 @@ def test_links_come_from_abstract_comment_text_and_annotations_without_reference
     assert "https://github.com/other/ddpm" not in links  # cited in the references
     assert not any("arxiv.org" in url for url in links)
     assert len(content.code_links) == len(links)
+    # Each stands in the abstract, the comment, "Our released models are …" or the front matter.
+    assert {link["role"] for link in content.code_links} == {"own"}
 
 
 @pytest.mark.parametrize(

@@ -240,8 +240,16 @@ def _read(doc: pymupdf.Document, paper: Paper, spent: Counter) -> tuple[dict, di
     found_links = (
         links.find_links(paper.abstract or "", "abstract")
         + links.find_links(paper.comment or "", "comment")
-        + links.find_links(_link_text(per_page, document), "pdf")
-        + links.annotation_links([uri for p, rect, uri in uris if not _in_references(p, rect, document, pages)])
+        + links.pdf_links(
+            _link_lines(per_page, document, body_size),
+            body_size=body_size,
+            page_heights={pl.index: pl.height for pl in pages},
+            authors=list(paper.authors or []),
+            title=paper.title or "",
+            annotations=[
+                (p, tuple(rect), uri) for p, rect, uri in uris if not _in_references(p, rect, document, pages)
+            ],
+        )
     )
     spent["text extraction"] += extracting
     spent["figure detection"] += detecting
@@ -314,15 +322,24 @@ def _display_list(doc: pymupdf.Document, lists: dict[int, pymupdf.DisplayList], 
     return kept if kept is not None else doc.load_page(index).get_displaylist()
 
 
-def _link_text(per_page: list[PageFigures], document: body.Document) -> str:
-    """Body and caption text with line breaks kept, so URLs split across lines can be re-joined."""
+def _link_lines(per_page: list[PageFigures], document: body.Document, body_size: float) -> list[layout.Line]:
+    """Body, caption and footnote lines in reading order, without the reference list (other papers' links).
+
+    Footnotes at the foot of the page the references start on come after them
+    in reading order but are the paper's, so they are kept.
+    """
     out = []
     for pl, ordered, _figs in per_page:
+        notes_from: dict[int, float] = {}  # column -> y of the page's first footnote
         for ln in ordered:
-            if document.references_at and _after_references(pl.index, ln, document, pl):
+            if links.footnote_start(ln, body_size, pl.height) is not None:
+                notes_from[ln.col] = min(notes_from.get(ln.col, ln.y0), ln.y0)
+        for ln in ordered:
+            in_notes = ln.col in notes_from and ln.y0 >= notes_from[ln.col] - 1
+            if document.references_at and not in_notes and _after_references(pl.index, ln, document, pl):
                 continue
-            out.append(ln.text)
-    return "\n".join(out)
+            out.append(ln)
+    return out
 
 
 def _after_references(

@@ -1,9 +1,22 @@
-"""Code, project and data links read from the abstract, the comment and the PDF."""
+"""Code, project and data links read from the abstract, the comment and the PDF.
+
+Each link has a role: "own" (the paper's code, project page or data) or "uses"
+(a tool, library or another paper's code it only uses). The role comes from
+where the URL stands and what the sentence around it says, never from the host:
+a github.com URL is as often a dependency as the paper's code, and showing
+someone else's repository as "Code" is the error to avoid. When the context
+says nothing, a body link is "uses" unless its account carries an author's
+surname or the repository the paper's short name.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
+
+from .layout import SUPERSCRIPT, Line
 
 _URL = re.compile(
     r"(?:https?://|www\.|(?<![\w./])(?:github\.com|gitlab\.com|huggingface\.co|bitbucket\.org)/)[^\s<>\"'{}|\\^`]+",
@@ -38,14 +51,52 @@ _EXCLUDED_HOSTS = (
 _GITHUB_NON_REPO = {"features", "about", "pricing", "orgs", "topics", "sponsors", "marketplace", "login"}
 
 
+# Words that open a new phrase after a URL ending a line: never the URL's tail.
+_PHRASE_WORDS = {
+    "a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "index", "into", "is", "it", "keywords",
+    "of", "on", "or", "our", "that", "the", "this", "to", "we", "which", "with", "abstract", "introduction",
+}  # fmt: skip
+
+
 def join_broken_urls(text: str) -> str:
-    """Re-join URLs that a line break split after a slash, hyphen or underscore."""
+    """Re-join URLs that a line break split after a slash, hyphen, underscore or "https:"."""
     # A section number starting the next line ("1 Introduction") is not the URL's tail.
     return re.sub(
-        r"((?:https?://|www\.)\S*[/\-_=&?#])\n\s*(?!\d+(?:\.\d+)*\s+[A-Z])([\w\-./~#=&?%]+)",
-        lambda m: m.group(1) + m.group(2),
+        r"((?:https?://|www\.|https?:)\S*?[/\-_=&?#:]?)\n\s*(?!\d+(?:\.\d+)*\s+[A-Z])([\w\-./~#=&?%]+)(?=(\s*\S{0,3}))",
+        _join,
         text,
     )
+
+
+def _join(m: re.Match) -> str:
+    head, tail, after = m.group(1), m.group(2), m.group(3)
+    if not re.search(r"[/\-_=&?#]$|^https?:$", head):
+        return m.group(0)
+    if head.endswith(":") and not tail.startswith("//"):
+        return m.group(0)
+    if _starts_phrase(head, tail, after):
+        return m.group(0)
+    return head + tail
+
+
+def _starts_phrase(head: str, tail: str, after: str) -> bool:
+    """Is the next line's first word prose ("Index Terms", "and we …") rather than the URL's tail?
+
+    URL tails carry URL characters or follow a path that is not complete yet
+    (github.com/ with no repository); a plain word after a complete path that
+    ends in "/" and is followed by more words is the sentence going on.
+    """
+    if re.search(r"[/.\-_~#=&?%\d]", tail) or head.endswith(("-", "_", "=", "&", "?", "#", ":")):
+        return False
+    if tail.lower() in _PHRASE_WORDS:
+        return True
+    if not after.strip() or after.strip()[0] in ".,;:)":
+        return False  # the word ends the sentence: more likely the URL's last segment
+    parts = urlsplit(head if "://" in head else "https://" + head)
+    segments = [s for s in parts.path.split("/") if s]
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    needed = 2 if host in _CODE_HOSTS or host == "huggingface.co" else 1
+    return len(segments) >= needed and tail[:1].isupper()
 
 
 def normalise_url(raw: str) -> str | None:
@@ -104,37 +155,481 @@ def link_kind(url: str, context: str = "") -> str | None:
     return None
 
 
+# --- own or uses -------------------------------------------------------------
+
+# Numbered ("[12]", "[3, 5]"), "et al." and author-year ("(Hopper, 2020)", "Turing (2021)") citations.
+_CITATION = (
+    r"\[\d+(?:\s*[,;\u2013-]\s*\d+)*\]|\bet\s+al\b\.?|\([A-Z][^()]{0,60}?,?\s(?:19|20)\d\d[a-z]?\)"
+    r"|\b[A-Z][a-z]+\s+\((?:19|20)\d\d[a-z]?\)"
+)
+# Phrases that say the URL is the paper's own artefact.
+_OWN_CUES = re.compile(
+    r"\bour\s+(?:[\w-]+\s+)?(?:code|codes|implementation|models?|data|dataset|benchmark|project|"
+    r"repository|repo|software|tool|toolkit|library|checkpoints?|weights|scripts?|demo|website|page)\b"
+    r"|\bwe\s+(?:will\s+|also\s+)?(?:release|make|provide|open[- ]?source|publish|share|host)\b"
+    r"|\b(?:code|codes|project\s*page|project|homepage|home\s*page|website|webpage|demo|data|dataset|models?|weights|"
+    r"checkpoints|repository|github|source\s*code|software)\s*:\s*$",
+    re.I,
+)
+# "… is available at": the paper's own only when nobody else is named in the sentence
+# ("The KITTI data set is publicly available at" is someone else's).
+_AVAILABLE_CUES = re.compile(
+    r"\b(?:is|are|will\s+be|has\s+been|have\s+been)\s+(?:made\s+)?(?:publicly\s+|freely\s+|openly\s+)?"
+    r"(?:available|released|open[- ]?sourced|public)\b"
+    r"|\b(?:publicly|freely|openly)\s+available\b"
+    r"|\b(?:available|released|hosted)\s+(?:at|on|in|from|online|here|via)\b"
+    r"|\b(?:can|could|may)\s+be\s+(?:found|accessed|downloaded|obtained)\s+(?:at|on|in|from|here|via)\b"
+    r"|\b(?:code|codes|implementation|repository)\b[^.]{0,60}?\b(?:is|are|lives?)\s+(?:at|on|in|here)\b",
+    re.I,
+)
+_NAMED = re.compile(r"\b[a-z]*[A-Z][\w-]*")
+_NOT_A_NAME = {"i", "code", "codes", "github", "project", "page", "appendix", "section", "sec", "supplementary", "url"}
+# Phrases that say the URL belongs to a tool or to another paper.
+_USES_CUES = re.compile(
+    r"\b(?:we|i)\s+(?:\w+\s+){0,2}?(?:use|used|uses|employ|employed|adopt|adopted|parse|parsed|build|built|rely|relied|"
+    r"leverage|leveraged|follow|followed|borrow|borrowed|apply|applied|run|ran|compare|compared|fine-tune|"
+    r"fine-tuned|start|started|reuse|reused|obtain|obtained|download|downloaded|thank|extend|extended)\b"
+    r"|\b(?:built|build|builds|building|based|bases|relying|implemented|developed|extends)\s+(?:up)?on\b"
+    r"|\b(?:adapted|borrowed|taken|adopted|forked|modified|derived)\s+from\b"
+    r"|\b(?:using|via|with\s+the\s+help\s+of|by\s+means\s+of)\b"
+    r"|\b(?:public|official|released|original|open[- ]source|available|existing|reference)\s+"
+    r"(?:code|codes|implementation|implementations|repository|checkpoints?|models?|weights)\s+(?:of|from|by|for)\b"
+    r"|\b(?:code|implementation|repository|checkpoints?|weights)\s+(?:of|from|released\s+by|provided\s+by|by)\s+"
+    r"(?!our\b|this\b)"
+    r"|\b(?:provided|released|maintained|published|shared)\s+by\b"
+    r"|\b(?:their|the\s+authors\W?)\s+(?:\w+\s+)?(?:code|codes|implementation|models?|checkpoints?|weights|repository)\b"
+    r"|\bthe\s+authors\s+of\b"
+    r"|\b(?:compared?|comparison)\s+(?:with|to|against)\b"
+    r"|\b(?:library|toolkit|package|framework|tool|api|parser|tagger)\b"
+    r"|" + _CITATION,
+    re.I,
+)
+_THIRD_PARTY = re.compile(
+    r"\b(?:code|implementation|repository|checkpoints?|weights)\s+(?:of|from|by)\s+(?!our\b|this\b)|" + _CITATION, re.I
+)
+_FIRST_PERSON = re.compile(r"\b(?:our|we|this\s+(?:paper|work))\b", re.I)
+_SENTENCE_END = re.compile(r"(?<!\bal)(?<!\be\.g)(?<!\bi\.e)(?<!\bFig)(?<!\bEq)[.!?]\s+(?=[A-Z\[(])")
+
+
+def _clause(before: str) -> str:
+    """The sentence the URL stands in, up to the URL (at most 300 characters of it)."""
+    before = before[-300:].replace("\n", " ")
+    ends = list(_SENTENCE_END.finditer(before))
+    clause = before[ends[-1].end() :] if ends else before
+    # The words before an earlier URL in the sentence were about that URL.
+    urls = list(_URL.finditer(clause))
+    return clause[urls[-1].end() :] if urls else clause
+
+
+def context_role(before: str, after: str = "", short: str = "") -> str | None:
+    """ "own" or "uses" from the words before the URL, or None when they say nothing.
+
+    The cue nearest the URL decides ("we use X (url), and our code is available at
+    url2"), but a sentence about someone else's code ("the official code of [3]
+    is available at") stays third-party unless the authors speak of their own.
+    ``short`` is the paper's short name, which may name the subject of "… is available".
+    """
+    clause = _clause(before)
+    own = max((m.end() for m in _OWN_CUES.finditer(clause)), default=-1)
+    first_person = _FIRST_PERSON.search(clause) is not None
+    if first_person or not _names_someone(clause, short):
+        own = max([own, *(m.end() for m in _AVAILABLE_CUES.finditer(clause))])
+    uses = max((m.end() for m in _USES_CUES.finditer(clause)), default=-1)
+    if own < 0 and uses < 0:
+        cited_after = re.match(r"\W{0,3}(?:" + _CITATION + ")", after)
+        return "uses" if cited_after else None
+    if uses > own:
+        return "uses"
+    if _THIRD_PARTY.search(clause) and not first_person:
+        return "uses"
+    return "own"
+
+
+def _names_someone(clause: str, short: str) -> bool:
+    """Does the sentence name something (a data set, a tool) other than the paper, past its first word?"""
+    words = list(_NAMED.finditer(clause.lstrip(" \t([")))
+    for m in words:
+        if m.start() == 0:
+            continue
+        folded = _fold(m.group(0))
+        if folded and folded not in _NOT_A_NAME and folded != short:
+            return True
+    return False
+
+
+# In the authors' front matter only an explicit third-party sentence outweighs the place.
+_EXPLICITLY_THIRD_PARTY = re.compile(
+    r"\b(?:we|i)\s+(?:\w+\s+){0,2}?(?:use|used|employ|employed|adopt|adopted|build|built|rely|relied)\s"
+    r"|\b(?:built|builds|based)\s+(?:up)?on\b|\b(?:provided|released|maintained)\s+by\b"
+    r"|\b(?:compared?|comparison)\s+(?:with|to|against)\b|\b(?:adapted|borrowed|taken|forked)\s+from\b|"
+    + _THIRD_PARTY.pattern,
+    re.I,
+)
+
+
+def front_role(before: str, after: str = "", short: str = "") -> str:
+    """The role of a URL in the abstract, the comment or the title block: own unless its sentence says otherwise."""
+    if context_role(before, after, short) == "uses" and _EXPLICITLY_THIRD_PARTY.search(_clause(before)):
+        return "uses"
+    return "own"
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    return re.sub(r"[^a-z0-9]", "", text.encode("ascii", "ignore").decode().lower())
+
+
+def short_name(title: str) -> str:
+    """The paper's short name ("FlexiProbe" in "FlexiProbe: Probing …"), folded, or ""."""
+    head, sep, _ = title.partition(":")
+    head = head.strip()
+    if not sep or not head or len(head.split()) > 2:
+        return ""
+    folded = _fold(head)
+    return folded if len(folded) >= 3 else ""
+
+
+def owned_by_authors(url: str, authors: list[str], title: str = "") -> bool:
+    """Does the URL's account carry an author's surname or the repository the paper's short name?"""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    segments = [s for s in parts.path.split("/") if s]
+    if host.endswith((".github.io", ".gitlab.io")):
+        account, repo = host.split(".")[0], segments[0] if segments else ""
+    elif host in _CODE_HOSTS or host == "huggingface.co":
+        if host == "huggingface.co" and segments and segments[0] in ("datasets", "spaces"):
+            segments = segments[1:]
+        account, repo = (segments + ["", ""])[:2]
+    else:
+        return False
+    pieces = [_fold(piece) for piece in re.split(r"[-_.]", account) if piece]
+    if any(_account_of(piece, name) for piece in pieces for name in authors):
+        return True
+    short, repo = short_name(title), _fold(repo)
+    return bool(short) and (short == repo or (len(short) >= 4 and short in pieces))
+
+
+def _account_of(piece: str, author: str) -> bool:
+    """Is one piece of an account name ("lovelace" in lovelace-lab, "alovelace") this author's?
+
+    Whole pieces only: "chen" inside "chenfei" is someone else's account.
+    """
+    words = [_fold(w) for w in author.split()]
+    words = [w for w in words if w]
+    if not words or len(words[-1]) < 4:
+        return False  # short surnames (Li, Wu) name too many accounts
+    surname, first = words[-1], words[0]
+    initials = "".join(w[0] for w in words[:-1])
+    return piece in {
+        surname,
+        first + surname,
+        initials + surname,
+        surname + initials,
+        surname + first,
+        first[:1] + surname,
+    }
+
+
+def _tool_name(before: str, url: str) -> bool:
+    """Is the word just before a footnote mark the name of the URL's repository ("spaCy" → explosion/spaCy)?"""
+    words = re.findall(r"[\w.+-]+", before[-60:])
+    if not words:
+        return False
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    name = _fold(words[-1])
+    return bool(name) and bool(segments) and name == _fold(segments[-1])
+
+
+def _link(url: str, context: str, role: str, source: str) -> dict | None:
+    kind = link_kind(url, context)
+    return {"url": url, "kind": kind, "role": role, "source": source} if kind else None
+
+
 def find_links(text: str, source: str) -> list[dict]:
-    """Return code/project/data links found in free text, in order of appearance."""
+    """Links in the abstract or the arXiv comment: the authors' own words, so "own" unless a sentence says otherwise."""
     out = []
     text = join_broken_urls(text)
     for m in _URL.finditer(text):
         url = normalise_url(m.group(0))
+        role = front_role(text[: m.start()], text[m.end() : m.end() + 20])
+        if url and (link := _link(url, text[max(0, m.start() - 40) : m.start()], role, source)):
+            out.append(link)
+    return out
+
+
+# --- the PDF's lines -------------------------------------------------------
+
+_MARK = re.compile(r"^(?:\d{1,2}|[*∗†‡§¶♠♢♡♣♦♥#]{1,3}|[a-z])$")
+_INTRODUCTION = re.compile(r"^(?:\d+|[ivx]+)?introduction$")
+_INTRODUCTION_OPENS = re.compile(r"^(?:\d+\.?|[IVX]+\.)\s*(?:Introduction|INTRODUCTION|I\s?NTRODUCTION)\b")
+FRONT_SHARE = 0.3  # without an Introduction heading, the top 30% of page 1 is the title block
+
+
+def _is_mark(span, line: Line) -> bool:
+    text = span.text.strip()
+    if not _MARK.match(text):
+        return False
+    return bool(span.flags & SUPERSCRIPT) or span.size <= 0.85 * line.size
+
+
+def line_text(line: Line) -> tuple[str, list[str]]:
+    """The line's text with footnote marks set apart by spaces, and the marks it carries.
+
+    LaTeX sets a footnote mark right after the word (or URL) it annotates; read
+    as one string, "…/repo" and a superscript "1" would give "…/repo1".
+    """
+    out: list[str] = []
+    marks: list[str] = []
+    for span in line.spans:
+        if _is_mark(span, line):
+            marks.append(span.text.strip())
+            out.append(f" {span.text.strip()} ")
+        else:
+            out.append(span.text)
+    return re.sub(r"[ \t]+", " ", "".join(out)).strip(), marks
+
+
+@dataclass
+class _Footnote:
+    page: int
+    mark: str
+    lines: list[Line]
+    text: str = ""
+
+
+def footnote_start(line: Line, body_size: float, page_height: float) -> str | None:
+    """The mark opening a footnote line (smaller than the body, low on the page), or None."""
+    if line.size > body_size - 0.9 or line.y0 < 0.5 * page_height or not line.spans:
+        return None
+    first = line.spans[0]
+    if _is_mark(first, line):
+        return first.text.strip()
+    # MuPDF may give a raised mark a line of its own, the footnote's text following on its row.
+    lone = len(line.spans) == 1 and _MARK.match(line.text) and line.size <= 0.8 * body_size
+    return line.text if lone else None
+
+
+def pdf_links(
+    lines: list[Line],
+    *,
+    body_size: float,
+    page_heights: dict[int, float],
+    authors: list[str],
+    title: str,
+    annotations: list[tuple[int, tuple[float, float, float, float], str]] = (),
+) -> list[dict]:
+    """Links in the PDF's body, caption and footnote lines (reference list already left out), with roles.
+
+    A URL is the paper's own when it stands on page 1 before the Introduction
+    (title, authors, abstract, title footnotes) or its sentence says so; a
+    footnote's URL takes the role of the sentence its mark stands in.
+    ``annotations`` are link annotations (page, rect, uri): those whose URL the
+    text does not show take the role of the words at their place.
+    """
+    short = short_name(title)
+    footnotes: list[_Footnote] = []
+    stream: list[str] = []
+    spots: list[tuple[Line, int, str, bool]] = []  # each body line, its offset in the stream, text, in the front
+    # (page, mark) -> [(offset, in the front matter)]: where each footnote mark stands in the text
+    mark_at: dict[tuple[int, str], list[tuple[int, bool]]] = {}
+    front_end = _front_end(lines, page_heights)
+    offset = front_chars = 0
+    current: _Footnote | None = None
+    lone: list[Line] = []
+    for i, line in enumerate(lines):
+        text, marks = line_text(line)
+        height = page_heights.get(line.page, 792.0)
+        mark = footnote_start(line, body_size, height)
+        if mark is not None:
+            current = _Footnote(line.page, mark, [line], text[len(mark) :].strip())
+            footnotes.append(current)
+            continue
+        if current is not None and not current.text and line.size > body_size - 0.9:
+            # A lone mark followed by body-size words was a mark in the body, low on the page.
+            footnotes.remove(current)
+            lone.append(current.lines[0])
+            current = None
+        if (
+            current is not None
+            and line.page == current.page
+            and (
+                (
+                    abs(line.size - current.lines[-1].size) <= 0.5
+                    and -0.5 * line.size <= line.y0 - current.lines[-1].y1 <= line.size
+                )
+                or (not current.text and line.x0 >= current.lines[-1].x1 - 1 and line.y0 <= current.lines[-1].y1)
+            )
+        ):
+            current.lines.append(line)
+            current.text = f"{current.text}\n{text}" if current.text else text
+            continue
+        current = None
+        if len(line.spans) == 1 and _MARK.match(line.text) and line.size <= 0.8 * body_size:
+            lone.append(line)  # a raised mark MuPDF set apart from the words it follows
+            continue
+        for m in marks:
+            pos = f" {text} ".find(f" {m} ")  # the padded index of the space is the mark's index in text
+            mark_at.setdefault((line.page, m), []).append((offset + (pos if pos >= 0 else len(text)), i < front_end))
+        spots.append((line, offset, text, i < front_end))
+        stream.append(text)
+        offset += len(text) + 1
+        if i < front_end:
+            front_chars = offset
+    body_text = "\n".join(stream)
+    for mark in lone:
+        if (spot := _row_at(spots, mark)) is not None:
+            line, start, text, front = spot
+            share = min(max((mark.x0 - line.x0) / max(line.width, 1.0), 0.0), 1.0)
+            mark_at.setdefault((mark.page, mark.text), []).append((start + int(share * len(text)), front))
+    out: list[dict] = []
+    joined = join_broken_urls(body_text)
+    # Joining only removes line breaks, so the front matter's end moves by what its own joins removed.
+    front_limit = len(join_broken_urls(body_text[:front_chars]))
+    for m in _URL.finditer(joined):
+        url = normalise_url(m.group(0))
         if not url:
             continue
-        context = text[max(0, m.start() - 40) : m.start()]
-        kind = link_kind(url, context)
-        if kind:
-            out.append({"url": url, "kind": kind, "source": source})
-    return out
-
-
-def annotation_links(uris: list[str]) -> list[dict]:
-    out = []
-    for uri in uris:
+        before, after = joined[: m.start()], joined[m.end() : m.end() + 20]
+        if m.start() < front_limit:
+            role = front_role(before, after, short)
+        else:
+            role = context_role(before, after, short) or _default_role(url, authors, title)
+        if link := _link(url, before[-40:], role, "pdf"):
+            out.append(link)
+    for note in footnotes:
+        text = join_broken_urls(note.text)
+        for m in _URL.finditer(text):
+            url = normalise_url(m.group(0))
+            if not url:
+                continue
+            role = context_role(text[: m.start()], text[m.end() : m.end() + 20], short) or _footnote_role(
+                note, url, body_text, mark_at, authors, title
+            )
+            if link := _link(url, text[max(0, m.start() - 40) : m.start()], role, "pdf"):
+                out.append(link)
+    seen = {link["url"].lower() for link in out}
+    for page, rect, uri in annotations:
         url = normalise_url(uri)
-        if url and (kind := link_kind(url)):
-            out.append({"url": url, "kind": kind, "source": "pdf"})
+        if not url or url.lower() in seen:
+            continue
+        seen.add(url.lower())
+        before, anchor, in_front = _text_before(spots, footnotes, page, rect, body_text)
+        if in_front:
+            role = "own"
+        else:
+            labelled = _fold(anchor) in _SELF_LABELS
+            role = context_role(before, short=short) or ("own" if labelled else _default_role(url, authors, title))
+        # The anchor ("project page") says what kind of link it is, as a label before a URL does.
+        if link := _link(url, (before + anchor)[-40:], role, "pdf"):
+            out.append(link)
     return out
+
+
+# A hyperlinked word that names the paper's artefact ("[code]", "Project page") is a label, as on a title.
+_SELF_LABELS = {"code", "sourcecode", "ourcode", "project", "projectpage", "website", "homepage", "webpage", "demo"}
+
+
+def _row_at(spots: list[tuple[Line, int, str, bool]], mark: Line) -> tuple[Line, int, str, bool] | None:
+    """The body line on a mark's row that reaches up to it (the words the mark follows)."""
+    best = None
+    for spot in spots:
+        line = spot[0]
+        if line.page != mark.page or min(line.y1, mark.y1) - max(line.y0, mark.y0) < 0.3 * mark.height:
+            continue
+        if line.x0 <= mark.x0 + 1 and (best is None or line.x1 > best[0].x1):
+            best = spot
+    return best
+
+
+def _default_role(url: str, authors: list[str], title: str) -> str:
+    """A body URL whose sentence says nothing: own only if it is under an author's or the paper's name."""
+    return "own" if owned_by_authors(url, authors, title) else "uses"
+
+
+def _footnote_role(
+    note: _Footnote,
+    url: str,
+    body_text: str,
+    mark_at: dict[tuple[int, str], list[tuple[int, bool]]],
+    authors: list[str],
+    title: str,
+) -> str:
+    """A footnote's URL is what the sentence carrying its mark says it is."""
+    found = mark_at.get((note.page, note.mark))
+    if not found:
+        # No mark to follow: a first-page footnote without one is the title's or the authors'.
+        return "own" if note.page == 0 else _default_role(url, authors, title)
+    # Affiliation markers ("Ada Lovelace1") and body footnotes share digits; a body
+    # mark is the footnote's, the front matter's only when there is no other.
+    pos, in_front = next((spot for spot in found if not spot[1]), found[0])
+    if in_front:
+        return "own"
+    before = body_text[:pos]
+    if _tool_name(before, url):
+        return "own" if short_name(title) and short_name(title) == _fold(urlsplit(url).path.split("/")[-1]) else "uses"
+    return context_role(before, short=short_name(title)) or _default_role(url, authors, title)
+
+
+def _front_end(lines: list[Line], page_heights: dict[int, float]) -> int:
+    """Index of the first line after page 1's front matter (title, authors, abstract)."""
+    for i, line in enumerate(lines):
+        if line.page != 0:
+            break
+        # The heading may come glued to its first sentence ("1 Introduction Text-to-image …").
+        if _INTRODUCTION.match(re.sub(r"[\s.:]", "", line.text).lower()) or _INTRODUCTION_OPENS.match(line.text):
+            return i
+    # No Introduction heading on page 1: only its title block is front matter.
+    height = page_heights.get(0, 792.0)
+    for i, line in enumerate(lines):
+        if line.page != 0 or line.y1 > FRONT_SHARE * height:
+            return i
+    return len(lines)
+
+
+def _text_before(
+    spots: list[tuple[Line, int, str, bool]],
+    footnotes: list[_Footnote],
+    page: int,
+    rect: tuple[float, float, float, float],
+    body_text: str,
+) -> tuple[str, str, bool]:
+    """The text up to a link annotation's place, the words under it (its anchor), and whether it is front matter.
+
+    An annotation over no text (a linked logo or icon) takes the place of the
+    nearest line, within a few lines' distance.
+    """
+    x0, y0, x1, y1 = rect
+    cy = (y0 + y1) / 2
+    for note in footnotes:
+        for ln in note.lines:
+            if ln.page == page and ln.y0 - 1 <= cy <= ln.y1 + 1 and ln.x0 - 2 <= x0 <= ln.x1:
+                return note.text, "", False
+    nearest: tuple[float, tuple[Line, int, str, bool]] | None = None
+    for spot in spots:
+        line, offset, text, front = spot
+        if line.page != page:
+            continue
+        if line.y0 - 1 <= cy <= line.y1 + 1 and line.x0 - 2 <= x0 <= line.x1:
+            # Characters are spread evenly enough over a line to find where the anchor starts.
+            start = int((x0 - line.x0) / max(line.width, 1.0) * len(text))
+            anchor = "".join(sp.text for sp in line.spans if x0 - 1 <= (sp.bbox[0] + sp.bbox[2]) / 2 <= x1 + 1)
+            return body_text[: offset + start], anchor.strip(" .,;:)"), front
+        gap = max(line.x0 - x1, x0 - line.x1, 0.0) + max(line.y0 - y1, y0 - line.y1, 0.0)
+        if gap <= 3 * line.size and (nearest is None or gap < nearest[0]):
+            nearest = (gap, spot)
+    if nearest is not None:
+        line, offset, text, front = nearest[1]
+        return body_text[:offset], "", front
+    return "", "", False
 
 
 def dedupe_links(links: list[dict]) -> list[dict]:
-    seen: set[str] = set()
-    out = []
+    """One link per URL, in order of first appearance; own if any mention of it says so."""
+    kept: dict[str, dict] = {}
     for link in links:
         key = link["url"].lower()
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(link)
-    return out
+        if key not in kept:
+            kept[key] = dict(link)
+        elif link.get("role") == "own" and kept[key].get("role") != "own":
+            kept[key]["role"] = "own"
+    return list(kept.values())
