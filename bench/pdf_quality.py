@@ -41,13 +41,24 @@ def corpus() -> list[tuple[str, Path, dict]]:
     return out
 
 
+def _tex_title(tex: Path) -> str:
+    """The title as arXiv would list it: the source's \\title{…} without line breaks."""
+    m = re.search(r"\\title(?:\[[^\]]*\])?\{(.+?)\}\s*$", tex.read_text(), re.M) if tex.exists() else None
+    return re.sub(r"\\\\|\s+", " ", m.group(1).split("\\thanks")[0]).strip() if m else ""
+
+
 def parse(pdf: Path, truth: dict) -> dict:
     """Run the real PDF stage (reading only: no storage, no database) with the metadata arXiv would give."""
     import pymupdf
 
     from papers.services import parse as stage
 
-    paper = SimpleNamespace(authors=truth["authors"], abstract=truth["abstract"], comment=truth.get("comment", ""))
+    paper = SimpleNamespace(
+        title=truth.get("title") or _tex_title(pdf.with_name("paper.tex")),
+        authors=truth["authors"],
+        abstract=truth["abstract"],
+        comment=truth.get("comment", ""),
+    )
     with pymupdf.open(pdf) as doc:
         result, _lists = stage._read(doc, paper, Counter())
     return result
