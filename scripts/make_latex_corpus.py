@@ -46,7 +46,26 @@ STY = r"""
   \global\advance\truth@n by 1
   \edef\truth@id{\the\truth@n}%
   \caption[\truth@id]{\expandafter\truth@mark\expandafter{\truth@id}{s}#2\expandafter\truth@mark\expandafter{\truth@id}{e}}%
-  \immediate\write\truth@file{cap \truth@id\space\@captype\space\arabic{\@captype}\space #1 \detokenize{#2}}}
+  \immediate\write\truth@file{cap \truth@id\space\@captype\space\arabic{\@captype}\space #1 \detokenize{#2}}%
+  \ifx\truth@bodies\@empty\else\immediate\write\truth@file{link \truth@id\truth@bodies}\fi
+  \let\truth@cap\truth@id}
+% \tfloatbody{content}: the float's body (tabular, image) in a box whose top-left and bottom-right
+% corners are recorded at shipout. The float environment is a group, so the body and caption of
+% one float (or of one minipage) find each other through local macros, whichever comes first.
+\newcount\truth@b
+\newbox\truth@box
+\def\truth@bodies{}
+\let\truth@cap\@empty
+\newcommand\tfloatbody[1]{%
+  \global\advance\truth@b by 1
+  \edef\truth@bid{b\the\truth@b}%
+  \setbox\truth@box\hbox{#1}%
+  \leavevmode\hbox{%
+    \raise\ht\truth@box\hbox{\expandafter\truth@mark\expandafter{\truth@bid}{tl}}%
+    \copy\truth@box
+    \lower\dp\truth@box\hbox{\expandafter\truth@mark\expandafter{\truth@bid}{br}}}%
+  \ifx\truth@cap\@empty\else\immediate\write\truth@file{link \truth@cap\space\truth@bid}\fi
+  \edef\truth@bodies{\truth@bodies\space\truth@bid}}
 """
 
 # A stub for the one file newtx (used by acmart) inputs that Debian splits into another package.
@@ -156,13 +175,32 @@ def meta_of(source: str) -> dict:
     return json.loads(block)
 
 
+def body_rect(bodies: list[str], positions: dict, page: int, height: float) -> list[float] | None:
+    """The union of a float's body boxes, [x0, y0, x1, y1] in points from the page's top-left."""
+    boxes = []
+    for body in bodies:
+        if (body, "tl") not in positions or (body, "br") not in positions:
+            return None
+        (p0, x0, y0), (p1, x1, y1) = positions[(body, "tl")], positions[(body, "br")]
+        if p0 != page or p1 != page:
+            return None
+        boxes.append((x0 * BP_PER_SP, height - y0 * BP_PER_SP, x1 * BP_PER_SP, height - y1 * BP_PER_SP))
+    if not boxes:
+        return None
+    return [round(f(b[i] for b in boxes), 1) for i, f in ((0, min), (1, min), (2, max), (3, max))]
+
+
 def read_truth(side: str, pdf: Path, meta: dict, source: str) -> dict:
     caps: dict[str, dict] = {}
     positions: dict[tuple[str, str], tuple[int, float, float]] = {}
+    links: dict[str, list[str]] = {}
     for line in side.splitlines():
         if line.startswith("cap "):
             _, ident, kind, number, where, text = line.split(" ", 5)
             caps[ident] = {"kind": kind, "number": int(number), "where": where, "text": text}
+        elif line.startswith("link "):
+            _, ident, *bodies = line.split()
+            links.setdefault(ident, []).extend(bodies)
         elif line.startswith("pos "):
             _, ident, end, page, x, y = line.split()
             positions[(ident, end)] = (int(page), int(x), int(y))
@@ -174,8 +212,7 @@ def read_truth(side: str, pdf: Path, meta: dict, source: str) -> dict:
             height = doc.load_page(page - 1).rect.height
             fmt = meta["labels"][cap["kind"]]
             n = cap["number"]
-            floats.append(
-                {
+            entry = {
                     "kind": cap["kind"],
                     "number": n,
                     "label": fmt.format(n=n, R=roman(n)),
@@ -188,8 +225,11 @@ def read_truth(side: str, pdf: Path, meta: dict, source: str) -> dict:
                     "caption_y_first": round(height - ys * BP_PER_SP, 1),
                     "caption_y_last": round(height - ye * BP_PER_SP, 1),
                     "caption_y_top": round(height - ys * BP_PER_SP - 9, 1),
-                }
-            )
+            }
+            rect = body_rect(links.get(ident, []), positions, page, height)
+            if rect:
+                entry["body_rect"] = rect
+            floats.append(entry)
         pages = doc.page_count
     abstract = re.search(r"\\begin\{abstract\}(.*?)\\end\{abstract\}", source, re.S)
     return {

@@ -122,7 +122,7 @@ def test_tables_are_found_with_their_labels(name):
 
 
 @pytest.mark.parametrize("name", cases("regions"))
-def test_each_crop_touches_its_own_caption_and_holds_no_other(name):
+def test_each_crop_covers_its_own_float_body_and_holds_no_other_float(name):
     truth, result = parsed(name)
     wrong = [
         f["label"]
