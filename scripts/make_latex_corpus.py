@@ -81,6 +81,14 @@ def roman(n: int) -> str:
     return out
 
 
+def tighten(page: pymupdf.Page, pad: float = 2.0) -> None:
+    """Crop the page to its ink, as pdfcrop does: the body box LaTeX records is then the chart itself."""
+    ink = pymupdf.Rect()
+    for _kind, rect in page.get_bboxlog():
+        ink |= pymupdf.Rect(rect)
+    page.set_cropbox((ink + (-pad, -pad, pad, pad)) & page.rect)
+
+
 def bars_pdf() -> bytes:
     """A grouped bar chart with a legend, drawn as vectors."""
     doc = pymupdf.open()
@@ -102,6 +110,7 @@ def bars_pdf() -> bytes:
     for i in range(4):
         page.insert_text((18, 153 - i * 35), str(i * 25), fontsize=8)
     page.insert_text((200, 20), "ours  base  oracle", fontsize=7)
+    tighten(page)
     return doc.tobytes(garbage=3, deflate=True)
 
 
