@@ -47,11 +47,19 @@ STY = r"""
   \edef\truth@id{\the\truth@n}%
   \caption[\truth@id]{\expandafter\truth@mark\expandafter{\truth@id}{s}#2\expandafter\truth@mark\expandafter{\truth@id}{e}}%
   \immediate\write\truth@file{cap \truth@id\space\@captype\space\arabic{\@captype}\space #1 \detokenize{#2}}%
-  \ifx\truth@bodies\@empty\else\immediate\write\truth@file{link \truth@id\truth@bodies}\fi
-  \let\truth@cap\truth@id}
+  \def\truth@where{#1}%
+  \ifx\truth@where\truth@above
+    \let\truth@cap\truth@id
+  \else
+    \ifx\truth@bodies\@empty\else\immediate\write\truth@file{link \truth@id\truth@bodies}\fi
+    \let\truth@cap\@empty
+  \fi
+  \def\truth@bodies{}}
+\def\truth@above{above}
 % \tfloatbody{content}: the float's body (tabular, image) in a box whose top-left and bottom-right
-% corners are recorded at shipout. The float environment is a group, so the body and caption of
-% one float (or of one minipage) find each other through local macros, whichever comes first.
+% corners are recorded at shipout. A caption above owns the bodies after it, a caption below the
+% bodies before it (so two stacked tables in one float stay apart); the float environment is a
+% group, so they find each other through local macros.
 \newcount\truth@b
 \newbox\truth@box
 \def\truth@bodies{}
@@ -64,8 +72,11 @@ STY = r"""
     \raise\ht\truth@box\hbox{\expandafter\truth@mark\expandafter{\truth@bid}{tl}}%
     \copy\truth@box
     \lower\dp\truth@box\hbox{\expandafter\truth@mark\expandafter{\truth@bid}{br}}}%
-  \ifx\truth@cap\@empty\else\immediate\write\truth@file{link \truth@cap\space\truth@bid}\fi
-  \edef\truth@bodies{\truth@bodies\space\truth@bid}}
+  \ifx\truth@cap\@empty
+    \edef\truth@bodies{\truth@bodies\space\truth@bid}%
+  \else
+    \immediate\write\truth@file{link \truth@cap\space\truth@bid}%
+  \fi}
 """
 
 # A stub for the one file newtx (used by acmart) inputs that Debian splits into another package.
