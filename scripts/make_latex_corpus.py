@@ -233,18 +233,18 @@ def read_truth(side: str, pdf: Path, meta: dict, source: str) -> dict:
             fmt = meta["labels"][cap["kind"]]
             n = cap["number"]
             entry = {
-                    "kind": cap["kind"],
-                    "number": n,
-                    "label": fmt.format(n=n, R=roman(n)),
-                    "page": page,
-                    "caption": clean_caption(cap["text"]),
-                    "caption_position": cap["where"],
-                    # baselines of the caption's first and last characters, from the page top
-                    "caption_x": round(xs * BP_PER_SP, 1),
-                    "caption_x_last": round(xe * BP_PER_SP, 1),
-                    "caption_y_first": round(height - ys * BP_PER_SP, 1),
-                    "caption_y_last": round(height - ye * BP_PER_SP, 1),
-                    "caption_y_top": round(height - ys * BP_PER_SP - 9, 1),
+                "kind": cap["kind"],
+                "number": n,
+                "label": fmt.format(n=n, R=roman(n)),
+                "page": page,
+                "caption": clean_caption(cap["text"]),
+                "caption_position": cap["where"],
+                # baselines of the caption's first and last characters, from the page top
+                "caption_x": round(xs * BP_PER_SP, 1),
+                "caption_x_last": round(xe * BP_PER_SP, 1),
+                "caption_y_first": round(height - ys * BP_PER_SP, 1),
+                "caption_y_last": round(height - ye * BP_PER_SP, 1),
+                "caption_y_top": round(height - ys * BP_PER_SP - 9, 1),
             }
             rect = body_rect(links.get(ident, []), positions, page, height)
             if rect:
