@@ -4,8 +4,9 @@
 
 Prints, per style and in total: figure and table precision/recall (a found
 float matches a true one by page, kind and label number), how many matched
-crops are the right region (the crop touches its own caption and holds no
-other float's caption), whether the first author's affiliation is exact (or
+crops are the right region (the crop covers 90% of its own float's body box as
+LaTeX recorded it, or touches its own caption where no box was recorded, and
+holds no other float's caption nor 10% of another float's body box), whether the first author's affiliation is exact (or
 rightly unknown) and never wrong, and code links: the paper's own links found,
 and links reported as the paper's own that are a third party's or malformed.
 The truth comes from LaTeX, never from this code. The scoring functions are
@@ -30,6 +31,10 @@ CORPUS = ROOT / "tests" / "fixtures" / "corpus"
 # (10 pt) between the two, and a plot's white margin or tick labels left out
 # add a line or so; a crop further away than two lines is another region.
 TOUCH = 24.0
+# With the float's body box recorded by LaTeX (truth "body_rect"), a crop is right when it
+# covers COVER of that box and less than FOREIGN of any other float's box on the page.
+COVER = 0.90
+FOREIGN = 0.10
 ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
 
 
@@ -108,12 +113,38 @@ def holds_caption(rect: tuple, caption: dict) -> bool:
     return x0 + 2 < x < x1 - 2 and y0 + 2 < y < y1 - 2
 
 
+def area(rect: tuple) -> float:
+    x0, y0, x1, y1 = rect
+    return max(0.0, x1 - x0) * max(0.0, y1 - y0)
+
+
+def overlap(a: tuple, b: tuple) -> float:
+    """The area of b that lies inside a."""
+    return area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+
+
+def covers_body(rect: tuple, body: list[float]) -> bool:
+    # 90%, not 100%: LaTeX's box includes the tabular's \tabcolsep and the image's white margin
+    return overlap(rect, tuple(body)) >= COVER * area(tuple(body))
+
+
+def holds_body(rect: tuple, body: list[float]) -> bool:
+    # a few points of another float's box may be grazed by a crop's margin; a tenth is a real overlap
+    return overlap(rect, tuple(body)) >= FOREIGN * area(tuple(body))
+
+
 def region_correct(found: dict, truth_floats: list[dict]) -> bool:
+    """The crop covers its own body (or, without a recorded body, touches its caption) and holds no other float."""
     own = next((t for t in truth_floats if key(t) == key(found)), None)
     if own is None:
         return False
+    rect = found["rect"]
     others = [t for t in truth_floats if t is not own and t["page"] == found["page"]]
-    return touches_caption(found["rect"], own) and not any(holds_caption(found["rect"], t) for t in others)
+    if any(holds_caption(rect, t) or ("body_rect" in t and holds_body(rect, t["body_rect"])) for t in others):
+        return False
+    if "body_rect" in own:
+        return covers_body(rect, own["body_rect"])
+    return touches_caption(rect, own)
 
 
 def norm_affiliation(text: str | None) -> str:

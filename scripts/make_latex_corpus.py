@@ -46,7 +46,37 @@ STY = r"""
   \global\advance\truth@n by 1
   \edef\truth@id{\the\truth@n}%
   \caption[\truth@id]{\expandafter\truth@mark\expandafter{\truth@id}{s}#2\expandafter\truth@mark\expandafter{\truth@id}{e}}%
-  \immediate\write\truth@file{cap \truth@id\space\@captype\space\arabic{\@captype}\space #1 \detokenize{#2}}}
+  \immediate\write\truth@file{cap \truth@id\space\@captype\space\arabic{\@captype}\space #1 \detokenize{#2}}%
+  \def\truth@where{#1}%
+  \ifx\truth@where\truth@above
+    \let\truth@cap\truth@id
+  \else
+    \ifx\truth@bodies\@empty\else\immediate\write\truth@file{link \truth@id\truth@bodies}\fi
+    \let\truth@cap\@empty
+  \fi
+  \def\truth@bodies{}}
+\def\truth@above{above}
+% \tfloatbody{content}: the float's body (tabular, image) in a box whose top-left and bottom-right
+% corners are recorded at shipout. A caption above owns the bodies after it, a caption below the
+% bodies before it (so two stacked tables in one float stay apart); the float environment is a
+% group, so they find each other through local macros.
+\newcount\truth@b
+\newbox\truth@box
+\def\truth@bodies{}
+\let\truth@cap\@empty
+\newcommand\tfloatbody[1]{%
+  \global\advance\truth@b by 1
+  \edef\truth@bid{b\the\truth@b}%
+  \setbox\truth@box\hbox{#1}%
+  \leavevmode\hbox{%
+    \raise\ht\truth@box\hbox{\expandafter\truth@mark\expandafter{\truth@bid}{tl}}%
+    \copy\truth@box
+    \lower\dp\truth@box\hbox{\expandafter\truth@mark\expandafter{\truth@bid}{br}}}%
+  \ifx\truth@cap\@empty
+    \edef\truth@bodies{\truth@bodies\space\truth@bid}%
+  \else
+    \immediate\write\truth@file{link \truth@cap\space\truth@bid}%
+  \fi}
 """
 
 # A stub for the one file newtx (used by acmart) inputs that Debian splits into another package.
@@ -60,6 +90,14 @@ def roman(n: int) -> str:
             out += digits
             n -= value
     return out
+
+
+def tighten(page: pymupdf.Page, pad: float = 2.0) -> None:
+    """Crop the page to its ink, as pdfcrop does: the body box LaTeX records is then the chart itself."""
+    ink = pymupdf.Rect()
+    for _kind, rect in page.get_bboxlog():
+        ink |= pymupdf.Rect(rect)
+    page.set_cropbox((ink + (-pad, -pad, pad, pad)) & page.rect)
 
 
 def bars_pdf() -> bytes:
@@ -83,6 +121,7 @@ def bars_pdf() -> bytes:
     for i in range(4):
         page.insert_text((18, 153 - i * 35), str(i * 25), fontsize=8)
     page.insert_text((200, 20), "ours  base  oracle", fontsize=7)
+    tighten(page)
     return doc.tobytes(garbage=3, deflate=True)
 
 
@@ -156,13 +195,32 @@ def meta_of(source: str) -> dict:
     return json.loads(block)
 
 
+def body_rect(bodies: list[str], positions: dict, page: int, height: float) -> list[float] | None:
+    """The union of a float's body boxes, [x0, y0, x1, y1] in points from the page's top-left."""
+    boxes = []
+    for body in bodies:
+        if (body, "tl") not in positions or (body, "br") not in positions:
+            return None
+        (p0, x0, y0), (p1, x1, y1) = positions[(body, "tl")], positions[(body, "br")]
+        if p0 != page or p1 != page:
+            return None
+        boxes.append((x0 * BP_PER_SP, height - y0 * BP_PER_SP, x1 * BP_PER_SP, height - y1 * BP_PER_SP))
+    if not boxes:
+        return None
+    return [round(f(b[i] for b in boxes), 1) for i, f in ((0, min), (1, min), (2, max), (3, max))]
+
+
 def read_truth(side: str, pdf: Path, meta: dict, source: str) -> dict:
     caps: dict[str, dict] = {}
     positions: dict[tuple[str, str], tuple[int, float, float]] = {}
+    links: dict[str, list[str]] = {}
     for line in side.splitlines():
         if line.startswith("cap "):
             _, ident, kind, number, where, text = line.split(" ", 5)
             caps[ident] = {"kind": kind, "number": int(number), "where": where, "text": text}
+        elif line.startswith("link "):
+            _, ident, *bodies = line.split()
+            links.setdefault(ident, []).extend(bodies)
         elif line.startswith("pos "):
             _, ident, end, page, x, y = line.split()
             positions[(ident, end)] = (int(page), int(x), int(y))
@@ -174,22 +232,24 @@ def read_truth(side: str, pdf: Path, meta: dict, source: str) -> dict:
             height = doc.load_page(page - 1).rect.height
             fmt = meta["labels"][cap["kind"]]
             n = cap["number"]
-            floats.append(
-                {
-                    "kind": cap["kind"],
-                    "number": n,
-                    "label": fmt.format(n=n, R=roman(n)),
-                    "page": page,
-                    "caption": clean_caption(cap["text"]),
-                    "caption_position": cap["where"],
-                    # baselines of the caption's first and last characters, from the page top
-                    "caption_x": round(xs * BP_PER_SP, 1),
-                    "caption_x_last": round(xe * BP_PER_SP, 1),
-                    "caption_y_first": round(height - ys * BP_PER_SP, 1),
-                    "caption_y_last": round(height - ye * BP_PER_SP, 1),
-                    "caption_y_top": round(height - ys * BP_PER_SP - 9, 1),
-                }
-            )
+            entry = {
+                "kind": cap["kind"],
+                "number": n,
+                "label": fmt.format(n=n, R=roman(n)),
+                "page": page,
+                "caption": clean_caption(cap["text"]),
+                "caption_position": cap["where"],
+                # baselines of the caption's first and last characters, from the page top
+                "caption_x": round(xs * BP_PER_SP, 1),
+                "caption_x_last": round(xe * BP_PER_SP, 1),
+                "caption_y_first": round(height - ys * BP_PER_SP, 1),
+                "caption_y_last": round(height - ye * BP_PER_SP, 1),
+                "caption_y_top": round(height - ys * BP_PER_SP - 9, 1),
+            }
+            rect = body_rect(links.get(ident, []), positions, page, height)
+            if rect:
+                entry["body_rect"] = rect
+            floats.append(entry)
         pages = doc.page_count
     abstract = re.search(r"\\begin\{abstract\}(.*?)\\end\{abstract\}", source, re.S)
     return {
