@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 def test_affiliation_resolves_superscript_markers_under_the_authors():
     paper = stored_paper(make_paper(seed=31, figures=()).data)
     content = paper_parse(paper=paper)
-    assert content.affiliation == AFFILIATIONS[0]
+    # Ada Lovelace carries markers 1 and 2: both institutions are hers, in order.
+    assert content.affiliation == f"{AFFILIATIONS[0]}; {AFFILIATIONS[1]}"
     assert "Ada Lovelace" in content.affiliation_evidence
     assert AFFILIATIONS[0] in content.affiliation_evidence
 
@@ -21,7 +22,7 @@ def test_affiliation_resolves_superscript_markers_under_the_authors():
 def test_affiliation_resolves_markers_in_first_page_footnotes():
     paper = stored_paper(make_paper(seed=32, figures=(), affiliation_style="footnote").data)
     content = paper_parse(paper=paper)
-    assert content.affiliation == AFFILIATIONS[0]
+    assert content.affiliation == f"{AFFILIATIONS[0]}; {AFFILIATIONS[1]}"
 
 
 def test_affiliation_prefers_numbered_marker_over_corresponding_author_star():

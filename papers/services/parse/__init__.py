@@ -329,7 +329,10 @@ def _link_lines(per_page: list[PageFigures], document: body.Document, body_size:
     in reading order but are the paper's, so they are kept.
     """
     out = []
-    for pl, ordered, _figs in per_page:
+    for pl, ordered, figs in per_page:
+        # Words inside a plot or a table ("ours", tick labels) are no URL's tail.
+        inside = figures.region_lines([f.rect for f in figs], ordered)
+        ordered = [ln for ln in ordered if id(ln) not in inside]
         notes_from: dict[int, float] = {}  # column -> y of the page's first footnote
         for ln in ordered:
             if links.footnote_start(ln, body_size, pl.height) is not None:

@@ -342,6 +342,31 @@ def _body_lines(lines: list[Line]) -> list[Line]:
     return [ln for ln in out if id(ln) not in table]
 
 
+_ENTRY = re.compile(r"^\[(\d{1,3})\]\s+\S")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _unheaded_references(items: list[tuple[str, object, Line]]) -> int | None:
+    """Where a reference list without a heading starts (some classes print none): an entry
+    "[1] …" with a year, followed by "[2] …", and no References heading before it."""
+    for n, (kind, value, _line) in enumerate(items):
+        if kind == "h" and value.name == "references":
+            return None
+        if kind != "p" or not (m := _ENTRY.match(value)) or m.group(1) != "1":
+            continue
+        # A hanging indent may split the entry into paragraphs: "[2]" follows within a few.
+        entry = [value]
+        for k, v, _ in items[n + 1 : n + 6]:
+            if k != "p":
+                break
+            if (m2 := _ENTRY.match(v)) and m2.group(1) == "2":
+                if _YEAR.search(" ".join(entry)):
+                    return n
+                break
+            entry.append(v)
+    return None
+
+
 def build_document(lines: list[Line], body_size: float) -> Document:
     """Turn ordered body lines into paragraphs, cut the reference list, map sections."""
     vocab = Vocabulary.of([ln.text for ln in lines])
@@ -377,6 +402,8 @@ def build_document(lines: list[Line], body_size: float) -> Document:
             else:
                 step = line.y0 - prev.y0
                 new = step > 1.3 * pitch or step < -2 or line.x0 > prev.x0 + 6 or abs(line.size - prev.size) > 1.2
+            # A numbered reference entry opens its own paragraph even without a gap or indent.
+            new = new or (_ENTRY.match(line.text) is not None and prev.text.rstrip().endswith("."))
         if new:
             flush()
             para_first = line
@@ -391,7 +418,11 @@ def build_document(lines: list[Line], body_size: float) -> Document:
     refs_at = None
     seen_method = False
     seen_experiments = False
-    for kind, value, line in items:
+    unheaded = _unheaded_references(items)
+    for n, (kind, value, line) in enumerate(items):
+        if n == unheaded:
+            in_refs = True
+            refs_at = refs_at or (line.page, line.y0, line.col)
         if kind == "h":
             heading: Heading = value
             if heading.level > 1:

@@ -525,7 +525,15 @@ def reading_order(lines: list[Line]) -> list[Line]:
 
     def place(band: list[tuple[float, int, Line]]) -> None:
         band.sort(key=lambda item: (item[2].col, item[2].y0, item[2].x0, item[1]))
-        out.extend(item[2] for item in band)
+        # Fragments of one row whose tops differ by a point (a footnote mark set
+        # apart from its words, a URL in typewriter type) are read left to right.
+        row: list[Line] = []
+        for _y, _i, ln in band:
+            if row and (ln.col != row[0].col or ln.y0 >= min(r.y0 + 0.5 * r.height for r in row)):
+                out.extend(sorted(row, key=lambda r: r.x0))
+                row = []
+            row.append(ln)
+        out.extend(sorted(row, key=lambda r: r.x0))
 
     for row in spanning:
         start = taken

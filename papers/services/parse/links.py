@@ -90,6 +90,8 @@ def _starts_phrase(head: str, tail: str, after: str) -> bool:
         return False
     if tail.lower() in _PHRASE_WORDS:
         return True
+    if re.match(r"\s*\d", after) and tail[:1].isupper():
+        return True  # "Figure 5", "Table 2", "Section 3": a caption or a sentence, not a path
     if not after.strip() or after.strip()[0] in ".,;:)":
         return False  # the word ends the sentence: more likely the URL's last segment
     parts = urlsplit(head if "://" in head else "https://" + head)
@@ -122,7 +124,9 @@ def normalise_url(raw: str) -> str | None:
         path = path[:-4]
     segments = [s for s in path.split("/") if s]
     if host in ("github.com", "bitbucket.org"):
-        if not segments or segments[0].lower() in _GITHUB_NON_REPO:
+        # An account without a repository is no code link; most often it is a URL
+        # cut at a line break whose tail could not be told from the next words.
+        if len(segments) < 2 or segments[0].lower() in _GITHUB_NON_REPO:
             return None
         segments = segments[:2]
         path = "/" + "/".join(segments)
@@ -457,7 +461,12 @@ def pdf_links(
                     abs(line.size - current.lines[-1].size) <= 0.5
                     and -0.5 * line.size <= line.y0 - current.lines[-1].y1 <= line.size
                 )
-                or (not current.text and line.x0 >= current.lines[-1].x1 - 1 and line.y0 <= current.lines[-1].y1)
+                # The rest of the footnote's first row, set apart ("*Code:" then the URL in typewriter type).
+                or (
+                    line.col == current.lines[-1].col
+                    and line.x0 >= current.lines[-1].x1 - 1  # justified: the gap may be wide
+                    and line.y0 <= current.lines[-1].y1 - 0.5 * line.height
+                )
             )
         ):
             current.lines.append(line)
@@ -554,7 +563,10 @@ def _footnote_role(
     authors: list[str],
     title: str,
 ) -> str:
-    """A footnote's URL is what the sentence carrying its mark says it is."""
+    """A footnote's URL is what its own words ("Code: url") or the sentence carrying its mark say it is."""
+    said = note.text.split(url.split("://", 1)[-1].split("/", 1)[0], 1)[0]
+    if (role := context_role(said, short=short_name(title))) is not None:
+        return role
     found = mark_at.get((note.page, note.mark))
     if not found:
         # No mark to follow: a first-page footnote without one is the title's or the authors'.
