@@ -106,8 +106,13 @@ def test_side_by_side_captions_are_two_captions_whether_read_as_one_row_or_two(a
 def test_a_screenshot_s_own_tiny_caption_is_not_a_caption(article):
     _, captions = article
     assert captions["Figure 6"] == "Figure 6: A page of an unrelated report, shown as a screenshot."
-    assert "Figure 7" not in captions
-    assert all(label != "Figure 7" for _page, label, _text in page_captions("article.pdf"))
+    assert all(label != "Figure 9" for _page, label, _text in page_captions("article.pdf"))
+
+
+def test_a_caption_sized_label_inside_a_drawn_frame_is_not_a_caption(article):
+    _, captions = article
+    assert captions["Figure 7"] == "Figure 7: A slide from a talk on sieving, shown as it was projected."
+    assert all(label != "Figure 12" for _page, label, _text in page_captions("article.pdf"))
 
 
 def test_paragraphs_opening_with_a_label_are_prose_not_captions(article):

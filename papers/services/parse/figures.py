@@ -109,8 +109,14 @@ def caption_lines(
     pitch: float | None = None
     own_size = body_size is not None and abs(start.size - body_size) > 0.4
     for line in ordered[index + 1 :]:
-        if line.x0 >= lane[1] - 1 or line.x1 <= lane[0] + 1 or _same_row(line, prev):
+        if line.x0 >= lane[1] - 1 or line.x1 <= lane[0] + 1:
             continue  # beside the caption, not under it
+        if _same_row(line, prev):
+            # A piece of the row MuPDF kept apart (a formula in another size) follows it.
+            near = 0 <= line.x0 - out[-1].x1 <= 2.5 * max(prev.size, 6)
+            if line.role == "body" and line.col == prev.col and near:
+                out.append(line)
+            continue
         aligned = any(abs(line.x0 - x) <= 2.5 for x in edges)
         centred = abs((line.x0 + line.x1) - (prev.x0 + prev.x1)) <= 5
         if not (aligned or centred):
@@ -130,7 +136,8 @@ def caption_lines(
             break
         if own_size and abs(line.size - body_size) <= 0.3 and abs(line.size - prev.size) > 0.3:
             break
-        step = line.y0 - prev.y0
+        # Top and bottom edges both: a tall formula moves one of them, not the line.
+        step = min(line.y0 - prev.y0, line.y1 - prev.y1)
         if pitch is not None and step > pitch + max(1.5, 0.2 * prev.size):
             break
         if _paragraph_end(prev, line):
@@ -211,13 +218,17 @@ def find_captions(
     """
     _split_caption_rows(ordered, layout)
     _join_jittered_labels(ordered, layout)
-    labelled = [(i, ln, found) for i, ln in enumerate(ordered) if ln.role == "body" and (found := caption_label(ln))]
-    largest = max((ln.size for _i, ln, _found in labelled), default=0.0)
+    labelled = [
+        (i, ln, found)
+        for i, ln in enumerate(ordered)
+        if ln.role == "body" and (found := caption_label(ln)) and not _continues_prose(ordered, i)
+    ]
+    largest = max((ln.size for _i, ln, _found in labelled if not _tiny(ln, body_size)), default=0.0)
     captions: list[Caption] = []
     for i, line, found in labelled:
         if line.role != "body":  # taken into an earlier caption
             continue
-        if _continues_prose(ordered, i) or _inner_text(line, body_size, largest, layout):
+        if _inner_text(line, body_size, largest, layout):
             continue
         column = layout.column_range(line.col) if layout is not None else None
         lines = caption_lines(line, ordered, i, body_size, column)
@@ -253,9 +264,7 @@ def _inner_text(line: Line, body_size: float | None, largest: float, layout: Pag
     drawn frame or image with more of it above and below. A frame round a whole
     float (caption included) ends just under or over its caption.
     """
-    if body_size and line.size < 0.7 * body_size:
-        return True
-    if line.size < 0.8 * largest:
+    if _tiny(line, body_size) or line.size < 0.75 * largest:
         return True
     if layout is None:
         return False
@@ -267,6 +276,11 @@ def _inner_text(line: Line, body_size: float | None, largest: float, layout: Pag
         if x0 - 1 <= line.x0 and line.x1 <= x1 + 1 and y0 < line.y0 - margin and line.y1 + margin < y1:
             return True
     return False
+
+
+def _tiny(line: Line, body_size: float | None) -> bool:
+    # Captions are set at most a few points under the body (IEEE: 8 on 10 pt).
+    return bool(body_size) and line.size < 0.7 * body_size
 
 
 def _split_caption_rows(ordered: list[Line], layout: PageLayout | None) -> None:
@@ -313,7 +327,7 @@ def _join_jittered_labels(ordered: list[Line], layout: PageLayout | None) -> Non
     the words, set higher, then come before their label in reading order.
     """
     for line in list(ordered):
-        if line.role != "body" or not CAPTION.match(line.text):
+        if line.role != "body" or not _label_only(line):
             continue
         size = max(line.size, 6)
         mates = [
@@ -323,7 +337,7 @@ def _join_jittered_labels(ordered: list[Line], layout: PageLayout | None) -> Non
             and o.role == "body"
             and o.col == line.col
             and abs(o.size - line.size) <= 0.5
-            and -1 <= o.x0 - line.x1 <= 2.5 * size
+            and -1 <= o.x0 - line.x1 <= 3 * size
             and min(o.y1, line.y1) - max(o.y0, line.y0) >= 0.3 * min(o.height, line.height)
             and not CAPTION.match(o.text)
         ]
