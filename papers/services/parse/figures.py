@@ -262,18 +262,26 @@ def _inner_text(line: Line, body_size: float | None, largest: float, layout: Pag
 
     Such text is much smaller than the document's captions, or sits inside a
     drawn frame or image with more of it above and below. A frame round a whole
-    float (caption included) ends just under or over its caption.
+    float (caption included) ends just under or over its caption; a box behind
+    the page's own text (a column's background, a highlighted passage) holds
+    body-size lines and is no picture.
     """
     if _tiny(line, body_size) or line.size < 0.75 * largest:
         return True
     if layout is None:
         return False
-    page_area = layout.width * layout.height
     margin = 2 * line.height
     for x0, y0, x1, y1 in [*layout.vector_boxes, *(tuple(r) for r in layout.images)]:
-        if (x1 - x0) * (y1 - y0) > 0.5 * page_area:
-            continue  # a page background or border
-        if x0 - 1 <= line.x0 and line.x1 <= x1 + 1 and y0 < line.y0 - margin and line.y1 + margin < y1:
+        if y1 - y0 > 0.6 * layout.height or x1 - x0 > 0.95 * layout.width:
+            continue  # a page or column background, a page border
+        if not (x0 - 1 <= line.x0 and line.x1 <= x1 + 1 and y0 < line.y0 - margin and line.y1 + margin < y1):
+            continue
+        inside = [
+            ln
+            for ln in layout.lines
+            if x0 <= (ln.x0 + ln.x1) / 2 <= x1 and y0 <= (ln.y0 + ln.y1) / 2 <= y1 and ln.role == "body"
+        ]
+        if body_size is None or sum(abs(ln.size - body_size) <= 0.3 for ln in inside) < 3:
             return True
     return False
 
