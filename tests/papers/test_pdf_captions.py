@@ -11,6 +11,8 @@ import pymupdf
 import pytest
 
 from papers.services.parse import figures, layout, paper_parse
+from papers.services.parse.figures import caption_label
+from papers.services.parse.layout import Line, Span
 from tests.pdfgen import stored_paper
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +137,15 @@ def test_a_caption_ends_before_the_paragraph_right_under_it(article):
         " comparison; the dawn chorus dominates both curves and the counts agree."
     )
     assert "Each microphone records continuously at sixteen kilohertz" in content.text
+
+
+def test_a_bold_label_opens_a_caption_only_before_a_capital_and_words_not_in_bold():
+    span = Span("Table 2 shows the accuracy of every method", 9.0, 16, "Times-Bold", (50, 100, 300, 110))
+    assert caption_label(Line(0, (50, 100, 300, 110), span.text, 9.0, True, [span])) is None
+    bold = [Span("Table 2 ", 9.0, 16, "Times-Bold", (50, 100, 85, 110))]
+    bold.append(Span("Results of every method", 9.0, 16, "Times-Bold", (85, 100, 300, 110)))
+    assert caption_label(Line(0, (50, 100, 300, 110), "Table 2 Results of every method", 9.0, True, bold)) is None
+    label = Span("Table 2 ", 9.0, 16, "Times-Bold", (50, 100, 85, 110))
+    words = Span("Accuracy of every method", 9.0, 0, "Times-Roman", (85, 100, 300, 110))
+    line = Line(0, (50, 100, 300, 110), "Table 2 Accuracy of every method", 9.0, False, [label, words])
+    assert caption_label(line) == ("table", "Table 2")

@@ -53,9 +53,9 @@ def caption_label(line: Line) -> tuple[str, str] | None:
     # What follows the number, not just the separator the pattern matched
     # (that is bare whitespace before "shows" too).
     after = line.text[m.end("num") :]
-    if not re.match(r"\s*[:.|]|\s*$", after) and not _bold_label(line, m.end("num")):
+    if not re.match(r"\s*[:.|]|\s*$", after) and (re.match(r"\s*[a-z]", after) or not _bold_label(line, m.end("num"))):
         # "Table 2 shows ...": a label and then a word is prose unless the label is
-        # set apart in bold ("Fig. 1 Overview", Springer's style).
+        # set apart in bold before a capital ("Fig. 1 Overview", Springer's style).
         return None
     word = m.group("word").lower()
     kind = "table" if word.startswith("tab") else "figure"
@@ -221,7 +221,7 @@ def find_captions(
     labelled = [
         (i, ln, found)
         for i, ln in enumerate(ordered)
-        if ln.role == "body" and (found := caption_label(ln)) and not _continues_prose(ordered, i)
+        if ln.role == "body" and (found := caption_label(ln)) and not _continues_prose(ordered, i, layout)
     ]
     largest = max((ln.size for _i, ln, _found in labelled if not _tiny(ln, body_size)), default=0.0)
     captions: list[Caption] = []
@@ -238,17 +238,22 @@ def find_captions(
     return captions
 
 
-def _continues_prose(ordered: list[Line], index: int) -> bool:
+def _continues_prose(ordered: list[Line], index: int, layout: PageLayout | None = None) -> bool:
     """Is the line the next line of a sentence ("... are collected in" / "Table 2. They ...")?
 
     A caption starts a paragraph of its own; the line above a caption is no
-    sentence running on at the same size, edge and line spacing.
+    sentence running on at the same size, edge and line spacing, filling its
+    column as a wrapped line does (a figure's axis title above its caption does not).
     """
     if index == 0:
         return False
     line, prev = ordered[index], ordered[index - 1]
     if prev.role != "body" or prev.col != line.col or abs(prev.size - line.size) > 0.3:
         return False
+    if layout is not None:
+        c0, c1 = layout.column_range(line.col)
+        if prev.width < 0.7 * (c1 - c0):
+            return False
     gap = line.y0 - prev.y1
     if not -1 <= gap <= 0.45 * max(line.size, 6):
         return False
