@@ -49,16 +49,14 @@ def page_captions(name: str) -> list[tuple[int, str, str]]:
     return out
 
 
-@pytest.fixture(scope="module")
-def ieee(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        return parsed("ieee.pdf")
+@pytest.fixture
+def ieee():
+    return parsed("ieee.pdf")
 
 
-@pytest.fixture(scope="module")
-def article(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        return parsed("article.pdf")
+@pytest.fixture
+def article():
+    return parsed("article.pdf")
 
 
 def test_ieee_table_titles_in_small_caps_follow_their_label_in_their_own_case(ieee):
