@@ -299,7 +299,7 @@ def _pages_figures(
             layout.assign_columns(pl, fallback=usual)
         layout.join_row_fragments(pl)
         ordered = layout.reading_order([ln for ln in pl.lines if ln.role == "body"])
-        captions = figures.find_captions(ordered)
+        captions = figures.find_captions(ordered, body_size, pl)
         if captions:
             graphics_read(pl)
         page_figs, unplaced = figures.find_figures(pl, ordered, captions, body_size, body_font)

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pymupdf
 
-from .layout import Line, PageLayout, is_table_row
+from .layout import Line, PageLayout, Span, is_table_row
 
 CAPTION = re.compile(
     r"^(?P<word>Figure|FIGURE|Fig\.?|FIG\.?|Table|TABLE)\s*(?P<num>\d{1,3}|[IVXL]{1,6})(?P<rest>\s*[:.|]|\s*$|\s+(?=\S))",
@@ -56,44 +56,137 @@ def caption_label(line: Line) -> tuple[str, str] | None:
     # What follows the number, not just the separator the pattern matched
     # (that is bare whitespace before "shows" too).
     after = line.text[m.end("num") :]
-    first_bold = line.spans[0].bold if line.spans else False
-    # "Table 2 shows ..." is prose; captions have punctuation after the number or a bold label.
-    if not re.match(r"\s*[:.|]|\s*$", after) and not first_bold:
+    if not re.match(r"\s*[:.|]|\s*$", after) and (re.match(r"\s*[a-z]", after) or not _bold_label(line, m.end("num"))):
+        # "Table 2 shows ...": a label and then a word is prose unless the label is
+        # set apart in bold before a capital ("Fig. 1 Overview", Springer's style).
         return None
     word = m.group("word").lower()
     kind = "table" if word.startswith("tab") else "figure"
     return kind, f"{'Table' if kind == 'table' else 'Figure'} {m.group('num')}"
 
 
-def caption_lines(start: Line, ordered: list[Line], index: int) -> list[Line]:
+def _bold_label(line: Line, end: int) -> bool:
+    """Is the label (the first ``end`` characters) bold while the words after it are not all bold too?"""
+    if not line.spans or not line.spans[0].bold:
+        return False
+    seen, after = 0, []
+    for span in line.spans:
+        if seen >= end and span.text.strip():
+            after.append(span)
+        seen += len(span.text) if seen else len(span.text.lstrip())
+    # A line bold from end to end is a bold paragraph or heading that happens to start with the word.
+    return not after or not all(span.bold for span in after)
+
+
+def _label_only(line: Line) -> bool:
+    """The line is the caption's label and nothing else ("TABLE I", "Fig. 4.")."""
+    m = CAPTION.match(line.text)
+    return bool(m) and not line.text[m.end("num") :].strip(" :.|")
+
+
+def caption_lines(
+    start: Line,
+    ordered: list[Line],
+    index: int,
+    body_size: float | None = None,
+    column: tuple[float, float] | None = None,
+) -> list[Line]:
     """Return the caption's lines: the opening line and its paragraph continuation.
 
     A continuation line starts where the caption does, where its text does after
     the label (a hanging caption), or is centred under the line above; a table's
-    header row right under its caption does neither.
+    header row right under its caption does neither. The caption ends at its
+    paragraph's short last line, at a gap wider than its own line spacing, at a
+    change of font size, and at the body text's size when the caption has its own.
+    Lines beside the caption (the other caption of a pair of minipages) are passed over.
+    A line centred under the one above continues only a wrapped line (one as wide
+    as the ``column`` it may fill, not ending a sentence) or an IEEE label alone:
+    a table's header row is centred under a short caption too.
     """
     out = [start]
     prev = start
     edges = _caption_edges(start)
+    lane = _lane(start, ordered)
+    room = None if column is None else min(column[1], lane[1]) - max(column[0], lane[0])
+    titled = _label_only(start)  # IEEE: "TABLE I" alone, the title on the next line(s)
+    pitch: float | None = None
+    own_size = body_size is not None and abs(start.size - body_size) > 0.4
     for line in ordered[index + 1 :]:
+        if line.x0 >= lane[1] - 1 or line.x1 <= lane[0] + 1:
+            continue  # beside the caption, not under it
+        if _same_row(line, prev):
+            # A piece of the row MuPDF kept apart (a formula in another size) follows it.
+            near = 0 <= line.x0 - out[-1].x1 <= 2.5 * max(prev.size, 6)
+            if line.role == "body" and line.col == prev.col and near:
+                out.append(line)
+            continue
         aligned = any(abs(line.x0 - x) <= 2.5 for x in edges)
         centred = abs((line.x0 + line.x1) - (prev.x0 + prev.x1)) <= 5
         if not (aligned or centred):
+            break
+        if not aligned and not (titled and prev is start) and not _wrapped(prev, room):
             break
         # A page-wide caption's short last line falls in the left column; it still continues.
         wraps = prev.col == -1 and line.col == 0 and abs(line.x0 - start.x0) <= 2
         if (line.col != prev.col and not wraps) or line.role in ("caption", "heading"):
             break
         gap = line.y0 - prev.y1
-        if gap > 0.6 * max(prev.size, 6) or gap < -2 or abs(line.size - prev.size) > 0.8:
+        if titled and prev is start:
+            # The title may be set in smaller (small) caps and a little further down.
+            if gap > 1.2 * max(prev.size, 6) or gap < -2 or not 0.6 * prev.size <= line.size <= prev.size + 0.8:
+                break
+        elif gap > 0.6 * max(prev.size, 6) or gap < -2 or abs(line.size - prev.size) > 0.8:
+            break
+        if own_size and abs(line.size - body_size) <= 0.3 and abs(line.size - prev.size) > 0.3:
+            break
+        # Top and bottom edges both: a tall formula moves one of them, not the line.
+        step = min(line.y0 - prev.y0, line.y1 - prev.y1)
+        if pitch is not None and step > pitch + max(1.5, 0.2 * prev.size):
+            break
+        if _paragraph_end(prev, line):
             break
         if caption_label(line):
             break
+        if not (titled and prev is start):
+            pitch = step if pitch is None else min(pitch, step)
         out.append(line)
         prev = line
         if len(out) >= 12:
             break
     return out
+
+
+def _wrapped(line: Line, room: float | None) -> bool:
+    """Did the caption's paragraph go on past this line (it fills its room and ends no sentence)?"""
+    if room is None:
+        return True
+    return line.width >= 0.75 * room and not re.search(r"[.!?][)\]'\"”’]*$", line.text)
+
+
+def _lane(start: Line, ordered: list[Line]) -> tuple[float, float]:
+    """The x range a caption may continue in: up to another caption opening on its row."""
+    lo, hi = float("-inf"), float("inf")
+    for other in ordered:
+        if other is start or not _same_row(other, start) or not CAPTION.match(other.text):
+            continue
+        if other.x0 >= start.x1 - 1:
+            hi = min(hi, other.x0)
+        elif other.x1 <= start.x0 + 1:
+            lo = max(lo, other.x1)
+    return lo, hi
+
+
+def _paragraph_end(prev: Line, line: Line) -> bool:
+    """Does ``prev`` close a paragraph: a sentence's end well short of the line below it?
+
+    A caption is one paragraph; an aligned paragraph right under it (a float
+    pulled up with negative space) starts after such a line.
+    """
+    return bool(re.search(r"[.!?][)\]'\"”’]*$", prev.text)) and prev.x1 < line.x1 - 1.5 * max(prev.size, 6)
+
+
+def _same_row(a: Line, b: Line) -> bool:
+    return min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5 * min(a.height, b.height)
 
 
 def _caption_edges(start: Line) -> list[float]:
@@ -117,20 +210,185 @@ def may_hold_figures(layout: PageLayout) -> bool:
     return any(CAPTION.match(ln.text) for ln in layout.lines)
 
 
-def find_captions(ordered: list[Line]) -> list[Caption]:
-    """Find the captions among a page's body lines in reading order, and mark their lines."""
+def find_captions(
+    ordered: list[Line], body_size: float | None = None, layout: PageLayout | None = None
+) -> list[Caption]:
+    """Find the captions among a page's body lines in reading order, and mark their lines.
+
+    ``ordered`` (and ``layout.lines``) may change: a row holding two side-by-side
+    captions is split in two, and a label that MuPDF set apart from its
+    caption's first words (baseline jitter) is joined to them.
+    """
+    _split_caption_rows(ordered, layout)
+    _join_jittered_labels(ordered, layout)
+    labelled = [
+        (i, ln, found)
+        for i, ln in enumerate(ordered)
+        if ln.role == "body" and (found := caption_label(ln)) and not _continues_prose(ordered, i, layout)
+    ]
+    largest = max((ln.size for _i, ln, _found in labelled if not _tiny(ln, body_size)), default=0.0)
     captions: list[Caption] = []
-    for i, line in enumerate(ordered):
-        if line.role != "body":
+    for i, line, found in labelled:
+        if line.role != "body":  # taken into an earlier caption
             continue
-        found = caption_label(line)
-        if not found:
+        if _inner_text(line, body_size, largest, layout):
             continue
-        lines = caption_lines(line, ordered, i)
+        column = layout.column_range(line.col) if layout is not None else None
+        lines = caption_lines(line, ordered, i, body_size, column)
         for ln in lines:
             ln.role = "caption"
         captions.append((found[0], found[1], lines, i))
     return captions
+
+
+def _continues_prose(ordered: list[Line], index: int, layout: PageLayout | None = None) -> bool:
+    """Is the line the next line of a sentence ("... are collected in" / "Table 2. They ...")?
+
+    A caption starts a paragraph of its own; the line above a caption is no
+    sentence running on at the same size, edge and line spacing, filling its
+    column as a wrapped line does (a figure's axis title above its caption does not).
+    """
+    if index == 0:
+        return False
+    line, prev = ordered[index], ordered[index - 1]
+    if prev.role != "body" or prev.col != line.col or abs(prev.size - line.size) > 0.3:
+        return False
+    if layout is not None:
+        c0, c1 = layout.column_range(line.col)
+        if prev.width < 0.7 * (c1 - c0):
+            return False
+    gap = line.y0 - prev.y1
+    if not -1 <= gap <= 0.45 * max(line.size, 6):
+        return False
+    if not line.x0 - 2 <= prev.x0 <= line.x0 + 3 * line.size:  # aligned, or a paragraph's indented first line
+        return False
+    return bool(re.search(r"[a-z][,;]?$", prev.text))
+
+
+def _inner_text(line: Line, body_size: float | None, largest: float, layout: PageLayout | None) -> bool:
+    """Is the "caption" text inside a figure: a screenshot of a page with captions of its own?
+
+    Such text is much smaller than the document's captions, or sits inside a
+    drawn frame or image with more of it above and below. A frame round a whole
+    float (caption included) ends just under or over its caption; a box behind
+    the page's own text (a column's background, a highlighted passage) holds
+    body-size lines and is no picture.
+    """
+    if _tiny(line, body_size) or line.size < 0.75 * largest:
+        return True
+    if layout is None:
+        return False
+    margin = 2 * line.height
+    for x0, y0, x1, y1 in [*layout.vector_boxes, *(tuple(r) for r in layout.images)]:
+        if y1 - y0 > 0.6 * layout.height or x1 - x0 > 0.95 * layout.width:
+            continue  # a page or column background, a page border
+        if not (x0 - 1 <= line.x0 and line.x1 <= x1 + 1 and y0 < line.y0 - margin and line.y1 + margin < y1):
+            continue
+        inside = [
+            ln
+            for ln in layout.lines
+            if x0 <= (ln.x0 + ln.x1) / 2 <= x1 and y0 <= (ln.y0 + ln.y1) / 2 <= y1 and ln.role == "body"
+        ]
+        if body_size is None or sum(abs(ln.size - body_size) <= 0.3 for ln in inside) < 3:
+            return True
+    return False
+
+
+def _tiny(line: Line, body_size: float | None) -> bool:
+    # Captions are set at most a few points under the body (IEEE: 8 on 10 pt).
+    return bool(body_size) and line.size < 0.7 * body_size
+
+
+def _split_caption_rows(ordered: list[Line], layout: PageLayout | None) -> None:
+    """Split rows where a second caption opens after a wide gap (two minipages' captions read as one line).
+
+    The rows under such a row are split where they have a gap across the same place.
+    """
+    for line in list(ordered):
+        k = _caption_cut(line)
+        if k is None:
+            continue
+        left, right = _sub_line(line, line.spans[:k]), _sub_line(line, line.spans[k:])
+        _replace(ordered, layout, line, [left, right])
+        bottom = line.y1
+        below = sorted((ln for ln in ordered if ln.y0 > line.y0 + 1 and ln.col == line.col), key=lambda ln: ln.y0)
+        for row in below:
+            if row.y0 - bottom > 1.5 * max(line.size, 6):
+                break
+            bottom = max(bottom, row.y1)
+            for j in range(1, len(row.spans)):
+                end, begin = row.spans[j - 1].bbox[2], row.spans[j].bbox[0]
+                if end < right.x0 and begin > left.x1 - 1 and begin - end >= 0.8 * max(row.size, 6):
+                    _replace(ordered, layout, row, [_sub_line(row, row.spans[:j]), _sub_line(row, row.spans[j:])])
+                    break
+
+
+def _caption_cut(line: Line) -> int | None:
+    """Index of the span that opens a second caption after a wide gap, when the line opens one too."""
+    if len(line.spans) < 2 or not CAPTION.match(line.text):
+        return None
+    for k in range(1, len(line.spans)):
+        if line.spans[k].bbox[0] - line.spans[k - 1].bbox[2] < 0.8 * max(line.size, 6):
+            continue
+        if re.match(r"\s*(Fig|FIG|Tab|TAB)", line.spans[k].text) and caption_label(_sub_line(line, line.spans[k:])):
+            return k
+    return None
+
+
+def _join_jittered_labels(ordered: list[Line], layout: PageLayout | None) -> None:
+    """Join a caption's label to the words MuPDF read as another line of the same row.
+
+    Word processors write "Fig. 4." and the caption after a tab as separate text;
+    a baseline a point apart is enough for MuPDF to make two lines of them, and
+    the words, set higher, then come before their label in reading order.
+    """
+    for line in list(ordered):
+        if line.role != "body" or not _label_only(line):
+            continue
+        size = max(line.size, 6)
+        mates = [
+            o
+            for o in ordered
+            if o is not line
+            and o.role == "body"
+            and o.col == line.col
+            and abs(o.size - line.size) <= 0.5
+            and -1 <= o.x0 - line.x1 <= 3 * size
+            and min(o.y1, line.y1) - max(o.y0, line.y0) >= 0.3 * min(o.height, line.height)
+            and not CAPTION.match(o.text)
+        ]
+        if not mates:
+            continue
+        mate = min(mates, key=lambda o: o.x0)
+        spans = [*line.spans[:-1], replace(line.spans[-1], text=line.spans[-1].text.rstrip() + " "), *mate.spans]
+        joined = _sub_line(line, spans)
+        _replace(ordered, layout, mate, [])
+        _replace(ordered, layout, line, [joined])
+
+
+def _sub_line(line: Line, spans: list[Span]) -> Line:
+    text = "".join(s.text for s in spans).strip()
+    bbox = (
+        min(s.bbox[0] for s in spans),
+        min(s.bbox[1] for s in spans),
+        max(s.bbox[2] for s in spans),
+        max(s.bbox[3] for s in spans),
+    )
+    bold = sum(len(s.text.strip()) for s in spans if s.bold) >= 0.6 * max(1, sum(len(s.text.strip()) for s in spans))
+    sizes: dict[float, int] = {}
+    for s in spans:
+        sizes[round(s.size, 1)] = sizes.get(round(s.size, 1), 0) + len(s.text.strip())
+    return replace(line, bbox=bbox, text=text, bold=bold, spans=list(spans), size=max(sizes, key=sizes.__getitem__))
+
+
+def _replace(ordered: list[Line], layout: PageLayout | None, old: Line, new: list[Line]) -> None:
+    for lines in (ordered, layout.lines if layout is not None else None):
+        if lines is None:
+            continue
+        for k, ln in enumerate(lines):
+            if ln is old:
+                lines[k : k + 1] = new
+                break
 
 
 def find_figures(
@@ -357,7 +615,27 @@ def _caption_column(lines: list[Line]) -> int:
 
 
 def _caption_text(lines: list[Line]) -> str:
-    return _clean_caption(" ".join(ln.text for ln in lines))
+    parts = [_cased(ln) for ln in lines]
+    if len(parts) > 1 and _label_only(lines[0]) and not re.search(r"[:.|]$", parts[0]):
+        # IEEE's "TABLE I" over its title reads "TABLE I: Title".
+        parts[0] += ":"
+    return _clean_caption(" ".join(parts))
+
+
+def _cased(line: Line) -> str:
+    """The line's text, small capitals back in lower case ("S" + "UCCESS" in a smaller size -> "Success").
+
+    Only for a line whose letters are all capitals in two sizes: an acronym set
+    smaller inside ordinary text stays as it is.
+    """
+    letters = [c for c in line.text if c.isalpha()]
+    sizes = {round(s.size, 1) for s in line.spans if any(c.isalpha() for c in s.text)}
+    if len(sizes) != 2 or not letters or not all(c.isupper() for c in letters):
+        return line.text
+    small, big = sorted(sizes)
+    if not 0.65 * big <= small <= 0.9 * big:
+        return line.text
+    return "".join(s.text.lower() if round(s.size, 1) == small else s.text for s in line.spans).strip()
 
 
 def _finish(
