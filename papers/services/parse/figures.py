@@ -435,7 +435,8 @@ def find_figures(
             others = [r for j, r in enumerate(caps) if j != index and real[j]]
             rect = None
             order = _order(kind, sides[index], usual)
-            for grown in _candidates(kind, cap, col, layout, free, own, weak, order):
+            lane = _caption_lane(cap, caps)
+            for grown in _candidates(kind, cap, col, layout, free, own, weak, order, lane):
                 done = _finish(grown, labels, lines, own, (body_size, body_font), layout)
                 if done is not None and not _clashes(done, others, claimed):
                     rect = done
@@ -451,6 +452,20 @@ def find_figures(
         pending = refused
     out = [placed[i] for i in sorted(placed)]
     return out, [captions[i] for i in pending]
+
+
+def _caption_lane(cap: pymupdf.Rect, caps: list[pymupdf.Rect]) -> tuple[float, float]:
+    """Side-by-side floats (two minipages): a caption with another on its row grows only
+    on its own side of the gap between them, so each float gets its own picture."""
+    lo, hi = float("-inf"), float("inf")
+    for other in caps:
+        if other is cap or min(other.y1, cap.y1) - max(other.y0, cap.y0) <= 0.5 * min(other.height, cap.height):
+            continue
+        if other.x0 >= cap.x1 - 1:
+            hi = min(hi, (cap.x1 + other.x0) / 2)
+        elif other.x1 <= cap.x0 + 1:
+            lo = max(lo, (other.x1 + cap.x0) / 2)
+    return lo, hi
 
 
 def _without_table_rows(caption: Caption) -> Caption:
@@ -792,9 +807,11 @@ def _candidates(
     blockers: list[Line],
     weak: list[Line],
     order: tuple[str, ...],
+    lane: tuple[float, float] = (float("-inf"), float("inf")),
 ):
     """The regions grown in each direction, in the order given; a ruleless table's rows last."""
     x0, x1 = _band(col, layout)
+    x0, x1 = max(x0, lane[0]), min(x1, lane[1])
     for direction in order:
         if direction == "above":
             rect = _grow(cap, x0, x1, elements, blockers, up=True, weak=weak)
