@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from papers.services.parse import paper_parse, summarizer_input
-from papers.services.parse.body import Vocabulary, _join
+from papers.services.parse.body import Vocabulary, join_lines
 from tests.pdfgen import stored_paper
 
 pytestmark = pytest.mark.django_db
@@ -119,4 +119,4 @@ def test_the_summarizer_reads_the_sections_with_hyphens_kept_and_no_captions(par
 )
 def test_the_documents_own_spelling_then_the_word_list_decides_a_line_end_hyphen(lines, joined):
     vocab = Vocabulary.of(lines)
-    assert _join(lines[-2:], vocab).endswith(joined)
+    assert join_lines(lines[-2:], vocab).endswith(joined)

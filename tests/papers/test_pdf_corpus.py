@@ -23,10 +23,10 @@ import pdf_quality as quality  # noqa: E402
 PAPERS = {name: (pdf, truth) for name, pdf, truth in quality.corpus()}
 
 KNOWN = {
-    ("ieee_journal", "hyphens"): "a real compound broken at a line end loses its hyphen",
-    ("llncs", "hyphens"): "a real compound broken at a line end loses its hyphen",
-    ("cvpr", "captions_whole"): "two side-by-side minipage captions glued into one",
-    ("iclr", "hyphens"): "a real compound broken at a line end loses its hyphen",
+    # Written only where the line breaks; the word list's "hyperparameter" wins. Both spellings are
+    # in use, so the body is not wrong, only not the author's.
+    ("llncs", "hyphens"): "'hyper-parameter' broken at a line end is joined to the common 'hyperparameter'",
+    ("iclr", "hyphens"): "'hyper-parameter' broken at a line end is joined to the common 'hyperparameter'",
 }
 CHECKS = (
     "figures",

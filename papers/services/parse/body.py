@@ -229,9 +229,28 @@ class Vocabulary:
         if self.words[word] or word in CLOSED_COMPOUNDS:
             return True
         dictionary = _dictionary()
+        if dictionary is None:
+            return False
         # The list's floor (50) holds rare and foreign words ("oise", "lour") that
         # are more often the tail of a broken word than a word of their own.
-        return dictionary is not None and dictionary[word] > (RARE if common else 0)
+        floor = RARE if common else 0
+        # The list is American; papers are often British ("neighbour", "normalise").
+        return any(dictionary[w] > floor for w in (word, *_american(word)))
+
+
+_BRITISH = (
+    (r"our(s|ed|ing|hood)?$", r"or\1"),
+    (r"is(e|es|ed|ing|ation|ations)$", r"iz\1"),
+    (r"ys(e|es|ed|ing)$", r"yz\1"),
+    (r"tre(s)?$", r"ter\1"),
+    (r"ogue(s)?$", r"og\1"),
+    (r"ll(ed|ing)$", r"l\1"),
+)
+
+
+def _american(word: str) -> list[str]:
+    """The American spellings a British word may stand for in the word list."""
+    return [re.sub(pattern, repl, word) for pattern, repl in _BRITISH if re.search(pattern, word)]
 
 
 def keeps_hyphen(left: str, right: str, vocab: Vocabulary) -> bool:
@@ -259,7 +278,8 @@ def keeps_hyphen(left: str, right: str, vocab: Vocabulary) -> bool:
     return last in WEAK_PREFIXES or (len(last) >= 3 and vocab.known(last, common=True))
 
 
-def _join(lines: list[str], vocab: Vocabulary | None = None) -> str:
+def join_lines(lines: list[str], vocab: Vocabulary | None = None) -> str:
+    """Join printed lines into running text, keeping a line-end hyphen only where the word has one."""
     vocab = vocab or Vocabulary.of(lines)
     out = ""
     for text in lines:
@@ -381,7 +401,7 @@ def build_document(lines: list[Line], body_size: float) -> Document:
     def flush() -> None:
         nonlocal para, para_first
         if para:
-            items.append(("p", _join(para, vocab), para_first))
+            items.append(("p", join_lines(para, vocab), para_first))
         para, para_first = [], None
 
     for line in lines:

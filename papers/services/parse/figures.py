@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 import pymupdf
 
+from .body import join_lines
 from .layout import Line, PageLayout, Span, is_table_row
 
 CAPTION = re.compile(
@@ -634,7 +635,8 @@ def _caption_text(lines: list[Line]) -> str:
     if len(parts) > 1 and _label_only(lines[0]) and not re.search(r"[:.|]$", parts[0]):
         # IEEE's "TABLE I" over its title reads "TABLE I: Title".
         parts[0] += ":"
-    return _clean_caption(" ".join(parts))
+    # A caption keeps its real hyphens at line ends ("held-" + "out") as the body does.
+    return _clean_caption(join_lines(parts))
 
 
 def _cased(line: Line) -> str:
@@ -678,7 +680,6 @@ def _finish(
 
 
 def _clean_caption(text: str) -> str:
-    text = re.sub(r"(\w)- (\w)", r"\1\2", text)
     return re.sub(r"\s+", " ", text).strip()[:2000]
 
 
