@@ -280,7 +280,6 @@ def keeps_hyphen(left: str, right: str, vocab: Vocabulary) -> bool:
 
 def join_lines(lines: list[str], vocab: Vocabulary | None = None) -> str:
     """Join printed lines into running text, keeping a line-end hyphen only where the word has one."""
-    vocab = vocab or Vocabulary.of(lines)
     out = ""
     for text in lines:
         if not out:
@@ -289,6 +288,8 @@ def join_lines(lines: list[str], vocab: Vocabulary | None = None) -> str:
             out = out[:-1] + text
         elif out.endswith(_HYPHENS) and text[:1].islower():
             before, after = _LINE_END_WORD.search(out), _LINE_START_WORD.match(text)
+            # The vocabulary is built only when a line-end hyphen needs it (most captions have none).
+            vocab = vocab or Vocabulary.of(lines)
             keep = before is not None and after is not None and keeps_hyphen(before["word"], after["word"], vocab)
             out = out + text if keep else out[:-1] + text
         elif out.endswith(_HYPHENS) and out[-2:-1].isalnum() and text[:1].isalnum():

@@ -187,7 +187,8 @@ def is_table_row(line: Line) -> bool:
     """
     spans = line.spans
     # Producers that write real spaces set a row's cells apart with runs of them.
-    runs = len(_SPACE_RUN.findall(line.text))
+    text = line.text
+    runs = len(_SPACE_RUN.findall(text)) if "   " in text or "\t" in text else 0
     if len(spans) < 2 and not runs:
         return False
     em = max(line.size, 1.0)

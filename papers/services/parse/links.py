@@ -382,6 +382,8 @@ def line_text(line: Line) -> tuple[str, list[str]]:
     LaTeX sets a footnote mark right after the word (or URL) it annotates; read
     as one string, "…/repo" and a superscript "1" would give "…/repo1".
     """
+    if not any(_MARK.match(span.text.strip()) for span in line.spans):
+        return " ".join(line.text.split()), []  # most lines carry no mark: no need to look closer
     out: list[str] = []
     marks: list[str] = []
     for span in line.spans:
