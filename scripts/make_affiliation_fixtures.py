@@ -11,10 +11,11 @@ the institution as written in the source, not anything our parser produced.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from latex import pdflatex, require_pdflatex
 
 HERE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "affiliation"
 
@@ -32,23 +33,11 @@ def build(tex: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / tex.name
         src.write_text(tex.read_text().replace("%BODY%", BODY + "\n\n"))
-        if subprocess.run(["kpsewhich", "binhex.tex"], stdout=subprocess.DEVNULL).returncode:
-            # acmart loads newtx, which inputs binhex.tex (package kastrup) only for
-            # circled digits; Debian's TeX Live may lack it. A stub is enough here.
-            (Path(tmp) / "binhex.tex").write_text("\\def\\nhex#1#2{0}\n")
-        for _ in range(2):
-            subprocess.run(
-                ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", src.name],
-                cwd=tmp,
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
-        shutil.copy(src.with_suffix(".pdf"), tex.with_suffix(".pdf"))
+        shutil.copy(pdflatex(Path(tmp), src.name), tex.with_suffix(".pdf"))
 
 
 def main(names: list[str]) -> None:
-    if not shutil.which("pdflatex"):
-        sys.exit("pdflatex is needed (Debian: texlive-latex-extra texlive-publishers texlive-science)")
+    require_pdflatex()
     for tex in sorted(HERE.glob("*.tex")):
         if not names or tex.stem in names:
             build(tex)

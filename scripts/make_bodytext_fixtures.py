@@ -12,13 +12,12 @@ the captions, the table cells and the run-in headings.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
+
+from latex import pdflatex, require_pdflatex
 
 HERE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "bodytext"
 SOURCES = ("twocolumn", "onecolumn", "ieeetran", "llncs")
@@ -52,24 +51,14 @@ def truth(tex: str) -> dict:
 
 
 def main() -> None:
-    if not shutil.which("pdflatex"):
-        sys.exit("pdflatex not found: apt-get install texlive-latex-base")
+    require_pdflatex()
     all_truth = {}
     for name in SOURCES:
         source = (HERE / f"{name}.tex").read_text()
         with tempfile.TemporaryDirectory() as work:
             workdir = Path(work)
             (workdir / f"{name}.tex").write_text(source)
-            env = {**os.environ, "SOURCE_DATE_EPOCH": "1714608000", "FORCE_SOURCE_DATE": "1"}
-            for _ in range(2):
-                subprocess.run(
-                    ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
-                    cwd=workdir,
-                    env=env,
-                    check=True,
-                    capture_output=True,
-                )
-            shutil.copy(workdir / f"{name}.pdf", HERE / f"{name}.pdf")
+            shutil.copy(pdflatex(workdir, f"{name}.tex"), HERE / f"{name}.pdf")
         all_truth[name] = truth(source)
         print(f"wrote {HERE / name}.pdf")
     (HERE / "truth.json").write_text(json.dumps(all_truth, indent=2, ensure_ascii=False) + "\n")

@@ -13,14 +13,12 @@ such a shift on one line).
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pymupdf
+from latex import pdflatex, require_pdflatex
 
 HERE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "captions"
 SOURCES = ("ieee.tex", "article.tex")
@@ -141,8 +139,7 @@ def jitter_pdf() -> bytes:
 
 def main() -> None:
     (HERE / "jitter.pdf").write_bytes(jitter_pdf())
-    if not shutil.which("pdflatex"):
-        sys.exit("pdflatex not found: apt-get install texlive-latex-extra texlive-publishers")
+    require_pdflatex()
     for source in SOURCES:
         with tempfile.TemporaryDirectory() as work:
             workdir = Path(work)
@@ -150,17 +147,8 @@ def main() -> None:
             (workdir / "plot.pdf").write_bytes(plot_pdf())
             (workdir / "screenshot.pdf").write_bytes(screenshot_pdf())
             (workdir / "slide.pdf").write_bytes(screenshot_pdf(fontsize=9, caption="Figure 12: Sieve timings."))
-            env = {**os.environ, "SOURCE_DATE_EPOCH": "1714608000", "FORCE_SOURCE_DATE": "1"}
-            for _ in range(2):  # the second run resolves the references
-                subprocess.run(
-                    ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", source],
-                    cwd=workdir,
-                    env=env,
-                    check=True,
-                    capture_output=True,
-                )
             pdf = Path(source).with_suffix(".pdf").name
-            shutil.copy(workdir / pdf, HERE / pdf)
+            shutil.copy(pdflatex(workdir, source), HERE / pdf)
         print(f"wrote {HERE / pdf} ({(HERE / pdf).stat().st_size} bytes)")
 
 

@@ -11,16 +11,15 @@ Tables carry their caption above them, as IEEE, ACM, CVPR, ACL and NeurIPS ask.
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from latex import pdflatex, require_pdflatex  # noqa: E402
 from make_latex_fixture import plot_pdf  # noqa: E402
 
 HERE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "figures"
@@ -279,8 +278,7 @@ def _float_source(source: str, key: str) -> str:
 
 
 def main() -> None:
-    if not shutil.which("pdflatex"):
-        sys.exit("pdflatex not found: apt-get install texlive-latex-extra texlive-publishers")
+    require_pdflatex()
     HERE.mkdir(parents=True, exist_ok=True)
     truth = {}
     for name, (source, floats) in PAPERS.items():
@@ -288,22 +286,9 @@ def main() -> None:
             workdir = Path(work)
             (workdir / f"{name}.tex").write_text(source)
             (workdir / "plot.pdf").write_bytes(plot_pdf())
-            # Debian's newtxmath (acmart) inputs binhex.tex, which TeX Live splits into
-            # a package of its own; nothing it defines is used here.
-            (workdir / "binhex.tex").write_text("\\relax\n")
-            env = {**os.environ, "SOURCE_DATE_EPOCH": "1714608000", "FORCE_SOURCE_DATE": "1"}
-            for _ in range(2):
-                run = subprocess.run(
-                    ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
-                    cwd=workdir,
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                )
-                if run.returncode:
-                    sys.exit(run.stdout[-3000:])
+            pdf = pdflatex(workdir, f"{name}.tex")
             numbers = numbers_from_aux((workdir / f"{name}.aux").read_text())
-            shutil.copy(workdir / f"{name}.pdf", HERE / f"{name}.pdf")
+            shutil.copy(pdf, HERE / f"{name}.pdf")
         (HERE / f"{name}.tex").write_text(source)
         truth[name] = [
             {

@@ -17,10 +17,8 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -29,6 +27,7 @@ import pymupdf
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from latex import pdflatex, require_pdflatex  # noqa: E402
 from make_latex_fixture import plot_pdf  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "corpus"
@@ -80,7 +79,6 @@ STY = r"""
 """
 
 # A stub for the one file newtx (used by acmart) inputs that Debian splits into another package.
-BINHEX_STUB = "% stub: newtx only needs binhex for features these papers do not use\n"
 
 
 def roman(n: int) -> str:
@@ -272,31 +270,21 @@ def build(folder: Path) -> None:
         workdir = Path(work)
         (workdir / "paper.tex").write_text(source)
         (workdir / "corpustruth.sty").write_text(STY)
-        (workdir / "binhex.tex").write_text(BINHEX_STUB)
         for name, make in ASSETS.items():
             (workdir / name).write_bytes(make())
-        env = {**os.environ, "SOURCE_DATE_EPOCH": "1714608000", "FORCE_SOURCE_DATE": "1"}
-        for _ in range(2):  # the second run resolves references
-            run = subprocess.run(
-                ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"],
-                cwd=workdir,
-                env=env,
-                capture_output=True,
-                text=True,
-                errors="replace",
-            )
-            if run.returncode:
-                sys.exit(f"{folder.name}: pdflatex failed\n{run.stdout[-3000:]}")
-        truth = read_truth((workdir / "paper.truth").read_text(), workdir / "paper.pdf", meta, source)
-        shutil.copy(workdir / "paper.pdf", folder / "paper.pdf")
+        try:
+            pdf = pdflatex(workdir, "paper.tex")
+        except SystemExit as failed:
+            raise SystemExit(f"{folder.name}: {failed}") from None
+        truth = read_truth((workdir / "paper.truth").read_text(), pdf, meta, source)
+        shutil.copy(pdf, folder / "paper.pdf")
     (folder / "truth.json").write_text(json.dumps(truth, indent=1, ensure_ascii=False) + "\n")
     size = (folder / "paper.pdf").stat().st_size
     print(f"{folder.name}: {truth['pages']} pages, {len(truth['floats'])} floats, {size} bytes")
 
 
 def main() -> None:
-    if not shutil.which("pdflatex"):
-        sys.exit("pdflatex not found")
+    require_pdflatex()
     names = sys.argv[1:] or sorted(p.name for p in CORPUS.iterdir() if (p / "paper.tex").exists())
     for name in names:
         build(CORPUS / name)

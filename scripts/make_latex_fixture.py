@@ -10,15 +10,13 @@ the raster a PNG drawn with Pillow; both are made here, next to the source.
 from __future__ import annotations
 
 import io
-import os
 import random
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pymupdf
+from latex import pdflatex, require_pdflatex
 from PIL import Image
 
 HERE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "latex"
@@ -84,8 +82,7 @@ VARIANTS = {
 
 
 def main() -> None:
-    if not shutil.which("pdflatex"):
-        sys.exit("pdflatex not found: apt-get install texlive-latex-base")
+    require_pdflatex()
     source = (HERE / "paper.tex").read_text()
     for name, variant in VARIANTS.items():
         with tempfile.TemporaryDirectory() as work:
@@ -93,16 +90,7 @@ def main() -> None:
             (workdir / "paper.tex").write_text(variant(source))
             (workdir / "plot.pdf").write_bytes(plot_pdf())
             (workdir / "raster.jpg").write_bytes(raster_jpeg())
-            env = {**os.environ, "SOURCE_DATE_EPOCH": "1714608000", "FORCE_SOURCE_DATE": "1"}
-            for _ in range(2):  # the second run resolves the figure and table references
-                subprocess.run(
-                    ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"],
-                    cwd=workdir,
-                    env=env,
-                    check=True,
-                    capture_output=True,
-                )
-            shutil.copy(workdir / "paper.pdf", HERE / name)
+            shutil.copy(pdflatex(workdir, "paper.tex"), HERE / name)
         print(f"wrote {HERE / name} ({(HERE / name).stat().st_size} bytes)")
 
 
