@@ -7,6 +7,8 @@ written by a model or an editor lives on ``Summary`` and its revisions.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -335,6 +337,17 @@ class Figure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper.arxiv_id} {self.label or self.get_kind_display()}"
+
+    @property
+    def caption_after_label(self) -> str:
+        """The caption without the label it opens with ("Figure 1: …" under a bold "Figure 1"),
+        so a page that prints the label does not print it twice."""
+        caption = self.caption.strip()
+        number = self.label.split()[-1] if self.label.split() else ""
+        m = re.match(r"^(?:fig(?:ure)?\.?|table)\s*([0-9]+|[ivxl]+)\s*[:.|]?\s*", caption, re.I)
+        if m and number and m.group(1).lower() == number.lower():
+            return caption[m.end() :]
+        return caption
 
 
 def _live_revision_field(name: str, default):

@@ -3,6 +3,7 @@ from html.parser import HTMLParser
 import pytest
 
 from digests.rendering import ALLOWED_TAGS, render_inline, render_markdown, render_text, render_text_inline
+from papers.models import Figure
 from tests.digests.builders import HOSTILE
 
 
@@ -94,3 +95,17 @@ def test_text_cannot_forge_a_math_marker():
 
 def test_list_item_has_no_wrapping_paragraph():
     assert render_inline("a **b**") == "a <strong>b</strong>"
+
+
+@pytest.mark.parametrize(
+    ("label", "caption", "shown"),
+    [
+        ("Figure 1", "Figure 1: Segmentation accuracy.", "Segmentation accuracy."),
+        ("Figure 4", "Fig. 4. Input frame.", "Input frame."),
+        ("Table 1", "TABLE I: Success rate of three sieves", "TABLE I: Success rate of three sieves"),
+        ("Table I", "TABLE I: Success rate of three sieves", "Success rate of three sieves"),
+        ("Figure 2", "Figure 3 compares both runs.", "Figure 3 compares both runs."),
+    ],
+)
+def test_a_figure_caption_is_shown_without_the_label_printed_beside_it(label, caption, shown):
+    assert Figure(label=label, caption=caption).caption_after_label == shown
