@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .layout import Line, PageLayout, Span
+from .layout import fold as _fold
 
 
 class FoundAffiliation(NamedTuple):
@@ -30,7 +31,6 @@ class FoundAffiliation(NamedTuple):
     note: str = ""
 
 
-MARKER_CHARS = "0123456789*†‡§¶∗♯#♮⋆♠♢♡♣♤♥♦♧★☆✝✉"
 # One marker: a number, a lowercase or Greek letter, or a run of one symbol ("**", "††").
 _TOKEN = re.compile(r"\d{1,2}|[a-zα-ω]|([^\w\s,;.()\[\]:])\1*")
 # Markers typed into the text rather than set small: Unicode superscripts, a digit glued to a
@@ -92,11 +92,6 @@ class _Entry:
     @property
     def text(self) -> str:
         return _join(self.parts)
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if c.isalnum()).lower()
 
 
 def _words(text: str) -> set[str]:

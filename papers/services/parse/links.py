@@ -12,11 +12,11 @@ surname or the repository the paper's short name.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from .layout import SUPERSCRIPT, Line
+from .layout import fold_ascii as _fold
 
 _URL = re.compile(
     r"(?:https?://|www\.|(?<![\w./])(?:github\.com|gitlab\.com|huggingface\.co|bitbucket\.org)/)[^\s<>\"'{}|\\^`]+",
@@ -276,11 +276,6 @@ def front_role(before: str, after: str = "", short: str = "") -> str:
     if context_role(before, after, short) == "uses" and _EXPLICITLY_THIRD_PARTY.search(_clause(before)):
         return "uses"
     return "own"
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return re.sub(r"[^a-z0-9]", "", text.encode("ascii", "ignore").decode().lower())
 
 
 def short_name(title: str) -> str:
