@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .layout import Line, PageLayout, Span
+from .layout import Line, PageLayout, Span, is_raised
 from .layout import fold as _fold
 
 
@@ -103,9 +103,13 @@ def _tokens(text: str) -> list[str]:
 
 
 def _is_marker(span: Span, ref: float) -> bool:
-    """A superscript or small span of marker characters (not small caps: those are upper case)."""
+    """A superscript or small span of marker characters (not small caps: those are upper case).
+
+    Unlike links' footnote marks, a marker may be a list ("1,2") or a Greek letter;
+    "small" is strictly below 85% here, as this reader has always measured it.
+    """
     t = span.text.strip()
-    if not t or len(t) > 5 or not (span.flags & 1 or span.size < 0.85 * ref):
+    if not t or len(t) > 5 or not is_raised(span, ref, strict=True):
         return False
     # Compare in the tokens' own spelling: CMSY's ∗ is read as *.
     return "".join(_tokens(t)) == re.sub(r"[\s,]", "", t.translate(_SAME_MARKER)) and not any(c.isupper() for c in t)

@@ -12,10 +12,11 @@ surname or the repository the paper's short name.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-from .layout import SUPERSCRIPT, Line
+from .layout import Line, Span, is_raised
 from .layout import fold_ascii as _fold
 
 _URL = re.compile(
@@ -344,14 +345,18 @@ def _link(url: str, context: str, role: str, source: str) -> dict | None:
     return {"url": url, "kind": kind, "role": role, "source": source} if kind else None
 
 
+def _urls(text: str) -> Iterator[tuple[str, str, str]]:
+    """Each URL we show in the (already joined) text: its canonical form, the text before it and 20 characters after."""
+    for m in _URL.finditer(text):
+        if url := normalise_url(m.group(0)):
+            yield url, text[: m.start()], text[m.end() : m.end() + 20]
+
+
 def find_links(text: str, source: str) -> list[dict]:
     """Links in the abstract or the arXiv comment: the authors' own words, so "own" unless a sentence says otherwise."""
     out = []
-    text = join_broken_urls(text)
-    for m in _URL.finditer(text):
-        url = normalise_url(m.group(0))
-        role = front_role(text[: m.start()], text[m.end() : m.end() + 20])
-        if url and (link := _link(url, text[max(0, m.start() - 40) : m.start()], role, source)):
+    for url, before, after in _urls(join_broken_urls(text)):
+        if link := _link(url, before[-40:], front_role(before, after), source):
             out.append(link)
     return out
 
@@ -364,11 +369,14 @@ _INTRODUCTION_OPENS = re.compile(r"^(?:\d+\.?|[IVX]+\.)\s*(?:Introduction|INTROD
 FRONT_SHARE = 0.3  # without an Introduction heading, the top 30% of page 1 is the title block
 
 
-def _is_mark(span, line: Line) -> bool:
-    text = span.text.strip()
-    if not _MARK.match(text):
-        return False
-    return bool(span.flags & SUPERSCRIPT) or span.size <= 0.85 * line.size
+def _is_mark(span: Span, line: Line) -> bool:
+    """A footnote mark in the line: one mark's characters, raised or small beside the line."""
+    return bool(_MARK.match(span.text.strip())) and is_raised(span, line.size)
+
+
+def _lone_mark(line: Line, body_size: float) -> bool:
+    """A raised mark MuPDF set on a line of its own, apart from the words it follows."""
+    return len(line.spans) == 1 and bool(_MARK.match(line.text)) and line.size <= 0.8 * body_size
 
 
 def line_text(line: Line) -> tuple[str, list[str]]:
@@ -406,8 +414,7 @@ def footnote_start(line: Line, body_size: float, page_height: float) -> str | No
     if _is_mark(first, line):
         return first.text.strip()
     # MuPDF may give a raised mark a line of its own, the footnote's text following on its row.
-    lone = len(line.spans) == 1 and _MARK.match(line.text) and line.size <= 0.8 * body_size
-    return line.text if lone else None
+    return line.text if _lone_mark(line, body_size) else None
 
 
 def pdf_links(
@@ -470,8 +477,8 @@ def pdf_links(
             current.text = f"{current.text}\n{text}" if current.text else text
             continue
         current = None
-        if len(line.spans) == 1 and _MARK.match(line.text) and line.size <= 0.8 * body_size:
-            lone.append(line)  # a raised mark MuPDF set apart from the words it follows
+        if _lone_mark(line, body_size):
+            lone.append(line)
             continue
         for m in marks:
             pos = f" {text} ".find(f" {m} ")  # the padded index of the space is the mark's index in text
@@ -491,27 +498,17 @@ def pdf_links(
     joined = join_broken_urls(body_text)
     # Joining only removes line breaks, so the front matter's end moves by what its own joins removed.
     front_limit = len(join_broken_urls(body_text[:front_chars]))
-    for m in _URL.finditer(joined):
-        url = normalise_url(m.group(0))
-        if not url:
-            continue
-        before, after = joined[: m.start()], joined[m.end() : m.end() + 20]
-        if m.start() < front_limit:
+    for url, before, after in _urls(joined):
+        if len(before) < front_limit:
             role = front_role(before, after, short)
         else:
             role = context_role(before, after, short) or _default_role(url, authors, title)
         if link := _link(url, before[-40:], role, "pdf"):
             out.append(link)
     for note in footnotes:
-        text = join_broken_urls(note.text)
-        for m in _URL.finditer(text):
-            url = normalise_url(m.group(0))
-            if not url:
-                continue
-            role = context_role(text[: m.start()], text[m.end() : m.end() + 20], short) or _footnote_role(
-                note, url, body_text, mark_at, authors, title
-            )
-            if link := _link(url, text[max(0, m.start() - 40) : m.start()], role, "pdf"):
+        for url, before, after in _urls(join_broken_urls(note.text)):
+            role = context_role(before, after, short) or _footnote_role(note, url, body_text, mark_at, authors, title)
+            if link := _link(url, before[-40:], role, "pdf"):
                 out.append(link)
     seen = {link["url"].lower() for link in out}
     for page, rect, uri in annotations:
