@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from .layout import Line, PageLayout, Span, is_raised
@@ -87,11 +87,14 @@ class _Entry:
     lines: list[Line]
     where: str  # "front": under the authors; "footnote": at the foot of page 1
     closed: bool = False  # another segment followed on its last line: no continuation
-    tokens: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:
         return _join(self.parts)
+
+    @property
+    def tokens(self) -> list[str]:
+        return _tokens(self.marker)
 
 
 def _words(text: str) -> set[str]:
@@ -228,7 +231,7 @@ def _entries(lines: list[Line], where: str) -> list[_Entry]:
             for n, (marker, text) in enumerate(segs):
                 if not marker:
                     continue
-                last = _Entry(marker, [text], [ln], where, closed=n < len(segs) - 1, tokens=_tokens(marker))
+                last = _Entry(marker, [text], [ln], where, closed=n < len(segs) - 1)
                 out.append(last)
             continue
         if last is not None and not last.closed and _continues(last.lines[-1], ln):
@@ -305,10 +308,7 @@ def first_author_affiliation(layout: PageLayout, authors: list[str], body_size: 
         (ln.y0 for ln in lines if ln.y0 > author_line.y1 and _STOP.match(ln.text)),
         0.5 * layout.height,
     )
-    others = set()
-    for a in authors[1:]:
-        if a.split():
-            others.add(_fold(a.split()[-1]))
+    others = {_fold(a.split()[-1]) for a in authors[1:] if a.split()}
     front = [ln for ln in lines if author_line.y1 - 1 <= ln.y0 < stop and ln is not author_line]
     # Footnotes: small type low on page 1. A one-off footer line (the last line of
     # a footnote can look like one) is kept; page numbers are not.

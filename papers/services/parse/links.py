@@ -141,8 +141,8 @@ def normalise_url(raw: str) -> str | None:
 
 
 def link_kind(url: str, context: str = "") -> str | None:
-    host = urlsplit(url).hostname or ""
-    path = urlsplit(url).path
+    parts = urlsplit(url)
+    host, path = parts.hostname or "", parts.path
     if host == "huggingface.co":
         if path.startswith("/datasets/"):
             return "data"
@@ -558,8 +558,9 @@ def _footnote_role(
     title: str,
 ) -> str:
     """A footnote's URL is what its own words ("Code: url") or the sentence carrying its mark say it is."""
+    short = short_name(title)
     said = note.text.split(url.split("://", 1)[-1].split("/", 1)[0], 1)[0]
-    if (role := context_role(said, short=short_name(title))) is not None:
+    if (role := context_role(said, short=short)) is not None:
         return role
     found = mark_at.get((note.page, note.mark))
     if not found:
@@ -572,8 +573,8 @@ def _footnote_role(
         return "own"
     before = body_text[:pos]
     if _tool_name(before, url):
-        return "own" if short_name(title) and short_name(title) == _fold(urlsplit(url).path.split("/")[-1]) else "uses"
-    return context_role(before, short=short_name(title)) or _default_role(url, authors, title)
+        return "own" if short and short == _fold(urlsplit(url).path.split("/")[-1]) else "uses"
+    return context_role(before, short=short) or _default_role(url, authors, title)
 
 
 def _front_end(lines: list[Line], page_heights: dict[int, float]) -> int:
