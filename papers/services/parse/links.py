@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from .layout import Line, Span, is_raised
@@ -398,6 +399,15 @@ def line_text(line: Line) -> tuple[str, list[str]]:
     return re.sub(r"[ \t]+", " ", "".join(out)).strip(), marks
 
 
+class _Spot(NamedTuple):
+    """A body line and where its text stands in the joined body text."""
+
+    line: Line
+    offset: int
+    text: str
+    front: bool  # in page 1's front matter
+
+
 @dataclass
 class _Footnote:
     page: int
@@ -437,7 +447,7 @@ def pdf_links(
     short = short_name(title)
     footnotes: list[_Footnote] = []
     stream: list[str] = []
-    spots: list[tuple[Line, int, str, bool]] = []  # each body line, its offset in the stream, text, in the front
+    spots: list[_Spot] = []
     # (page, mark) -> [(offset, in the front matter)]: where each footnote mark stands in the text
     mark_at: dict[tuple[int, str], list[tuple[int, bool]]] = {}
     front_end = _front_end(lines, page_heights)
@@ -457,22 +467,7 @@ def pdf_links(
             footnotes.remove(current)
             lone.append(current.lines[0])
             current = None
-        if (
-            current is not None
-            and line.page == current.page
-            and (
-                (
-                    abs(line.size - current.lines[-1].size) <= 0.5
-                    and -0.5 * line.size <= line.y0 - current.lines[-1].y1 <= line.size
-                )
-                # The rest of the footnote's first row, set apart ("*Code:" then the URL in typewriter type).
-                or (
-                    line.col == current.lines[-1].col
-                    and line.x0 >= current.lines[-1].x1 - 1  # justified: the gap may be wide
-                    and line.y0 <= current.lines[-1].y1 - 0.5 * line.height
-                )
-            )
-        ):
+        if current is not None and _continues(current, line):
             current.lines.append(line)
             current.text = f"{current.text}\n{text}" if current.text else text
             continue
@@ -483,7 +478,7 @@ def pdf_links(
         for m in marks:
             pos = f" {text} ".find(f" {m} ")  # the padded index of the space is the mark's index in text
             mark_at.setdefault((line.page, m), []).append((offset + (pos if pos >= 0 else len(text)), i < front_end))
-        spots.append((line, offset, text, i < front_end))
+        spots.append(_Spot(line, offset, text, i < front_end))
         stream.append(text)
         offset += len(text) + 1
         if i < front_end:
@@ -528,18 +523,33 @@ def pdf_links(
     return out
 
 
+def _continues(note: _Footnote, line: Line) -> bool:
+    """Does the line go on with the footnote: its next line, or the rest of its last row?"""
+    last = note.lines[-1]
+    if line.page != note.page:
+        return False
+    if abs(line.size - last.size) <= 0.5 and -0.5 * line.size <= line.y0 - last.y1 <= line.size:
+        return True
+    # The rest of the footnote's first row, set apart ("*Code:" then the URL in typewriter type).
+    return (
+        line.col == last.col
+        and line.x0 >= last.x1 - 1  # justified: the gap may be wide
+        and line.y0 <= last.y1 - 0.5 * line.height
+    )
+
+
 # A hyperlinked word that names the paper's artefact ("[code]", "Project page") is a label, as on a title.
 _SELF_LABELS = {"code", "sourcecode", "ourcode", "project", "projectpage", "website", "homepage", "webpage", "demo"}
 
 
-def _row_at(spots: list[tuple[Line, int, str, bool]], mark: Line) -> tuple[Line, int, str, bool] | None:
+def _row_at(spots: list[_Spot], mark: Line) -> _Spot | None:
     """The body line on a mark's row that reaches up to it (the words the mark follows)."""
     best = None
     for spot in spots:
-        line = spot[0]
+        line = spot.line
         if line.page != mark.page or min(line.y1, mark.y1) - max(line.y0, mark.y0) < 0.3 * mark.height:
             continue
-        if line.x0 <= mark.x0 + 1 and (best is None or line.x1 > best[0].x1):
+        if line.x0 <= mark.x0 + 1 and (best is None or line.x1 > best.line.x1):
             best = spot
     return best
 
@@ -594,7 +604,7 @@ def _front_end(lines: list[Line], page_heights: dict[int, float]) -> int:
 
 
 def _text_before(
-    spots: list[tuple[Line, int, str, bool]],
+    spots: list[_Spot],
     footnotes: list[_Footnote],
     page: int,
     rect: tuple[float, float, float, float],
@@ -611,7 +621,7 @@ def _text_before(
         for ln in note.lines:
             if ln.page == page and ln.y0 - 1 <= cy <= ln.y1 + 1 and ln.x0 - 2 <= x0 <= ln.x1:
                 return note.text, "", False
-    nearest: tuple[float, tuple[Line, int, str, bool]] | None = None
+    nearest: tuple[float, _Spot] | None = None
     for spot in spots:
         line, offset, text, front = spot
         if line.page != page:
@@ -625,8 +635,8 @@ def _text_before(
         if gap <= 3 * line.size and (nearest is None or gap < nearest[0]):
             nearest = (gap, spot)
     if nearest is not None:
-        line, offset, text, front = nearest[1]
-        return body_text[:offset], "", front
+        spot = nearest[1]
+        return body_text[: spot.offset], "", spot.front
     return "", "", False
 
 
