@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
-from .layout import Line, PageLayout, Span
+from .layout import Line, PageLayout, Span, is_raised
+from .layout import fold as _fold
 
 
 class FoundAffiliation(NamedTuple):
@@ -30,7 +31,6 @@ class FoundAffiliation(NamedTuple):
     note: str = ""
 
 
-MARKER_CHARS = "0123456789*†‡§¶∗♯#♮⋆♠♢♡♣♤♥♦♧★☆✝✉"
 # One marker: a number, a lowercase or Greek letter, or a run of one symbol ("**", "††").
 _TOKEN = re.compile(r"\d{1,2}|[a-zα-ω]|([^\w\s,;.()\[\]:])\1*")
 # Markers typed into the text rather than set small: Unicode superscripts, a digit glued to a
@@ -87,16 +87,14 @@ class _Entry:
     lines: list[Line]
     where: str  # "front": under the authors; "footnote": at the foot of page 1
     closed: bool = False  # another segment followed on its last line: no continuation
-    tokens: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:
         return _join(self.parts)
 
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if c.isalnum()).lower()
+    @property
+    def tokens(self) -> list[str]:
+        return _tokens(self.marker)
 
 
 def _words(text: str) -> set[str]:
@@ -108,9 +106,13 @@ def _tokens(text: str) -> list[str]:
 
 
 def _is_marker(span: Span, ref: float) -> bool:
-    """A superscript or small span of marker characters (not small caps: those are upper case)."""
+    """A superscript or small span of marker characters (not small caps: those are upper case).
+
+    Unlike links' footnote marks, a marker may be a list ("1,2") or a Greek letter;
+    "small" is strictly below 85% here, as this reader has always measured it.
+    """
     t = span.text.strip()
-    if not t or len(t) > 5 or not (span.flags & 1 or span.size < 0.85 * ref):
+    if not t or len(t) > 5 or not is_raised(span, ref, strict=True):
         return False
     # Compare in the tokens' own spelling: CMSY's ∗ is read as *.
     return "".join(_tokens(t)) == re.sub(r"[\s,]", "", t.translate(_SAME_MARKER)) and not any(c.isupper() for c in t)
@@ -229,7 +231,7 @@ def _entries(lines: list[Line], where: str) -> list[_Entry]:
             for n, (marker, text) in enumerate(segs):
                 if not marker:
                     continue
-                last = _Entry(marker, [text], [ln], where, closed=n < len(segs) - 1, tokens=_tokens(marker))
+                last = _Entry(marker, [text], [ln], where, closed=n < len(segs) - 1)
                 out.append(last)
             continue
         if last is not None and not last.closed and _continues(last.lines[-1], ln):
@@ -306,10 +308,7 @@ def first_author_affiliation(layout: PageLayout, authors: list[str], body_size: 
         (ln.y0 for ln in lines if ln.y0 > author_line.y1 and _STOP.match(ln.text)),
         0.5 * layout.height,
     )
-    others = set()
-    for a in authors[1:]:
-        if a.split():
-            others.add(_fold(a.split()[-1]))
+    others = {_fold(a.split()[-1]) for a in authors[1:] if a.split()}
     front = [ln for ln in lines if author_line.y1 - 1 <= ln.y0 < stop and ln is not author_line]
     # Footnotes: small type low on page 1. A one-off footer line (the last line of
     # a footnote can look like one) is kept; page numbers are not.

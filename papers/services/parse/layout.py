@@ -7,6 +7,7 @@ Everything here is geometry read from one open document in the calling thread
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
@@ -27,7 +28,20 @@ BOLD = 16
 
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$|^[-–]\s*\d{1,4}\s*[-–]$", re.I)
 _INTEGER = re.compile(r"^\d{1,4}$")
+# A line that opens with a footnote's mark, read from its text alone: furniture is told
+# apart before anyone looks at span sizes, so this cannot use ``is_raised``.
 _FOOTNOTE_MARK = re.compile(r"^\s*([\d*†‡§¶]|\([a-z\d]\))")
+
+
+def fold(text: str) -> str:
+    """Letters and digits only, lower case, accents dropped ("Zoë-Li" -> "zoeli"); other scripts kept."""
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if c.isalnum()).lower()
+
+
+def fold_ascii(text: str) -> str:
+    """``fold`` down to a-z and 0-9: what a URL's account or repository name can spell."""
+    return re.sub(r"[^a-z0-9]", "", fold(text))
 
 
 @dataclass(slots=True)
@@ -41,6 +55,17 @@ class Span:
     @property
     def bold(self) -> bool:
         return bool(self.flags & BOLD) or "bold" in self.font.lower()
+
+
+def is_raised(span: Span, ref: float, *, strict: bool = False) -> bool:
+    """Set as a superscript, or small beside ``ref`` (85% of it or less; below 85% when ``strict``).
+
+    Only the size question: which characters may form a mark differs between
+    footnote marks and affiliation markers and stays with their readers.
+    """
+    if span.flags & SUPERSCRIPT:
+        return True
+    return span.size < 0.85 * ref if strict else span.size <= 0.85 * ref
 
 
 @dataclass(eq=False, slots=True)  # identity: lines are compared with `in` in hot loops

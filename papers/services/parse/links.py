@@ -12,11 +12,13 @@ surname or the repository the paper's short name.
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
-from .layout import SUPERSCRIPT, Line
+from .layout import Line, Span, is_raised
+from .layout import fold_ascii as _fold
 
 _URL = re.compile(
     r"(?:https?://|www\.|(?<![\w./])(?:github\.com|gitlab\.com|huggingface\.co|bitbucket\.org)/)[^\s<>\"'{}|\\^`]+",
@@ -140,8 +142,8 @@ def normalise_url(raw: str) -> str | None:
 
 
 def link_kind(url: str, context: str = "") -> str | None:
-    host = urlsplit(url).hostname or ""
-    path = urlsplit(url).path
+    parts = urlsplit(url)
+    host, path = parts.hostname or "", parts.path
     if host == "huggingface.co":
         if path.startswith("/datasets/"):
             return "data"
@@ -278,11 +280,6 @@ def front_role(before: str, after: str = "", short: str = "") -> str:
     return "own"
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return re.sub(r"[^a-z0-9]", "", text.encode("ascii", "ignore").decode().lower())
-
-
 def short_name(title: str) -> str:
     """The paper's short name ("FlexiProbe" in "FlexiProbe: Probing …"), folded, or ""."""
     head, sep, _ = title.partition(":")
@@ -349,14 +346,18 @@ def _link(url: str, context: str, role: str, source: str) -> dict | None:
     return {"url": url, "kind": kind, "role": role, "source": source} if kind else None
 
 
+def _urls(text: str) -> Iterator[tuple[str, str, str]]:
+    """Each URL we show in the (already joined) text: its canonical form, the text before it and 20 characters after."""
+    for m in _URL.finditer(text):
+        if url := normalise_url(m.group(0)):
+            yield url, text[: m.start()], text[m.end() : m.end() + 20]
+
+
 def find_links(text: str, source: str) -> list[dict]:
     """Links in the abstract or the arXiv comment: the authors' own words, so "own" unless a sentence says otherwise."""
     out = []
-    text = join_broken_urls(text)
-    for m in _URL.finditer(text):
-        url = normalise_url(m.group(0))
-        role = front_role(text[: m.start()], text[m.end() : m.end() + 20])
-        if url and (link := _link(url, text[max(0, m.start() - 40) : m.start()], role, source)):
+    for url, before, after in _urls(join_broken_urls(text)):
+        if link := _link(url, before[-40:], front_role(before, after), source):
             out.append(link)
     return out
 
@@ -369,11 +370,14 @@ _INTRODUCTION_OPENS = re.compile(r"^(?:\d+\.?|[IVX]+\.)\s*(?:Introduction|INTROD
 FRONT_SHARE = 0.3  # without an Introduction heading, the top 30% of page 1 is the title block
 
 
-def _is_mark(span, line: Line) -> bool:
-    text = span.text.strip()
-    if not _MARK.match(text):
-        return False
-    return bool(span.flags & SUPERSCRIPT) or span.size <= 0.85 * line.size
+def _is_mark(span: Span, line: Line) -> bool:
+    """A footnote mark in the line: one mark's characters, raised or small beside the line."""
+    return bool(_MARK.match(span.text.strip())) and is_raised(span, line.size)
+
+
+def _lone_mark(line: Line, body_size: float) -> bool:
+    """A raised mark MuPDF set on a line of its own, apart from the words it follows."""
+    return len(line.spans) == 1 and bool(_MARK.match(line.text)) and line.size <= 0.8 * body_size
 
 
 def line_text(line: Line) -> tuple[str, list[str]]:
@@ -395,6 +399,15 @@ def line_text(line: Line) -> tuple[str, list[str]]:
     return re.sub(r"[ \t]+", " ", "".join(out)).strip(), marks
 
 
+class _Spot(NamedTuple):
+    """A body line and where its text stands in the joined body text."""
+
+    line: Line
+    offset: int
+    text: str
+    front: bool  # in page 1's front matter
+
+
 @dataclass
 class _Footnote:
     page: int
@@ -411,8 +424,7 @@ def footnote_start(line: Line, body_size: float, page_height: float) -> str | No
     if _is_mark(first, line):
         return first.text.strip()
     # MuPDF may give a raised mark a line of its own, the footnote's text following on its row.
-    lone = len(line.spans) == 1 and _MARK.match(line.text) and line.size <= 0.8 * body_size
-    return line.text if lone else None
+    return line.text if _lone_mark(line, body_size) else None
 
 
 def pdf_links(
@@ -435,7 +447,7 @@ def pdf_links(
     short = short_name(title)
     footnotes: list[_Footnote] = []
     stream: list[str] = []
-    spots: list[tuple[Line, int, str, bool]] = []  # each body line, its offset in the stream, text, in the front
+    spots: list[_Spot] = []
     # (page, mark) -> [(offset, in the front matter)]: where each footnote mark stands in the text
     mark_at: dict[tuple[int, str], list[tuple[int, bool]]] = {}
     front_end = _front_end(lines, page_heights)
@@ -455,33 +467,18 @@ def pdf_links(
             footnotes.remove(current)
             lone.append(current.lines[0])
             current = None
-        if (
-            current is not None
-            and line.page == current.page
-            and (
-                (
-                    abs(line.size - current.lines[-1].size) <= 0.5
-                    and -0.5 * line.size <= line.y0 - current.lines[-1].y1 <= line.size
-                )
-                # The rest of the footnote's first row, set apart ("*Code:" then the URL in typewriter type).
-                or (
-                    line.col == current.lines[-1].col
-                    and line.x0 >= current.lines[-1].x1 - 1  # justified: the gap may be wide
-                    and line.y0 <= current.lines[-1].y1 - 0.5 * line.height
-                )
-            )
-        ):
+        if current is not None and _continues(current, line):
             current.lines.append(line)
             current.text = f"{current.text}\n{text}" if current.text else text
             continue
         current = None
-        if len(line.spans) == 1 and _MARK.match(line.text) and line.size <= 0.8 * body_size:
-            lone.append(line)  # a raised mark MuPDF set apart from the words it follows
+        if _lone_mark(line, body_size):
+            lone.append(line)
             continue
         for m in marks:
             pos = f" {text} ".find(f" {m} ")  # the padded index of the space is the mark's index in text
             mark_at.setdefault((line.page, m), []).append((offset + (pos if pos >= 0 else len(text)), i < front_end))
-        spots.append((line, offset, text, i < front_end))
+        spots.append(_Spot(line, offset, text, i < front_end))
         stream.append(text)
         offset += len(text) + 1
         if i < front_end:
@@ -496,27 +493,17 @@ def pdf_links(
     joined = join_broken_urls(body_text)
     # Joining only removes line breaks, so the front matter's end moves by what its own joins removed.
     front_limit = len(join_broken_urls(body_text[:front_chars]))
-    for m in _URL.finditer(joined):
-        url = normalise_url(m.group(0))
-        if not url:
-            continue
-        before, after = joined[: m.start()], joined[m.end() : m.end() + 20]
-        if m.start() < front_limit:
+    for url, before, after in _urls(joined):
+        if len(before) < front_limit:
             role = front_role(before, after, short)
         else:
             role = context_role(before, after, short) or _default_role(url, authors, title)
         if link := _link(url, before[-40:], role, "pdf"):
             out.append(link)
     for note in footnotes:
-        text = join_broken_urls(note.text)
-        for m in _URL.finditer(text):
-            url = normalise_url(m.group(0))
-            if not url:
-                continue
-            role = context_role(text[: m.start()], text[m.end() : m.end() + 20], short) or _footnote_role(
-                note, url, body_text, mark_at, authors, title
-            )
-            if link := _link(url, text[max(0, m.start() - 40) : m.start()], role, "pdf"):
+        for url, before, after in _urls(join_broken_urls(note.text)):
+            role = context_role(before, after, short) or _footnote_role(note, url, body_text, mark_at, authors, title)
+            if link := _link(url, before[-40:], role, "pdf"):
                 out.append(link)
     seen = {link["url"].lower() for link in out}
     for page, rect, uri in annotations:
@@ -536,18 +523,33 @@ def pdf_links(
     return out
 
 
+def _continues(note: _Footnote, line: Line) -> bool:
+    """Does the line go on with the footnote: its next line, or the rest of its last row?"""
+    last = note.lines[-1]
+    if line.page != note.page:
+        return False
+    if abs(line.size - last.size) <= 0.5 and -0.5 * line.size <= line.y0 - last.y1 <= line.size:
+        return True
+    # The rest of the footnote's first row, set apart ("*Code:" then the URL in typewriter type).
+    return (
+        line.col == last.col
+        and line.x0 >= last.x1 - 1  # justified: the gap may be wide
+        and line.y0 <= last.y1 - 0.5 * line.height
+    )
+
+
 # A hyperlinked word that names the paper's artefact ("[code]", "Project page") is a label, as on a title.
 _SELF_LABELS = {"code", "sourcecode", "ourcode", "project", "projectpage", "website", "homepage", "webpage", "demo"}
 
 
-def _row_at(spots: list[tuple[Line, int, str, bool]], mark: Line) -> tuple[Line, int, str, bool] | None:
+def _row_at(spots: list[_Spot], mark: Line) -> _Spot | None:
     """The body line on a mark's row that reaches up to it (the words the mark follows)."""
     best = None
     for spot in spots:
-        line = spot[0]
+        line = spot.line
         if line.page != mark.page or min(line.y1, mark.y1) - max(line.y0, mark.y0) < 0.3 * mark.height:
             continue
-        if line.x0 <= mark.x0 + 1 and (best is None or line.x1 > best[0].x1):
+        if line.x0 <= mark.x0 + 1 and (best is None or line.x1 > best.line.x1):
             best = spot
     return best
 
@@ -566,8 +568,9 @@ def _footnote_role(
     title: str,
 ) -> str:
     """A footnote's URL is what its own words ("Code: url") or the sentence carrying its mark say it is."""
+    short = short_name(title)
     said = note.text.split(url.split("://", 1)[-1].split("/", 1)[0], 1)[0]
-    if (role := context_role(said, short=short_name(title))) is not None:
+    if (role := context_role(said, short=short)) is not None:
         return role
     found = mark_at.get((note.page, note.mark))
     if not found:
@@ -580,8 +583,8 @@ def _footnote_role(
         return "own"
     before = body_text[:pos]
     if _tool_name(before, url):
-        return "own" if short_name(title) and short_name(title) == _fold(urlsplit(url).path.split("/")[-1]) else "uses"
-    return context_role(before, short=short_name(title)) or _default_role(url, authors, title)
+        return "own" if short and short == _fold(urlsplit(url).path.split("/")[-1]) else "uses"
+    return context_role(before, short=short) or _default_role(url, authors, title)
 
 
 def _front_end(lines: list[Line], page_heights: dict[int, float]) -> int:
@@ -601,7 +604,7 @@ def _front_end(lines: list[Line], page_heights: dict[int, float]) -> int:
 
 
 def _text_before(
-    spots: list[tuple[Line, int, str, bool]],
+    spots: list[_Spot],
     footnotes: list[_Footnote],
     page: int,
     rect: tuple[float, float, float, float],
@@ -618,7 +621,7 @@ def _text_before(
         for ln in note.lines:
             if ln.page == page and ln.y0 - 1 <= cy <= ln.y1 + 1 and ln.x0 - 2 <= x0 <= ln.x1:
                 return note.text, "", False
-    nearest: tuple[float, tuple[Line, int, str, bool]] | None = None
+    nearest: tuple[float, _Spot] | None = None
     for spot in spots:
         line, offset, text, front = spot
         if line.page != page:
@@ -632,8 +635,8 @@ def _text_before(
         if gap <= 3 * line.size and (nearest is None or gap < nearest[0]):
             nearest = (gap, spot)
     if nearest is not None:
-        line, offset, text, front = nearest[1]
-        return body_text[:offset], "", front
+        spot = nearest[1]
+        return body_text[: spot.offset], "", spot.front
     return "", "", False
 
 
