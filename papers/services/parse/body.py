@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -278,8 +279,11 @@ def keeps_hyphen(left: str, right: str, vocab: Vocabulary) -> bool:
     return last in WEAK_PREFIXES or (len(last) >= 3 and vocab.known(last, common=True))
 
 
-def join_lines(lines: list[str], vocab: Vocabulary | None = None) -> str:
-    """Join printed lines into running text, keeping a line-end hyphen only where the word has one."""
+def join_lines(lines: list[str], vocab: Vocabulary | Callable[[], Vocabulary] | None = None) -> str:
+    """Join printed lines into running text, keeping a line-end hyphen only where the word has one.
+
+    ``vocab`` may be a function that builds it: it is called only at a line-end hyphen.
+    """
     out = ""
     for text in lines:
         if not out:
@@ -289,7 +293,7 @@ def join_lines(lines: list[str], vocab: Vocabulary | None = None) -> str:
         elif out.endswith(_HYPHENS) and text[:1].islower():
             before, after = _LINE_END_WORD.search(out), _LINE_START_WORD.match(text)
             # The vocabulary is built only when a line-end hyphen needs it (most captions have none).
-            vocab = vocab or Vocabulary.of(lines)
+            vocab = vocab() if callable(vocab) else vocab or Vocabulary.of(lines)
             keep = before is not None and after is not None and keeps_hyphen(before["word"], after["word"], vocab)
             out = out + text if keep else out[:-1] + text
         elif out.endswith(_HYPHENS) and out[-2:-1].isalnum() and text[:1].isalnum():
@@ -390,7 +394,9 @@ def _unheaded_references(items: list[tuple[str, object, Line]]) -> int | None:
 
 def build_document(lines: list[Line], body_size: float) -> Document:
     """Turn ordered body lines into paragraphs, cut the reference list, map sections."""
-    vocab = Vocabulary.of([ln.text for ln in lines])
+    texts = [ln.text for ln in lines]
+    # Tokenising the whole document is the costliest step here; most papers break no word at a line end.
+    vocab = cache(lambda: Vocabulary.of(texts))
     lines = _body_lines(lines)
     pitch = _pitch(lines)
     items: list[tuple[str, str | Heading, Line]] = []  # ("p", text, first line) | ("h", heading, line)
