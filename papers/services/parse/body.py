@@ -11,7 +11,7 @@ from functools import cache
 
 from papers.text import tokens_estimate
 
-from .layout import Line
+from .layout import Line, same_row
 
 NUMBERED = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?P<title>[A-Z][^\n]{0,90})$")
 ROMAN = re.compile(r"^(?P<num>[IVX]{1,5})\.?\s+(?P<title>[A-Z][^\n]{0,90})$")
@@ -313,12 +313,7 @@ def _table_rows(lines: list[Line]) -> set[int]:
     rows: list[list[Line]] = []
     for line in lines:
         row = rows[-1] if rows else None
-        if (
-            row is not None
-            and row[0].page == line.page
-            and row[0].col == line.col
-            and min(row[0].y1, line.y1) - max(row[0].y0, line.y0) > 0.5 * min(row[0].height, line.height)
-        ):
+        if row is not None and row[0].page == line.page and row[0].col == line.col and same_row(row[0], line):
             row.append(line)
         else:
             rows.append([line])
