@@ -698,12 +698,13 @@ def _is_blocker(line: Line, elements: list[tuple], body_size: float, layout: Pag
         return True
     if line.size < body_size - 0.6:
         return False
-    cx, cy = (line.x0 + line.x1) / 2, (line.y0 + line.y1) / 2
-    if any(e[0] - 1 <= cx <= e[2] + 1 and e[1] - 1 <= cy <= e[3] + 1 for e in elements):
-        return False
     c0, c1 = layout.column_range(line.col)
     # A table's header row (or a long row of words) reads as prose by its letters; its gaps tell.
-    return line.width >= 0.5 * (c1 - c0) and _is_prose(line) and not is_table_row(line)
+    if line.width < 0.5 * (c1 - c0) or not _is_prose(line) or is_table_row(line):
+        return False
+    # Last: the page's drawings are many, and most lines are already decided.
+    cx, cy = (line.x0 + line.x1) / 2, (line.y0 + line.y1) / 2
+    return not any(e[0] - 1 <= cx <= e[2] + 1 and e[1] - 1 <= cy <= e[3] + 1 for e in elements)
 
 
 def _band(col: int, layout: PageLayout) -> tuple[float, float]:
@@ -716,10 +717,18 @@ def _in_band(r: pymupdf.Rect, x0: float, x1: float) -> bool:
 
 
 def _caption_rect(lines: list[Line]) -> pymupdf.Rect:
-    rect = pymupdf.Rect(lines[0].bbox)
+    # pymupdf's union in plain floats (a Rect per line was most of this): an empty box
+    # adds nothing, and an empty start is replaced.
+    x0, y0, x1, y1 = lines[0].bbox
     for ln in lines[1:]:
-        rect |= ln.rect
-    return rect
+        a0, b0, a1, b1 = ln.bbox
+        if a0 >= a1 or b0 >= b1:
+            continue
+        if x0 >= x1 or y0 >= y1:
+            x0, y0, x1, y1 = a0, b0, a1, b1
+        else:
+            x0, y0, x1, y1 = min(x0, a0), min(y0, b0), max(x1, a1), max(y1, b1)
+    return pymupdf.Rect(x0, y0, x1, y1)
 
 
 def _shared_gap_limits(
