@@ -148,6 +148,15 @@ def _run_in(line: Line, body_size: float, *, after_references: bool) -> Heading 
     number and a usual section title before a capitalised word are taken.
     """
     spans = line.spans
+    first = spans[0] if spans else None
+    if (
+        first is not None
+        and not first.flags & ITALIC
+        and not line.text[:1].isdigit()
+        and round(first.size, 1) < body_size + 0.8
+        and not first.bold
+    ):
+        return None  # most lines: plain type from their first word, no number to open a heading
     strong = 0
     while strong < len(spans) and (spans[strong].bold or round(spans[strong].size, 1) >= body_size + 0.8):
         strong += 1

@@ -530,11 +530,14 @@ def reading_order(lines: list[Line]) -> list[Line]:
         # Fragments of one row whose tops differ by a point (a footnote mark set
         # apart from its words, a URL in typewriter type) are read left to right.
         row: list[Line] = []
+        mid = float("inf")  # the row's highest mid-height, kept as lines join it
         for _y, _i, ln in band:
-            if row and (ln.col != row[0].col or ln.y0 >= min(r.y0 + 0.5 * r.height for r in row)):
+            if row and (ln.col != row[0].col or ln.y0 >= mid):
                 out.extend(sorted(row, key=lambda r: r.x0))
                 row = []
+                mid = float("inf")
             row.append(ln)
+            mid = min(mid, ln.y0 + 0.5 * ln.height)
         out.extend(sorted(row, key=lambda r: r.x0))
 
     for row in spanning:
