@@ -229,9 +229,13 @@ def _read(doc: pymupdf.Document, paper: Paper, spent: Counter) -> tuple[dict, di
     detecting = time.perf_counter() - start
     found: list[figures.FoundFigure] = []
     ordered_all: list[layout.Line] = []
-    for _pl, ordered, page_figs in per_page:
+    # Words inside a plot or a table (tick labels, "ours") are neither body text nor a URL's tail.
+    outside: list[tuple[layout.PageLayout, list[layout.Line]]] = []
+    for pl, ordered, page_figs in per_page:
         inside = figures.region_lines([f.rect for f in page_figs], ordered)
-        ordered_all.extend(ln for ln in ordered if id(ln) not in inside)
+        kept = [ln for ln in ordered if id(ln) not in inside] if inside else ordered
+        outside.append((pl, kept))
+        ordered_all.extend(kept)
         found.extend(page_figs)
     document = body.build_document(ordered_all, body_size)
     if not document.text.strip():
@@ -241,7 +245,7 @@ def _read(doc: pymupdf.Document, paper: Paper, spent: Counter) -> tuple[dict, di
         links.find_links(paper.abstract or "", "abstract")
         + links.find_links(paper.comment or "", "comment")
         + links.pdf_links(
-            _link_lines(per_page, document, body_size),
+            _link_lines(outside, document, body_size),
             body_size=body_size,
             page_heights={pl.index: pl.height for pl in pages},
             authors=list(paper.authors or []),
@@ -322,17 +326,17 @@ def _display_list(doc: pymupdf.Document, lists: dict[int, pymupdf.DisplayList], 
     return kept if kept is not None else doc.load_page(index).get_displaylist()
 
 
-def _link_lines(per_page: list[PageFigures], document: body.Document, body_size: float) -> list[layout.Line]:
+def _link_lines(
+    per_page: list[tuple[layout.PageLayout, list[layout.Line]]], document: body.Document, body_size: float
+) -> list[layout.Line]:
     """Body, caption and footnote lines in reading order, without the reference list (other papers' links).
 
+    ``per_page`` holds each page's lines already without those inside its figures.
     Footnotes at the foot of the page the references start on come after them
     in reading order but are the paper's, so they are kept.
     """
     out = []
-    for pl, ordered, figs in per_page:
-        # Words inside a plot or a table ("ours", tick labels) are no URL's tail.
-        inside = figures.region_lines([f.rect for f in figs], ordered)
-        ordered = [ln for ln in ordered if id(ln) not in inside]
+    for pl, ordered in per_page:
         notes_from: dict[int, float] = {}  # column -> y of the page's first footnote
         for ln in ordered:
             if links.footnote_start(ln, body_size, pl.height) is not None:

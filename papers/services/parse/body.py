@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
 from papers.text import tokens_estimate
 
-from .layout import Line
+from .layout import Line, same_row
 
 NUMBERED = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?P<title>[A-Z][^\n]{0,90})$")
 ROMAN = re.compile(r"^(?P<num>[IVX]{1,5})\.?\s+(?P<title>[A-Z][^\n]{0,90})$")
@@ -147,6 +148,15 @@ def _run_in(line: Line, body_size: float, *, after_references: bool) -> Heading 
     number and a usual section title before a capitalised word are taken.
     """
     spans = line.spans
+    first = spans[0] if spans else None
+    if (
+        first is not None
+        and not first.flags & ITALIC
+        and not line.text[:1].isdigit()
+        and round(first.size, 1) < body_size + 0.8
+        and not first.bold
+    ):
+        return None  # most lines: plain type from their first word, no number to open a heading
     strong = 0
     while strong < len(spans) and (spans[strong].bold or round(spans[strong].size, 1) >= body_size + 0.8):
         strong += 1
@@ -278,8 +288,11 @@ def keeps_hyphen(left: str, right: str, vocab: Vocabulary) -> bool:
     return last in WEAK_PREFIXES or (len(last) >= 3 and vocab.known(last, common=True))
 
 
-def join_lines(lines: list[str], vocab: Vocabulary | None = None) -> str:
-    """Join printed lines into running text, keeping a line-end hyphen only where the word has one."""
+def join_lines(lines: list[str], vocab: Vocabulary | Callable[[], Vocabulary] | None = None) -> str:
+    """Join printed lines into running text, keeping a line-end hyphen only where the word has one.
+
+    ``vocab`` may be a function that builds it: it is called only at a line-end hyphen.
+    """
     out = ""
     for text in lines:
         if not out:
@@ -289,7 +302,7 @@ def join_lines(lines: list[str], vocab: Vocabulary | None = None) -> str:
         elif out.endswith(_HYPHENS) and text[:1].islower():
             before, after = _LINE_END_WORD.search(out), _LINE_START_WORD.match(text)
             # The vocabulary is built only when a line-end hyphen needs it (most captions have none).
-            vocab = vocab or Vocabulary.of(lines)
+            vocab = vocab() if callable(vocab) else vocab or Vocabulary.of(lines)
             keep = before is not None and after is not None and keeps_hyphen(before["word"], after["word"], vocab)
             out = out + text if keep else out[:-1] + text
         elif out.endswith(_HYPHENS) and out[-2:-1].isalnum() and text[:1].isalnum():
@@ -309,12 +322,7 @@ def _table_rows(lines: list[Line]) -> set[int]:
     rows: list[list[Line]] = []
     for line in lines:
         row = rows[-1] if rows else None
-        if (
-            row is not None
-            and row[0].page == line.page
-            and row[0].col == line.col
-            and min(row[0].y1, line.y1) - max(row[0].y0, line.y0) > 0.5 * min(row[0].height, line.height)
-        ):
+        if row is not None and row[0].page == line.page and row[0].col == line.col and same_row(row[0], line):
             row.append(line)
         else:
             rows.append([line])
@@ -390,7 +398,9 @@ def _unheaded_references(items: list[tuple[str, object, Line]]) -> int | None:
 
 def build_document(lines: list[Line], body_size: float) -> Document:
     """Turn ordered body lines into paragraphs, cut the reference list, map sections."""
-    vocab = Vocabulary.of([ln.text for ln in lines])
+    texts = [ln.text for ln in lines]
+    # Tokenising the whole document is the costliest step here; most papers break no word at a line end.
+    vocab = cache(lambda: Vocabulary.of(texts))
     lines = _body_lines(lines)
     pitch = _pitch(lines)
     items: list[tuple[str, str | Heading, Line]] = []  # ("p", text, first line) | ("h", heading, line)

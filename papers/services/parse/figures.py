@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import pymupdf
 
 from .body import join_lines
-from .layout import Line, PageLayout, Span, is_table_row
+from .layout import Line, PageLayout, Span, is_table_row, same_row
 
 CAPTION = re.compile(
     r"^(?P<word>Figure|FIGURE|Fig\.?|FIG\.?|Table|TABLE)\s*(?P<num>\d{1,3}|[IVXL]{1,6})(?P<rest>\s*[:.|]|\s*$|\s+(?=\S))",
@@ -115,7 +115,7 @@ def caption_lines(
     for line in ordered[index + 1 :]:
         if line.x0 >= lane[1] - 1 or line.x1 <= lane[0] + 1:
             continue  # beside the caption, not under it
-        if _same_row(line, prev):
+        if same_row(line, prev):
             # A piece of the row MuPDF kept apart (a formula in another size) follows it.
             near = 0 <= line.x0 - out[-1].x1 <= 2.5 * max(prev.size, 6)
             if line.role == "body" and line.col == prev.col and near:
@@ -166,13 +166,20 @@ def _wrapped(line: Line, room: float | None) -> bool:
 
 def _lane(start: Line, ordered: list[Line]) -> tuple[float, float]:
     """The x range a caption may continue in: up to another caption opening on its row."""
+    # Lines off the caption's height are passed over before the pattern is tried on them.
+    openers = (o for o in ordered if o.y0 < start.y1 and o.y1 > start.y0 and CAPTION.match(o.text))
+    return _row_edges(start, openers)
+
+
+def _row_edges(box: Line | pymupdf.Rect, others) -> tuple[float, float]:
+    """The nearest edges of the ``others`` on the box's row: the right edge of one to its left, the left of one to its right."""
     lo, hi = float("-inf"), float("inf")
-    for other in ordered:
-        if other is start or not _same_row(other, start) or not CAPTION.match(other.text):
+    for other in others:
+        if other is box or not same_row(other, box):
             continue
-        if other.x0 >= start.x1 - 1:
+        if other.x0 >= box.x1 - 1:
             hi = min(hi, other.x0)
-        elif other.x1 <= start.x0 + 1:
+        elif other.x1 <= box.x0 + 1:
             lo = max(lo, other.x1)
     return lo, hi
 
@@ -184,10 +191,6 @@ def _paragraph_end(prev: Line, line: Line) -> bool:
     pulled up with negative space) starts after such a line.
     """
     return bool(re.search(r"[.!?][)\]'\"”’]*$", prev.text)) and prev.x1 < line.x1 - 1.5 * max(prev.size, 6)
-
-
-def _same_row(a: Line, b: Line) -> bool:
-    return min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5 * min(a.height, b.height)
 
 
 def _caption_edges(start: Line) -> list[float]:
@@ -458,15 +461,9 @@ def find_figures(
 def _caption_lane(cap: pymupdf.Rect, caps: list[pymupdf.Rect]) -> tuple[float, float]:
     """Side-by-side floats (two minipages): a caption with another on its row grows only
     on its own side of the gap between them, so each float gets its own picture."""
-    lo, hi = float("-inf"), float("inf")
-    for other in caps:
-        if other is cap or min(other.y1, cap.y1) - max(other.y0, cap.y0) <= 0.5 * min(other.height, cap.height):
-            continue
-        if other.x0 >= cap.x1 - 1:
-            hi = min(hi, (cap.x1 + other.x0) / 2)
-        elif other.x1 <= cap.x0 + 1:
-            lo = max(lo, (other.x1 + cap.x0) / 2)
-    return lo, hi
+    lo, hi = _row_edges(cap, caps)
+    # The middle of each gap; without a neighbour the side stays open (an infinity halved).
+    return (lo + cap.x0) / 2, (cap.x1 + hi) / 2
 
 
 def _without_table_rows(caption: Caption) -> Caption:
@@ -636,7 +633,7 @@ def _caption_text(lines: list[Line]) -> str:
         # IEEE's "TABLE I" over its title reads "TABLE I: Title".
         parts[0] += ":"
     # A caption keeps its real hyphens at line ends ("held-" + "out") as the body does.
-    return _clean_caption(join_lines(parts))
+    return re.sub(r"\s+", " ", join_lines(parts)).strip()[:2000]
 
 
 def _cased(line: Line) -> str:
@@ -679,10 +676,6 @@ def _finish(
     return rect
 
 
-def _clean_caption(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()[:2000]
-
-
 def _in_margin(r: pymupdf.Rect, layout: PageLayout) -> bool:
     return r.y1 < 0.06 * layout.height or r.y0 > 0.94 * layout.height
 
@@ -705,12 +698,13 @@ def _is_blocker(line: Line, elements: list[tuple], body_size: float, layout: Pag
         return True
     if line.size < body_size - 0.6:
         return False
-    cx, cy = (line.x0 + line.x1) / 2, (line.y0 + line.y1) / 2
-    if any(e[0] - 1 <= cx <= e[2] + 1 and e[1] - 1 <= cy <= e[3] + 1 for e in elements):
-        return False
     c0, c1 = layout.column_range(line.col)
     # A table's header row (or a long row of words) reads as prose by its letters; its gaps tell.
-    return line.width >= 0.5 * (c1 - c0) and _is_prose(line) and not is_table_row(line)
+    if line.width < 0.5 * (c1 - c0) or not _is_prose(line) or is_table_row(line):
+        return False
+    # Last: the page's drawings are many, and most lines are already decided.
+    cx, cy = (line.x0 + line.x1) / 2, (line.y0 + line.y1) / 2
+    return not any(e[0] - 1 <= cx <= e[2] + 1 and e[1] - 1 <= cy <= e[3] + 1 for e in elements)
 
 
 def _band(col: int, layout: PageLayout) -> tuple[float, float]:
@@ -723,10 +717,18 @@ def _in_band(r: pymupdf.Rect, x0: float, x1: float) -> bool:
 
 
 def _caption_rect(lines: list[Line]) -> pymupdf.Rect:
-    rect = pymupdf.Rect(lines[0].bbox)
+    # pymupdf's union in plain floats (a Rect per line was most of this): an empty box
+    # adds nothing, and an empty start is replaced.
+    x0, y0, x1, y1 = lines[0].bbox
     for ln in lines[1:]:
-        rect |= ln.rect
-    return rect
+        a0, b0, a1, b1 = ln.bbox
+        if a0 >= a1 or b0 >= b1:
+            continue
+        if x0 >= x1 or y0 >= y1:
+            x0, y0, x1, y1 = a0, b0, a1, b1
+        else:
+            x0, y0, x1, y1 = min(x0, a0), min(y0, b0), max(x1, a1), max(y1, b1)
+    return pymupdf.Rect(x0, y0, x1, y1)
 
 
 def _shared_gap_limits(

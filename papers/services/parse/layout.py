@@ -310,7 +310,7 @@ def mark_furniture(pages: list[PageLayout]) -> None:
             bottom = line.y0 > 0.9 * layout.height
             if not (top or bottom):
                 continue
-            alone = not any(o is not line and _same_row(o, line) for o in margins)
+            alone = not any(o is not line and same_row(o, line) for o in margins)
             in_margin = line.y1 < 0.075 * layout.height or line.y0 > 0.925 * layout.height
             if _PAGE_NUMBER.match(line.text) and alone and in_margin:
                 line.role = "furniture"
@@ -471,7 +471,7 @@ def assign_columns(layout: PageLayout, *, fallback: float | None = None) -> None
             continue
         _, y0, _, y1 = line.bbox
         half = 0.5 * (y1 - y0)
-        # _same_row, unrolled: this runs for every line against every spanning line.
+        # same_row, unrolled: this runs for every line against every spanning line.
         if any(min(y1, b1) - max(y0, b0) > min(half, 0.5 * bh) for b0, b1, bh in rows):
             line.col = -1
 
@@ -536,7 +536,8 @@ def _column_of(line: Line, gutter: float | None) -> int:
     return -1
 
 
-def _same_row(a: Line, b: Line) -> bool:
+def same_row(a: Line, b: Line) -> bool:
+    """Do the two lines share a row: overlapping by more than half the lower one's height?"""
     overlap = min(a.y1, b.y1) - max(a.y0, b.y0)
     return overlap > 0.5 * min(a.height, b.height)
 
@@ -554,11 +555,14 @@ def reading_order(lines: list[Line]) -> list[Line]:
         # Fragments of one row whose tops differ by a point (a footnote mark set
         # apart from its words, a URL in typewriter type) are read left to right.
         row: list[Line] = []
+        mid = float("inf")  # the row's highest mid-height, kept as lines join it
         for _y, _i, ln in band:
-            if row and (ln.col != row[0].col or ln.y0 >= min(r.y0 + 0.5 * r.height for r in row)):
+            if row and (ln.col != row[0].col or ln.y0 >= mid):
                 out.extend(sorted(row, key=lambda r: r.x0))
                 row = []
+                mid = float("inf")
             row.append(ln)
+            mid = min(mid, ln.y0 + 0.5 * ln.height)
         out.extend(sorted(row, key=lambda r: r.x0))
 
     for row in spanning:
