@@ -7,8 +7,6 @@ written by a model or an editor lives on ``Summary`` and its revisions.
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -16,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from papers.sections import SECTION_FIELDS
+from papers.text import CAPTION_LABEL
 
 
 class Language(models.TextChoices):
@@ -344,9 +343,9 @@ class Figure(models.Model):
         so a page that prints the label does not print it twice."""
         caption = self.caption.strip()
         number = self.label.split()[-1] if self.label.split() else ""
-        m = re.match(r"^(?:fig(?:ure)?\.?|table)\s*([0-9]+|[ivxl]+)\s*[:.|]?\s*", caption, re.I)
-        if m and number and m.group(1).lower() == number.lower():
-            return caption[m.end() :]
+        m = CAPTION_LABEL.match(caption)
+        if m and number and m["num"].lower() == number.lower():
+            return caption[m.end() :].lstrip(" :.|")
         return caption
 
 

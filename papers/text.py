@@ -1,4 +1,4 @@
-"""Text measures shared by the PDF stage, the summarizer and validation (no Django imports)."""
+"""Text measures and patterns shared by the PDF stage, the summarizer, validation and models (no Django imports)."""
 
 from __future__ import annotations
 
@@ -16,3 +16,11 @@ def tokens_estimate(text: str) -> int:
     """Return a conservative token count: one per CJK character, one per four other characters, rounded up."""
     cjk = len(CJK_CHAR.findall(text))
     return cjk + (len(text) - cjk + 3) // 4
+
+
+# A caption's opening label as papers print it: "Figure 3:", "Fig. 3.", "TABLE IV", "Table 2 |".
+# ``rest`` is the delimiter (or the space before the words); a sentence such as
+# "Table 2 shows" matches too and is told apart by the PDF stage's other rules.
+CAPTION_LABEL = re.compile(
+    r"^(?P<word>Figure|FIGURE|Fig\.?|FIG\.?|Table|TABLE)\s*(?P<num>\d{1,3}|[IVXL]{1,6})(?P<rest>\s*[:.|]|\s*$|\s+(?=\S))",
+)

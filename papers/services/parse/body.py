@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
-from papers.text import tokens_estimate
+from papers.text import CAPTION_LABEL, tokens_estimate
 
 from .layout import Line, same_row
 
@@ -52,7 +52,6 @@ GLUED_NUMBERED = re.compile(
     r"|Approach|Experiments|Experimental Setup|Evaluation|Results|Discussion|Conclusions?|Limitations)"
     r"\s+(?P<rest>[A-Z][a-z]*\b.*)$"
 )
-CAPTION_OPENER = re.compile(r"^(?:Figure|FIGURE|Fig\.?|FIG\.?|Table|TABLE)\s*(?:\d{1,3}|[IVXL]{1,6})(?P<after>.*)$")
 # Prefixes that make compounds with a hyphen ("multi-view", "self-supervised",
 # "non-parametric"): kept before any word. Weaker ones are also TeX's usual
 # hyphenation points ("re-construction"), so they keep it only when the joined
@@ -361,9 +360,9 @@ def _body_lines(lines: list[Line]) -> list[Line]:
     prose_caption = False
     for line in lines:
         if line.role == "caption":
-            m = CAPTION_OPENER.match(line.text)
+            m = CAPTION_LABEL.match(line.text)
             if m:
-                prose_caption = bool(re.match(r"\s+[a-z]", m["after"]))
+                prose_caption = bool(re.match(r"\s+[a-z]", line.text[m.end("num") :]))
             if not prose_caption:
                 continue
         out.append(line)

@@ -18,12 +18,12 @@ from dataclasses import dataclass, replace
 
 import pymupdf
 
+from papers.text import CAPTION_LABEL
+
 from .body import join_lines
 from .layout import Line, PageLayout, Span, is_table_row, same_row
 
-CAPTION = re.compile(
-    r"^(?P<word>Figure|FIGURE|Fig\.?|FIG\.?|Table|TABLE)\s*(?P<num>\d{1,3}|[IVXL]{1,6})(?P<rest>\s*[:.|]|\s*$|\s+(?=\S))",
-)
+CAPTION = CAPTION_LABEL
 MAX_GAP = 28.0  # points between caption and figure, or between parts of one figure
 MIN_W, MIN_H = 40.0, 25.0
 TABLE_ROW_GAP = 6.0  # points between a table's rows; a wider gap ends the table
