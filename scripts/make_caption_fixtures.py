@@ -80,24 +80,27 @@ JITTER_BODY = (
 )
 
 
+def _wrap(words: list[str], width: float, fontsize: float, first_indent: float = 0.0) -> list[str]:
+    """Greedy line breaking in Times (pymupdf's "tiro"), the first line ``first_indent`` shorter."""
+    lines, line = [], ""
+    for word in words:
+        trial = f"{line} {word}".strip()
+        if pymupdf.get_text_length(trial, "tiro", fontsize) > width - (0.0 if lines else first_indent):
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    return [*lines, line]
+
+
 def jitter_pdf() -> bytes:
     """A page whose figure caption has its first line 1 pt above its label."""
     doc = pymupdf.open()
     page = doc.new_page(width=612, height=792)
     x0, x1, size = 54.0, 300.0, 10.0
 
-    def para(y: float, text: str, fontsize: float, first: str = "") -> float:
-        words, line = text.split(), ""
-        lines = []
-        for word in words:
-            trial = f"{line} {word}".strip()
-            if pymupdf.get_text_length(trial, "tiro", fontsize) > x1 - x0 - (0 if lines or not first else 0):
-                lines.append(line)
-                line = word
-            else:
-                line = trial
-        lines.append(line)
-        for text_line in lines:
+    def para(y: float, text: str, fontsize: float) -> float:
+        for text_line in _wrap(text.split(), x1 - x0, fontsize):
             page.insert_text((x0, y), text_line, fontname="tiro", fontsize=fontsize)
             y += fontsize * 1.2
         return y
@@ -115,23 +118,10 @@ def jitter_pdf() -> bytes:
     cap_size = 8.0
     indent = pymupdf.get_text_length(label, "tiro", cap_size) + 10
     page.insert_text((x0, y), label, fontname="tiro", fontsize=cap_size)
-    first, line = True, ""
-    lines = []
-    for word in rest:
-        trial = f"{line} {word}".strip()
-        room = x1 - x0 - (indent if not lines else 0)
-        if pymupdf.get_text_length(trial, "tiro", cap_size) > room:
-            lines.append(line)
-            line = word
-        else:
-            line = trial
-    lines.append(line)
-    for text_line in lines:
-        if first:
-            page.insert_text((x0 + indent, y - 1.0), text_line, fontname="tiro", fontsize=cap_size)
-            first = False
-        else:
-            page.insert_text((x0, y), text_line, fontname="tiro", fontsize=cap_size)
+    for n, text_line in enumerate(_wrap(rest, x1 - x0, cap_size, first_indent=indent)):
+        # The first line's words sit 1 pt above the label, as word processors set them.
+        at = (x0 + indent, y - 1.0) if n == 0 else (x0, y)
+        page.insert_text(at, text_line, fontname="tiro", fontsize=cap_size)
         y += 9.0
     para(y + 14, JITTER_BODY, size)
     return doc.tobytes(garbage=3, deflate=True)
