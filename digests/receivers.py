@@ -15,7 +15,7 @@ from papers.signals import figures_hidden, ingest_finished, papers_processed, pu
 
 from .models import Digest
 from .services.build import digest_build, digests_refresh_for_papers
-from .services.public import public_site_refresh
+from .services.public import papers_seen_by_public, public_site_refresh
 
 logger = logging.getLogger("paperdigest.digests")
 
@@ -23,7 +23,8 @@ logger = logging.getLogger("paperdigest.digests")
 @receiver(public_data_changed, dispatch_uid="digests-public-cache")
 def _public_site_refresh(sender, *, paper_ids: list[int], **kwargs) -> None:
     # Sent after the commit already.
-    public_site_refresh(paper_ids=paper_ids)
+    if papers_seen_by_public(paper_ids):
+        public_site_refresh(paper_ids=paper_ids)
 
 
 @receiver(papers_processed, dispatch_uid="digests-refresh")

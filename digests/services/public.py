@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from ..models import DigestEntry, DigestStatus
+from ..search import backend
 from .cache import public_cache_invalidate
 from .search_index import search_index_refresh
 
@@ -29,6 +31,18 @@ def public_site_refresh(*, paper_ids: Iterable[int] = ()) -> None:
     except Exception:
         # The change itself has committed: its author must not see it fail. The next change to these papers re-indexes.
         logger.exception("Re-indexing papers %s for search failed", ids)
+
+
+def papers_seen_by_public(paper_ids: Iterable[int]) -> bool:
+    """True when any of the papers is on a published digest (shown or left out) or still in the search index.
+
+    Parsing and summarizing a new day touches hundreds of papers no reader can
+    see yet; their changes must not make every cached page stale.
+    """
+    ids = list(paper_ids)
+    if DigestEntry.objects.filter(paper_id__in=ids, digest__status=DigestStatus.PUBLISHED).exists():
+        return True
+    return bool(backend().fingerprints(ids))
 
 
 def public_site_refresh_on_commit(*, paper_ids: Iterable[int] = ()) -> None:

@@ -97,3 +97,51 @@ def test_paper_summarized_after_publication_shows_on_the_cached_digest(
     with django_capture_on_commit_callbacks(execute=True):
         digest_build(topic=topic, date=DAY)
     assert "A Paper Summarized Late" in client.get(url).content.decode()
+
+
+def _summary_regenerated(paper, django_capture_on_commit_callbacks, one_line="A regenerated one-liner."):
+    summary = paper.summaries.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        summary_record_generated(
+            paper=paper,
+            language=summary.language,
+            content={**summary.sections(), "one_line": one_line},
+            generation=Generation(backend="extractive", model_name="", prompt_version="1", source_version=1),
+        )
+
+
+def test_change_to_a_paper_no_reader_sees_keeps_the_cached_pages(client, digest, django_capture_on_commit_callbacks):
+    # A new day being parsed and summarized must not make every cached page stale, paper after paper.
+    from digests.services.cache import public_cache_version
+
+    draft = make_digest(papers=1, published=False, date=DAY)
+    before = public_cache_version()
+    _summary_regenerated(draft.entries.first().paper, django_capture_on_commit_callbacks)
+    assert public_cache_version() == before
+
+
+def test_change_to_a_left_out_paper_of_a_published_digest_invalidates(digest, django_capture_on_commit_callbacks):
+    from digests.services.cache import public_cache_version
+
+    entry = digest.entries.first()
+    entry.hidden = True
+    entry.save(update_fields=["hidden"])
+    before = public_cache_version()
+    _summary_regenerated(entry.paper, django_capture_on_commit_callbacks)
+    assert public_cache_version() != before
+
+
+def test_change_to_a_paper_still_in_the_search_index_invalidates(digest, django_capture_on_commit_callbacks):
+    # Unpublished since it was indexed: the index (and any page built from it) must let go of it.
+    from digests.search import backend
+    from digests.services.cache import public_cache_version
+    from digests.services.search_index import search_index_refresh
+
+    paper = digest.entries.first().paper
+    search_index_refresh(paper_ids=[paper.pk])
+    assert backend().fingerprints([paper.pk])
+    digest.entries.all().delete()
+    before = public_cache_version()
+    _summary_regenerated(paper, django_capture_on_commit_callbacks)
+    assert public_cache_version() != before
+    assert not backend().fingerprints([paper.pk])
