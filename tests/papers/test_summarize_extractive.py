@@ -1,5 +1,7 @@
 """The offline extractive backend: every section from the paper's own sentences."""
 
+import re
+
 import pytest
 
 from papers.models import PaperContent, Summary
@@ -49,39 +51,50 @@ def paper():
     return paper
 
 
+PROSE = ("one_line", "background", "prior_work", "method", "results", "significance", "innovation", "performance", "workload")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", text) if s]
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[\w%.-]+", text.lower()))
+
+
 def own_sentences(paper):
-    text = paper.abstract + " " + " ".join(paper.content.sections.values())
-    return lambda sentence: sentence in text
+    """A sentence is the paper's own when its words run in the paper's text (a connective or citation may be cut)."""
+    text = _words(paper.abstract + " " + " ".join(paper.content.sections.values()))
+    return lambda sentence: _words(sentence) in text
 
 
-def test_every_section_is_filled_from_the_papers_own_sentences(paper):
+def test_every_sentence_is_the_papers_own(paper):
     summary = paper_summarize(paper=paper, language="en", backend="extractive")
     is_own = own_sentences(paper)
 
-    for name in Summary.SECTION_FIELDS:
-        assert summary.sections()[name], f"{name} is empty"
-    for name in ("one_line", "background", "prior_work", "method", "results", "significance", "workload"):
-        for sentence in summary.sections()[name].split(". "):
-            assert is_own(sentence.rstrip(".")), (name, sentence)
-    assert all(is_own(item) for item in summary.key_takeaways + summary.method_steps)
-    assert 5 <= len(summary.key_takeaways) <= 8
+    sentences = [s for name in PROSE for s in _sentences(summary.sections()[name])]
+    sentences += summary.key_takeaways + summary.method_steps
+    assert len(sentences) >= 5
+    assert [s for s in sentences if not is_own(s.rstrip("."))] == []
 
 
 def test_sections_pick_sentences_that_fit_them(paper):
     summary = paper_summarize(paper=paper, language="en", backend="extractive")
 
     assert "we introduce FlexiFilm" in summary.one_line
-    assert "However" in summary.prior_work or "existing" in summary.prior_work
-    assert "GPUs" in summary.workload
-    assert "25% lower FVD" in summary.results + summary.performance
-    assert "paves the way" in summary.significance
+    assert "25% lower FVD" in summary.results + summary.performance + " ".join(summary.key_takeaways)
+    assert summary.method and summary.method in METHOD
 
 
-def test_method_steps_come_from_the_method_section_in_order(paper):
-    summary = paper_summarize(paper=paper, language="en", backend="extractive")
+def test_method_steps_come_from_the_method_section_in_order():
+    from tests.papers.extractive_inputs import METHOD as LONG_METHOD
 
-    assert summary.method_steps and all(step in METHOD for step in summary.method_steps)
-    assert summary.method_steps == sorted(summary.method_steps, key=METHOD.index)
+    content = _summarize_long_paper()
+
+    steps = content["method_steps"]
+    assert 2 <= len(steps) <= 3
+    positions = [_words(LONG_METHOD).index(_words(step)) for step in steps]
+    assert positions == sorted(positions)
 
 
 def test_keywords_are_scored_terms_of_the_paper(paper):
@@ -105,10 +118,11 @@ def test_abstract_only_paper_is_summarized_offline_by_default():
     outcome = papers_summarize(papers=[paper])
 
     assert outcome == {paper.pk: None}
-    summary = Summary.objects.get(paper=paper, language="zh-hans")
-    assert summary.backend == "extractive" and summary.method and summary.results
-    # English sentences for a Chinese topic are the extractive backend's design, not an error.
-    assert [f["code"] for f in summary.flags] == []
+    summary = Summary.objects.get(paper=paper)
+    assert summary.backend == "extractive" and summary.one_line and summary.method
+    # The abstract is printed right above the summary: at most two of its sentences come back as takeaways.
+    assert 1 <= len(summary.key_takeaways) <= 2
+    assert [f for f in summary.flags if f["blocking"]] == []
 
 
 def test_paper_without_usable_text_fails_with_a_clear_error():
@@ -149,7 +163,7 @@ def test_reference_day_summarizes_offline_without_blocking_flags():
 
     assert all(error is None for error in outcome.values()), outcome
     for summary in Summary.objects.filter(paper__in=papers):
-        assert summary.one_line and summary.method and len(summary.key_takeaways) >= 5
+        assert summary.one_line and summary.method and 1 <= len(summary.key_takeaways) <= 2
         assert [f for f in summary.flags if f["blocking"]] == [], (summary.paper.arxiv_id, summary.flags)
 
 
@@ -202,3 +216,131 @@ def test_reference_entries_and_thanks_are_never_used_as_prose(paper):
     summary = paper_summarize(paper=paper, language="en", backend="extractive")
     text = " ".join(str(value) for value in summary.sections().values())
     assert ", part " not in text and "We thank the reviewers" not in text
+
+
+# --- the issue's rules, on a hand-written paper shaped like the PDF stage's output ---
+
+
+def _summarize_long_paper(**changes) -> dict:
+    from papers.services.summarize.backends.base import SummaryRequest
+    from papers.services.summarize.backends.extractive import ExtractiveBackend
+    from tests.papers import extractive_inputs as inputs
+
+    request = SummaryRequest(
+        arxiv_id="2405.00001",
+        version=1,
+        language="en",
+        title=inputs.TITLE,
+        abstract=changes.pop("abstract", inputs.ABSTRACT),
+        sections={**inputs.SECTIONS, **changes},
+    )
+    return ExtractiveBackend().summarize(request).content
+
+
+def _all_sentences(content: dict) -> list[str]:
+    out = [s for name in PROSE for s in _sentences(content[name])]
+    return out + list(content["key_takeaways"]) + list(content["method_steps"])
+
+
+def _word_count(content: dict) -> int:
+    return sum(len(s.split()) for s in _all_sentences(content))
+
+
+def test_summary_is_shorter_than_twice_the_abstract_and_350_words():
+    from tests.papers.extractive_inputs import ABSTRACT as LONG_ABSTRACT
+
+    content = _summarize_long_paper()
+    assert _word_count(content) < min(350, 2 * len(LONG_ABSTRACT.split()))
+    short = " ".join(LONG_ABSTRACT.split(". ")[:4]) + "."
+    assert _word_count(_summarize_long_paper(abstract=short)) < 2 * len(short.split())
+
+
+def test_one_line_is_the_contribution_statement_within_35_words():
+    content = _summarize_long_paper()
+    assert content["one_line"].startswith("We propose SparseFlow")
+    assert len(content["one_line"].split()) <= 35
+
+
+def test_one_line_never_opens_with_a_connective():
+    from tests.papers.extractive_inputs import ABSTRACT as LONG_ABSTRACT
+
+    abstract = LONG_ABSTRACT.replace("We propose SparseFlow", "Therefore, we propose SparseFlow")
+    content = _summarize_long_paper(abstract=abstract)
+    assert content["one_line"].startswith("We propose SparseFlow")
+
+
+def test_key_takeaways_are_five_to_eight_short_points_mostly_from_the_body():
+    from tests.papers.extractive_inputs import ABSTRACT as LONG_ABSTRACT
+
+    takeaways = _summarize_long_paper()["key_takeaways"]
+    assert 5 <= len(takeaways) <= 8
+    assert all(len(t.split()) <= 40 for t in takeaways)
+    abstract = _words(LONG_ABSTRACT)
+    assert sum(_words(t) in abstract for t in takeaways) <= 2
+
+
+def test_no_sentence_is_used_twice_or_near_duplicated_anywhere():
+    sentences = _all_sentences(_summarize_long_paper())
+    terms = [set(_words(s).split()) - {"the", "a", "of", "and", "to", "in", "is", "for", "we"} for s in sentences]
+    assert len(set(sentences)) == len(sentences)
+    for i in range(len(terms)):
+        for j in range(i + 1, len(terms)):
+            jaccard = len(terms[i] & terms[j]) / len(terms[i] | terms[j])
+            assert jaccard < 0.5, (sentences[i], sentences[j])
+
+
+def test_analysis_sections_hold_one_to_three_sentences_from_their_part_of_the_paper():
+    from tests.papers import extractive_inputs as inputs
+
+    content = _summarize_long_paper()
+    sources = {
+        "method": inputs.METHOD,
+        "results": inputs.EXPERIMENTS + inputs.CONCLUSION,
+        "background": inputs.INTRODUCTION,
+        "prior_work": inputs.RELATED + inputs.INTRODUCTION,
+        "significance": inputs.CONCLUSION,
+    }
+    for name, source in sources.items():
+        sentences = _sentences(content[name])
+        assert 1 <= len(sentences) <= 3, name
+        assert all(_words(s) in _words(source) for s in sentences), name
+
+
+def test_a_part_the_paper_gives_no_material_for_stays_empty():
+    content = _summarize_long_paper(conclusion="")
+    assert content["significance"] == ""
+
+
+def test_headings_captions_table_cells_equations_and_references_stay_out():
+    text = " ".join(_all_sentences(_summarize_long_paper()))
+    for junk in ("Overview The transformer", "Introduction Recent", "Figure 2", "Table 1", "12.4 6.1 0.98", "q_t", "Ho, T. Salimans", "Stable video diffusion:"):
+        assert junk not in text, junk
+
+
+def test_citation_brackets_and_figure_pointers_are_cut_from_the_sentences():
+    text = " ".join(_all_sentences(_summarize_long_paper()))
+    assert not re.search(r"\[\d|\(Fig\.|et al\., 20", text)
+
+
+def test_sentence_splitting_knows_abbreviations_decimals_and_equation_numbers():
+    from papers.services.summarize.backends.extractive import split_sentences
+
+    text = (
+        "We follow Ho et al. [4] and weigh the loss by Eq. (2) as in Sec. 3.1 of the paper. "
+        "It reaches 0.97 vs. 0.98 for full attention, i.e. one point lower (Fig. 3). "
+        "Local windows, e.g. of 64 tokens, are cheap."
+    )
+    assert split_sentences(text) == [
+        "We follow Ho et al. [4] and weigh the loss by Eq. (2) as in Sec. 3.1 of the paper.",
+        "It reaches 0.97 vs. 0.98 for full attention, i.e. one point lower (Fig. 3).",
+        "Local windows, e.g. of 64 tokens, are cheap.",
+    ]
+
+
+def test_a_heading_glued_to_its_first_sentence_is_cut_off():
+    from papers.services.summarize.backends.extractive import strip_heading
+
+    assert strip_heading("3.1 Overview Specifically, we split the tokens.") == "Specifically, we split the tokens."
+    assert strip_heading("4 Experiments We evaluate on three models.") == "We evaluate on three models."
+    assert strip_heading("Implementation details. We build on public checkpoints.") == "We build on public checkpoints."
+    assert strip_heading("2 GPUs suffice for training.") == "2 GPUs suffice for training."
