@@ -12,7 +12,7 @@ summarized in English with ``paper_summarize(force=True)`` and measured with
 
 Prints one row per paper: words of the summary and of the abstract, sentences
 copied (and nearly copied) from the abstract, duplicate and near-duplicate
-sentences, empty analysis sections, junk sentences and rule violations; then
+sentences, empty analysis sections, junk findings and rules broken; then
 totals. ``--show ID`` (an arXiv id, or a corpus folder such as ``acl``) prints
 that paper's summary section by section with each flagged sentence marked.
 Uses a throwaway SQLite database and media folder; touches nothing else. It

@@ -135,6 +135,14 @@ def test_part_of_an_abstract_sentence_is_a_copy():
     assert "copy" in kinds(with_(method="FlexiFilm generates consistent videos longer than thirty seconds."))
 
 
+def test_copy_behind_a_glued_heading_is_a_copy():
+    glued = (
+        "3.1 Overview We introduce FlexiFilm, a diffusion model with a temporal conditioner and a resampling strategy."
+    )
+    result = summary_quality(with_(method=glued), abstract=ABSTRACT)
+    assert [f.kind for f in result.flags] == ["copy", "junk:glued_heading"]
+
+
 def test_sentence_with_most_abstract_tokens_is_a_near_copy():
     near = "We introduce FlexiFilm, a video diffusion model with a temporal conditioner and a resampling strategy."
     result = summary_quality(with_(method=near), abstract=ABSTRACT)
@@ -327,6 +335,11 @@ def test_takeaway_opening_with_next_as_an_adjective_is_no_junk():
     assert "junk:connective" not in kinds(with_(key_takeaways=items))
 
 
+def test_takeaway_opening_with_instead_of_is_no_junk():
+    items = clean()["key_takeaways"][:4] + ["Instead of stitching clips, the model conditions on history."]
+    assert "junk:connective" not in kinds(with_(key_takeaways=items))
+
+
 def test_connective_later_in_the_prose_is_no_junk():
     assert kinds(with_(results="However, drift and exposure errors fall sharply on long prompts.")) == set()
 
@@ -339,6 +352,8 @@ def test_connective_later_in_the_prose_is_no_junk():
         ("2 Related Work Prior systems stitch clips.", "2 Related Work"),
         ("Introduction Recent video models drift.", "Introduction"),
         ("Related Work Earlier systems stitch clips.", "Related Work"),
+        ("Temporal Conditioner The encoder reads earlier frames.", "Temporal Conditioner"),
+        ("Noise Resampling We re-draw noise for bright frames.", "Noise Resampling"),
     ],
 )
 def test_glued_heading_is_junk(text, heading):
@@ -353,6 +368,8 @@ def test_glued_heading_is_junk(text, heading):
         "2 GPUs suffice for training.",
         "Diffusion Models Are popular.",
         "Method: encode the frames.",
+        "Stable Diffusion generates the first clip.",
+        "The Conditioner We Use is small.",
     ],
 )
 def test_sentence_without_a_glued_heading_is_clean(text):
@@ -407,6 +424,7 @@ def test_sentence_with_a_few_numbers_is_no_table():
         ("Learning rates. Journal of Learning, pp. 12–20.", "pp. 12–20"),
         ("Denoising diffusion probabilistic models. In NeurIPS, 2020.", "In NeurIPS, 2020"),
         ("R. Rombach, A. Blattmann, and B. Ommer trained latent models.", "R. Rombach, A. Blattmann"),
+        ("The cost dominates at inference. [1] R.", "[1] R."),
     ],
 )
 def test_reference_entry_is_junk(text, found):

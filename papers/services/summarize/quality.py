@@ -74,7 +74,6 @@ CONNECTIVES = (
     "similarly",
     "likewise",
     "accordingly",
-    "instead",
     "otherwise",
     "then",
     "second",
@@ -88,7 +87,6 @@ CONNECTIVES = (
     "subsequently",
     "afterwards",
     "after that",
-    "next",
     "in turn",
     "as such",
     "by doing so",
@@ -101,7 +99,10 @@ CONNECTIVES = (
     "to solve this",
     "to tackle this",
 )
-_CONNECTIVE = re.compile(r"^(?:" + "|".join(re.escape(c) for c in CONNECTIVES) + r")\b(?!-)", re.I)
+# "Instead, …" and "Next, …" point back; "Instead of …" and "Next-frame …" do not.
+_CONNECTIVE = re.compile(
+    r"^(?:" + "|".join(re.escape(c) for c in CONNECTIVES) + r"|instead(?=\s*,)|next(?=\s*,))\b(?!-)", re.I
+)
 
 STOPWORDS = frozenset(
     """a an the and or but nor of to in on at by for from with without into onto over under as is are was were be
@@ -156,6 +157,16 @@ _NUMBERED_HEADING = re.compile(
     r"^(?P<heading>(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s+(?:[A-Z][a-z]+(?:[-\s](?:[A-Z][a-z]+|and|of|for|the|in|on))*))"
     r"\s+(?=[A-Z])"
 )
+# "Temporal Conditioner The encoder …": a Title-Case run (a run-in heading) before a word
+# that opens a sentence; prose never puts "The" or "We" right after a capitalised phrase.
+_OPENERS = (
+    "The|We|Our|This|These|Those|It|Its|In|To|A|An|Given|Unlike|For|Here|Recent|Existing|Most|"
+    "Specifically|However|Moreover|Furthermore|First|Finally"
+)
+_TITLE_RUN_HEADING = re.compile(
+    r"^(?!(?:" + _OPENERS + r")\b)(?P<heading>(?:[A-Z][a-z]+(?:-[A-Za-z]+)?\s+){0,3}[A-Z][a-z]+(?:-[A-Za-z]+)?)"
+    r"\s+(?=(?:" + _OPENERS + r")\b)"
+)
 _CAPTION_START = re.compile(r"^(?:Figure|Fig\.|Table|Tab\.)\s*(?:\d+|[IVX]+)[a-z]?\s*[:.|]")
 _CAPTION_INSIDE = re.compile(r"\b(?:Figure|Fig\.|Table|Tab\.)\s*(?:\d+|[IVX]+)[a-z]?\s*:")
 # "12.3", "-0.5%", "(4.1)", "±", "|": a bracket counts only as a pair, so "(Figure 1)," is no cell.
@@ -172,6 +183,8 @@ _REFERENCE = (
     re.compile(r"\bpp\.\s*\d+\s*[-–]\s*\d+"),
     re.compile(r"\bIn\s+(?:Proc\.\s+)?(?:" + VENUES + r")\b[^.]{0,15}?(?:19|20)\d{2}"),
     re.compile(r"\b(?:" + VENUES + r"),?\s*(?:19|20)\d{2}\s*\.?\s*$"),
+    # "[1] R. Rombach": a numbered entry of the list, glued on
+    re.compile(r"\[\d+\]\s+[A-Z]\.(?:\s|$)"),
     # "J. Ho, A. Jain, and P. Abbeel": an author list with initials
     re.compile(r"(?:\b[A-Z]\.\s?){1,3}[A-Z][a-z]+,\s(?:and\s)?(?:[A-Z]\.\s?){1,3}[A-Z][a-z]+"),
 )
@@ -361,15 +374,19 @@ def near_duplicate(a: str, b: str) -> bool:
 
 
 def copies_find(sentences: list[Sentence], abstract: str) -> list[Flag]:
-    """Each sentence copied from the abstract (``copy``) or nearly so (``near_copy``: >= 0.8 token overlap)."""
+    """Each sentence copied from the abstract (``copy``) or nearly so (``near_copy``: >= 0.8 token overlap).
+
+    A glued heading is left out of the comparison: it is junk of its own.
+    """
     abstract_normal = normal(abstract)
     abstract_sentences = sentences_split(abstract)
     out = []
     for s in sentences:
-        if is_copy(s.text, abstract_normal):
+        text = without_heading(s.text)
+        if is_copy(text, abstract_normal):
             out.append(Flag("copy", s.section, s.text))
         else:
-            overlap = copy_overlap(s.text, abstract_sentences)
+            overlap = copy_overlap(text, abstract_sentences)
             if overlap >= NEAR_COPY:
                 out.append(Flag("near_copy", s.section, s.text, f"{overlap:.2f} of its tokens"))
     return out
@@ -425,7 +442,8 @@ def takeaway_rules(items: list[str], abstract: str) -> list[Flag]:
             out.append(Flag("rule:takeaway_sentences", "key_takeaways", item, f"{len(parts)} sentences"))
         if words(item) > TAKEAWAY_MAX_WORDS:
             out.append(Flag("rule:takeaway_words", "key_takeaways", item, f"{words(item)} words"))
-        if any(is_copy(p, abstract_normal) or copy_overlap(p, abstract_sentences) >= NEAR_COPY for p in parts):
+        bare = [without_heading(p) for p in parts]
+        if any(is_copy(p, abstract_normal) or copy_overlap(p, abstract_sentences) >= NEAR_COPY for p in bare):
             copied.append(item)
     if len(copied) > TAKEAWAYS_MAX_COPIED:
         out.append(
@@ -466,13 +484,21 @@ def dangling_connective(text: str) -> str | None:
 def glued_heading(text: str) -> str | None:
     """A section heading runs into the sentence: "3.1 Overview Specifically, …", "Introduction Recent …".
 
-    Counts a section number with Title-Case words before a capitalised word,
-    or a known heading word ("Introduction", "Related Work", …) followed by a
-    capitalised word that is not the heading's own colon or full stop.
+    Counts a section number with Title-Case words before a capitalised word;
+    a known heading word ("Introduction", "Related Work", …) followed by a
+    capitalised word that is not the heading's own colon or full stop; or a
+    run of one to four Title-Case words right before a word that opens
+    sentences ("Temporal Conditioner The encoder …").
     """
     text = text.strip()
-    m = _NUMBERED_HEADING.match(text) or _NAMED_HEADING.match(text)
+    m = _NUMBERED_HEADING.match(text) or _NAMED_HEADING.match(text) or _TITLE_RUN_HEADING.match(text)
     return m.group("heading") if m else None
+
+
+def without_heading(text: str) -> str:
+    """The sentence with a glued heading taken off, so "3.1 Overview <abstract sentence>" is still a copy."""
+    heading = glued_heading(text)
+    return text.strip()[len(heading) :].strip() if heading else text
 
 
 def caption(text: str) -> str | None:
