@@ -325,6 +325,11 @@ def test_takeaway_opening_with_a_connective_is_junk():
     assert [(f.kind, f.detail) for f in result.junk] == [("junk:connective", "Moreover")]
 
 
+def test_one_line_opening_with_a_connective_is_junk_too():
+    result = summary_quality(with_(one_line="Thus, FlexiFilm keeps long videos consistent."), abstract=ABSTRACT)
+    assert [(f.kind, f.section, f.detail) for f in result.junk] == [("junk:connective", "one_line", "Thus")]
+
+
 def test_takeaway_opening_with_subsequently_is_junk():
     items = clean()["key_takeaways"][:4] + ["Subsequently, raters liked the videos."]
     assert "junk:connective" in kinds(with_(key_takeaways=items))

@@ -227,6 +227,12 @@ class Flag:
 
 @dataclass
 class SummaryQuality:
+    """One summary measured: word counts, its sentences, empty analysis sections and every flag raised.
+
+    ``copied`` … ``near_duplicates`` count sentences; ``junk`` and
+    ``violations`` list flags (a sentence may match several junk patterns).
+    """
+
     summary_words: int
     abstract_words: int
     sentences: list[Sentence] = field(default_factory=list)
@@ -311,10 +317,12 @@ def tokens(text: str) -> list[str]:
 
 
 def normal(text: str) -> str:
+    """The sentence as its tokens joined by single spaces: case and punctuation do not count."""
     return " ".join(tokens(text))
 
 
 def content_words(text: str) -> set[str]:
+    """Distinct tokens of two or more characters that are not stop words."""
     return {t for t in tokens(text) if t not in STOPWORDS and len(t) > 1}
 
 
