@@ -22,8 +22,6 @@ is a report: the exit status is 0 whatever the summaries are like.
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import sys
 import tempfile
 import time
@@ -35,75 +33,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.pdf import setup_django  # noqa: E402
-
-SAMPLE = ROOT / "papers" / "sample" / "2024-05-02"
-CORPUS = ROOT / "tests" / "fixtures" / "corpus"
-
-
-def _tex_block(tex: str, name: str) -> str:
-    """The text of ``\\begin{name}…\\end{name}`` with the commonest LaTeX markup taken off."""
-    m = re.search(r"\\begin\{" + name + r"\}(.*?)\\end\{" + name + r"\}", tex, re.S)
-    if not m:
-        return ""
-    text = re.sub(r"\\(?:url|href|texttt|emph|textbf|textit)\{([^}]*)\}(?:\{[^}]*\})?", r"\1", m.group(1))
-    text = re.sub(r"\\[a-zA-Z]+\*?(?:\[[^\]]*\])?", "", text).replace("~", " ").replace("{", "").replace("}", "")
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _tex_title(tex: str) -> str:
-    m = re.search(r"\\title(?:\[[^\]]*\])?\{(.+?)\}\s*$", tex, re.M)
-    return re.sub(r"\\\\|\s+", " ", m.group(1).split("\\thanks")[0]).strip() if m else ""
-
-
-def sample_papers() -> list[tuple[str, bytes, dict]]:
-    """(label, PDF bytes, Paper fields) for each paper of the sample day, from papers.yaml."""
-    import yaml
-
-    data = yaml.safe_load((SAMPLE / "papers.yaml").read_text())
-    out = []
-    for entry in data["papers"]:
-        fields = {
-            "arxiv_id": entry["arxiv_id"],
-            "title": entry["title"],
-            "authors": entry["authors"],
-            "abstract": re.sub(r"\s+", " ", entry["abstract"]).strip(),
-            "comment": entry.get("comment", "") or "",
-            "categories": entry.get("categories", ["cs.CV"]),
-            "primary_category": (entry.get("categories") or ["cs.CV"])[0],
-        }
-        out.append((entry["arxiv_id"], (SAMPLE / "pdfs" / f"{entry['arxiv_id']}v1.pdf").read_bytes(), fields))
-    return out
-
-
-def corpus_papers() -> list[tuple[str, bytes, dict]]:
-    """(folder, PDF bytes, Paper fields) for each corpus paper; the abstract is the source's, as arXiv would list it."""
-    out = []
-    folders = [f for f in sorted(CORPUS.iterdir()) if (f / "paper.pdf").exists() and (f / "truth.json").exists()]
-    for n, folder in enumerate(folders):
-        truth = json.loads((folder / "truth.json").read_text())
-        tex = (folder / "paper.tex").read_text() if (folder / "paper.tex").exists() else ""
-        fields = {
-            "arxiv_id": f"2501.{90000 + n:05d}",
-            "title": truth.get("title") or _tex_title(tex) or folder.name,
-            "authors": truth["authors"],
-            "abstract": _tex_block(tex, "abstract") or truth["abstract"],
-            "comment": truth.get("comment", ""),
-        }
-        out.append((folder.name, (folder / "paper.pdf").read_bytes(), fields))
-    return out
-
-
-def summarize(pdf: bytes, fields: dict, backend: str) -> dict:
-    """Store, parse and summarize one paper with the real stages; return the summary's sections."""
-    from papers.services.parse import paper_parse
-    from papers.services.summarize import paper_summarize
-    from tests.pdfgen import stored_paper
-
-    paper = stored_paper(pdf, **fields)
-    paper_parse(paper=paper)
-    summary = paper_summarize(paper=paper, language="en", backend=backend, force=True)
-    return {name: getattr(summary, name) for name in summary.SECTION_FIELDS}
-
+from tests.sample_day import corpus_papers, sample_papers, summarize  # noqa: E402
 
 COLUMNS = ("words", "abs", "copy", "near", "dup", "ndup", "empty", "junk", "rules")
 

@@ -51,7 +51,17 @@ def paper():
     return paper
 
 
-PROSE = ("one_line", "background", "prior_work", "method", "results", "significance", "innovation", "performance", "workload")
+PROSE = (
+    "one_line",
+    "background",
+    "prior_work",
+    "method",
+    "results",
+    "significance",
+    "innovation",
+    "performance",
+    "workload",
+)
 
 
 def _sentences(text: str) -> list[str]:
@@ -313,7 +323,16 @@ def test_a_part_the_paper_gives_no_material_for_stays_empty():
 
 def test_headings_captions_table_cells_equations_and_references_stay_out():
     text = " ".join(_all_sentences(_summarize_long_paper()))
-    for junk in ("Overview The transformer", "Introduction Recent", "Figure 2", "Table 1", "12.4 6.1 0.98", "q_t", "Ho, T. Salimans", "Stable video diffusion:"):
+    for junk in (
+        "Overview The transformer",
+        "Introduction Recent",
+        "Figure 2",
+        "Table 1",
+        "12.4 6.1 0.98",
+        "q_t",
+        "Ho, T. Salimans",
+        "Stable video diffusion:",
+    ):
         assert junk not in text, junk
 
 

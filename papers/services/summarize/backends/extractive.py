@@ -67,7 +67,9 @@ _CITATION = re.compile(
 )
 # A sentence that leans on its citation for meaning ("as shown by [4]"): without it, it says nothing.
 _LEANS_ON_CITATION = re.compile(r"\b(by|in|from|of|see|following|to|and|with|cf\.)\s*\[\d", re.I)
-_FIGURE_POINTER = re.compile(r"\s*\((?:see )?(?:Fig\.|Figure|Figs\.|Table|Tab\.|Sec\.|Section|Eq\.)\s*[\d.()a-z,–-]*\)", re.I)
+_FIGURE_POINTER = re.compile(
+    r"\s*\((?:see )?(?:Fig\.|Figure|Figs\.|Table|Tab\.|Sec\.|Section|Eq\.)\s*[\d.()a-z,–-]*\)", re.I
+)
 _MATH = re.compile(r"[=<>≤≥≈∈∉⊂∑∏∫√∀∃∂∇→←⇒↦∞]|\b[a-zA-Z]_\{?\w|\\[a-z]+")
 # Connectives that tie a sentence to the one before it; out of context they dangle.
 _CONNECTIVE = re.compile(
@@ -167,7 +169,7 @@ FILL_ORDER = (
     ("innovation", 1),
     ("performance", 1),
 )
-OPEN_PARTS = ("method",)
+OPEN_PARTS = ("method", "prior_work")
 TAKEAWAY_SOURCES = {"method": 1.0, "experiments": 1.0, "analysis": 0.8, "conclusion": 0.8, "introduction": 0.4}
 
 
@@ -474,8 +476,11 @@ class ExtractiveBackend(SummaryBackend):
         place = {"abstract": 1.0, "introduction": 0.6, "conclusion": 0.5}
 
         def score(s: Sentence) -> float:
-            return (2.0 if cue.search(s.text) else 0.0) + place.get(s.where, 0.0) + s.rank - (
-                0.5 if _PRONOUN_OPENING.match(s.text) else 0.0
+            return (
+                (2.0 if cue.search(s.text) else 0.0)
+                + place.get(s.where, 0.0)
+                + s.rank
+                - (0.5 if _PRONOUN_OPENING.match(s.text) else 0.0)
             )
 
         chosen = picker.best(short, score, 1)
@@ -488,9 +493,12 @@ class ExtractiveBackend(SummaryBackend):
         has_body = any(s.where != "abstract" for s in sentences)
         # The abstract stands in only for a paper we have no body text of (it is printed above the summary).
         allowed = [w for w in sources if w != "abstract" or not has_body]
-        # Any sentence of the method section is about the method (so is any of an abstract that is all we
-        # have); elsewhere only one that says so.
-        open_source = (allowed[0] if has_body else "abstract") if part in OPEN_PARTS else None
+        # Any sentence of the method (related work) section is about the method (prior work), and so is
+        # any of an abstract that is all we have about the method; elsewhere only one that says so.
+        if part not in OPEN_PARTS:
+            open_source = None
+        else:
+            open_source = allowed[0] if has_body else ("abstract" if part == "method" else None)
         pool = [
             s
             for s in sentences
@@ -536,7 +544,9 @@ class ExtractiveBackend(SummaryBackend):
     def _keywords(request: SummaryRequest, limit: int = 5) -> list[str]:
         """Score runs of non-stopwords (1–3 words) by frequency, boosted in the title and abstract."""
         body = " ".join(
-            t for name, t in (request.sections or {}).items() if isinstance(t, str) and section_kind(name) != "references"
+            t
+            for name, t in (request.sections or {}).items()
+            if isinstance(t, str) and section_kind(name) != "references"
         )
         spans = {"title": request.title, "abstract": request.abstract, "body": body}
         boost = {"title": 3.0, "abstract": 2.0, "body": 1.0}
