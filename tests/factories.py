@@ -27,7 +27,12 @@ class PaperFactory(factory.django.DjangoModelFactory):
     arxiv_id = factory.Sequence(lambda n: f"2405.{10000 + n:05d}")
     version = 1
     title = factory.Sequence(lambda n: f"A Study of Diffusion Number {n}")
-    abstract = "We study diffusion models for image generation and report strong results on ImageNet."
+    # Three sentences, as the shortest real abstracts have: an offline summary needs one for each required part.
+    abstract = (
+        "We study diffusion models for image generation and report strong results on ImageNet. "
+        "Existing samplers need hundreds of network evaluations for every generated image. "
+        "Our sampler needs twelve evaluations and keeps the image quality of the original model."
+    )
     authors = factory.LazyFunction(lambda: ["Ada Lovelace", "Alan Turing"])
     primary_category = "cs.CV"
     categories = factory.LazyFunction(lambda: ["cs.CV", "cs.LG"])

@@ -170,6 +170,7 @@ FILL_ORDER = (
     ("performance", 1),
 )
 OPEN_PARTS = ("method", "prior_work")
+REQUIRED = ("method",)  # with the one line and the key takeaways: what every entry shows
 TAKEAWAY_SOURCES = {"method": 1.0, "experiments": 1.0, "analysis": 0.8, "conclusion": 0.8, "introduction": 0.4}
 
 
@@ -378,21 +379,29 @@ class _Picker:
         self.budget = budget
         self.used: list[Sentence] = []
 
-    def fits(self, s: Sentence) -> bool:
-        return s.words <= self.budget and not any(s is u or near_duplicates(s, u) for u in self.used)
+    def fits(self, s: Sentence, *, required: bool = False) -> bool:
+        # A required part (the one line, the method, a first takeaway) is never left empty for the budget:
+        # a summary without it cannot be published. Only a very short abstract makes that happen.
+        if not required and s.words > self.budget:
+            return False
+        return not any(s is u or near_duplicates(s, u) for u in self.used)
 
     def take(self, s: Sentence) -> Sentence:
         self.used.append(s)
         self.budget -= s.words
         return s
 
-    def best(self, pool: list[Sentence], score, count: int) -> list[Sentence]:
+    def best(self, pool: list[Sentence], score, count: int, *, required: bool = False) -> list[Sentence]:
+        """Up to ``count`` of the best-scored sentences that fit; with ``required``, at least one if any is new."""
         chosen = []
-        for s in sorted(pool, key=score, reverse=True):
+        ranked = sorted(pool, key=score, reverse=True)
+        for s in ranked:
             if len(chosen) == count:
                 break
             if s not in self.used and self.fits(s):
                 chosen.append(self.take(s))
+        if required and not chosen:
+            chosen = [self.take(s) for s in ranked if s not in self.used and self.fits(s, required=True)][:1]
         return sorted(chosen, key=lambda s: s.order)
 
 
@@ -443,7 +452,9 @@ class ExtractiveBackend(SummaryBackend):
             elif part == "method_steps":
                 found = self._steps(sentences, picker)
             else:
-                found = self._part(part, sentences, picker, key_terms, count)
+                found = self._part(
+                    part, sentences, picker, key_terms, count, required=not chosen.get(part) and part in REQUIRED
+                )
             chosen.setdefault(part, []).extend(found)
         for part, found in chosen.items():
             texts = [s.text for s in sorted(found, key=lambda s: s.order)]
@@ -483,11 +494,13 @@ class ExtractiveBackend(SummaryBackend):
                 - (0.5 if _PRONOUN_OPENING.match(s.text) else 0.0)
             )
 
-        chosen = picker.best(short, score, 1)
+        chosen = picker.best(short, score, 1, required=True)
         return chosen[0] if chosen else None
 
     @staticmethod
-    def _part(part: str, sentences: list[Sentence], picker: _Picker, key_terms: Counter, count: int) -> list[Sentence]:
+    def _part(
+        part: str, sentences: list[Sentence], picker: _Picker, key_terms: Counter, count: int, *, required: bool
+    ) -> list[Sentence]:
         sources, cue_text = PLAN[part]
         cue = re.compile(cue_text, re.IGNORECASE)
         has_body = any(s.where != "abstract" for s in sentences)
@@ -506,7 +519,7 @@ class ExtractiveBackend(SummaryBackend):
             and (cue.search(s.text) or s.where == open_source)
             and not (part in OPEN_PARTS and _SETUP_DETAIL.search(s.text))
         ]
-        return picker.best(pool, _score(part, cue, allowed[0] if allowed else "", key_terms), count)
+        return picker.best(pool, _score(part, cue, allowed[0] if allowed else "", key_terms), count, required=required)
 
     @staticmethod
     def _takeaways(sentences: list[Sentence], picker: _Picker) -> list[Sentence]:
@@ -521,10 +534,13 @@ class ExtractiveBackend(SummaryBackend):
             return value - (0.5 if _SETUP_DETAIL.search(s.text) else 0.0)
 
         body = [s for s in sentences if not s.copies_abstract]
+        abstract = [s for s in sentences if s.copies_abstract]
         chosen = picker.best(body, score, TAKEAWAYS_WANTED)
         if len(chosen) < TAKEAWAYS_MIN:
-            abstract = [s for s in sentences if s.copies_abstract]
-            chosen += picker.best(abstract, score, min(TAKEAWAYS_FROM_ABSTRACT, TAKEAWAYS_MIN - len(chosen)))
+            want = min(TAKEAWAYS_FROM_ABSTRACT, TAKEAWAYS_MIN - len(chosen))
+            chosen += picker.best(abstract, score, want, required=not chosen)
+        if not chosen:
+            chosen = picker.best(body, score, 1, required=True)
         return sorted(chosen, key=lambda s: s.order)
 
     @staticmethod
