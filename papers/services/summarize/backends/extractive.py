@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from papers.services.errors import SummarizeError
 from papers.services.summarize.backends.base import SummaryBackend, SummaryRequest, SummaryResult
 from papers.services.summarize.schema import TAKEAWAYS_MAX, TAKEAWAYS_MIN
+from papers.text import text_language
 
 STOPWORDS = frozenset(
     """a about above after again against all also although am an and any are as at be because been before
@@ -187,7 +188,7 @@ class ExtractiveBackend(SummaryBackend):
             raise SummarizeError("The extractive summarizer found no usable sentences in the abstract or the PDF text.")
         textrank(sentences)
         used: set[int] = set()
-        content: dict = {"translated_title": re.sub(r"\s+", " ", request.title).strip()}
+        content: dict = {"translated_title": ""}  # nothing is translated: the title is the paper's own
 
         abstract = [s for s in sentences if s.where == "abstract"] or sentences
         content["one_line"] = self._pick(
@@ -294,6 +295,10 @@ class ExtractiveBackend(SummaryBackend):
             if len(chosen) == limit:
                 break
         return [surface[key].most_common(1)[0][0] for key in chosen]
+
+    def written_language(self, request: SummaryRequest) -> str:
+        """The paper's own language, whatever the topic asked: every sentence is quoted from the paper."""
+        return text_language(f"{request.title}\n{request.abstract}")
 
 
 def _overlap(a: Sentence, b: Sentence) -> float:
