@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -314,7 +314,14 @@ class ReviewQueueAdmin(SummaryAdmin):
     list_filter = [*SummaryAdmin.list_filter[:2], DigestDateFilter, *SummaryAdmin.list_filter[2:]]
 
     def queue_annotate(self, queryset):
-        entries = DigestEntry.objects.filter(paper=OuterRef("paper"), digest__topic__language=OuterRef("language"))
+        # The digests that show this summary, by ``summary_in_language``'s rule: their topic's
+        # language is the summary's, or the paper has no summary there and this one comes first.
+        other_first = ~Exists(
+            Summary.objects.filter(paper=OuterRef("paper"), language=OuterRef("digest__topic__language"))
+        ) & ~Exists(Summary.objects.filter(paper=OuterRef("paper"), language__lt=OuterRef(OuterRef("language"))))
+        entries = DigestEntry.objects.filter(paper=OuterRef("paper")).filter(
+            Q(digest__topic__language=OuterRef("language")) | other_first
+        )
         return queryset.annotate(
             digest_date=Subquery(entries.order_by("-digest__date").values("digest__date")[:1]),
             in_digest=Exists(entries),

@@ -12,13 +12,25 @@ from django.utils import translation
 from django.utils.autoreload import file_changed
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from papers.models import Language, Summary
 
 from . import rendering
 
 # Everything ``_summary.html`` may read: the memo key, and the only context it gets.
-SUMMARY_BLOCK_FIELDS = (*Summary.SECTION_FIELDS, "is_edited")
+SUMMARY_BLOCK_FIELDS = (*Summary.SECTION_FIELDS, "is_edited", "language")
+
+# Language names in the reader's language (``Language``'s labels are each language's own name).
+LANGUAGE_NAMES = {Language.EN: gettext_lazy("English"), Language.ZH_HANS: gettext_lazy("Simplified Chinese")}
+
+
+def summary_language_label(summary: Summary) -> str:
+    """Name the language a summary is written in, in the active language, and say when no model wrote it."""
+    name = str(LANGUAGE_NAMES.get(summary.language, summary.language))
+    if summary.backend == "extractive":
+        return _("%(language)s · offline summary (no LLM configured)") % {"language": name}
+    return name
 
 
 def summary_banner(entries) -> list[dict]:
@@ -66,14 +78,16 @@ def _frozen(value):
 def summary_section(summary: Summary) -> SafeString:
     """Return a digest entry's summary section (one line, takeaways, analysis) as HTML.
 
-    The section is a pure function of the summary's text and the active
-    language, so it is memoised per process on exactly those: an edited
+    The section speaks the summary's own language, headings included, and
+    says so (``lang``): an English offline summary on a Chinese page is an
+    English block. It is a pure function of the summary's text and language,
+    so it is memoised per process on exactly those: an edited
     summary is new text and misses the memo by itself, with no invalidation.
     Rendering it (Markdown, MathML, a dozen headings) for fifty entries is
     most of a digest page's cost.
     """
     fields = tuple((name, _frozen(getattr(summary, name))) for name in SUMMARY_BLOCK_FIELDS)
-    return _summary_section(translation.get_language(), fields)
+    return _summary_section(summary.language, fields)
 
 
 @lru_cache(maxsize=2048)

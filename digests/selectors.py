@@ -91,9 +91,8 @@ def digest_state(*, digest: Digest) -> dict:
     return digest.entries.shown().aggregate(
         count=Count("id", distinct=True),
         papers_changed=Max("paper__updated_at"),
-        summaries_changed=Max(
-            "paper__summaries__updated_at", filter=Q(paper__summaries__language=digest.topic.language)
-        ),
+        # Any of a paper's summaries may be the one shown (``summary_in_language`` falls back).
+        summaries_changed=Max("paper__summaries__updated_at"),
     )
 
 
@@ -103,8 +102,17 @@ def summaries_prefetch(lookup: str = "paper__summaries", **kwargs) -> Prefetch:
 
 
 def summary_in_language(summaries, language: str) -> Summary | None:
-    """The summary written for a topic's language among a paper's (prefetched) summaries."""
-    return next((summary for summary in summaries if summary.language == language), None)
+    """The summary a topic in ``language`` shows, among a paper's (prefetched, language-ordered) summaries.
+
+    The one written in ``language``, else the paper's first in another: the
+    offline backend writes only the paper's own language, and an English
+    summary labelled as such beats "no summary". The review queue
+    (``ReviewQueueAdmin.queue_annotate``) and the pipeline dashboard
+    (``papers.admin.papers.pipeline_counts``) apply the same rule in SQL.
+    """
+    summaries = list(summaries)
+    same = next((summary for summary in summaries if summary.language == language), None)
+    return same or min(summaries, key=lambda summary: summary.language, default=None)
 
 
 def _entries_with_facts(entries: QuerySet[DigestEntry]) -> QuerySet[DigestEntry]:
@@ -183,6 +191,7 @@ def papers_for_results(*, ids: list[int]) -> list[Paper]:
         .annotate(
             digest_slug=Subquery(shown.values("digest__topic__slug")[:1]),
             digest_date=Subquery(shown.values("digest__date")[:1]),
+            digest_language=Subquery(shown.values("digest__topic__language")[:1]),
         )
         .in_bulk()
     )

@@ -2,7 +2,12 @@
 
 Views fetch through ``selectors``, answer conditional GETs from data-derived
 validators before rendering, and are wrapped by ``http.public_page`` for the
-page cache. Digest and topic pages speak their topic's language.
+page cache. A topic's pages speak its language: the topic and digest pages,
+a paper page whose digests are all in one language, and each topic's card on
+the home page. Pages of several topics (home, search, a paper in topics of
+two languages) speak the reader's. Within a page every block says its own
+language (``lang``): the paper's title and abstract the paper's, a summary
+the one it is written in.
 """
 
 from __future__ import annotations
@@ -124,6 +129,12 @@ def digest_detail(request: HttpRequest, slug: str, date: datetime.date) -> HttpR
     return stamp(response, etag=etag, last_modified=last_modified)
 
 
+def _page_language(paper_page: selectors.PaperPage, request: HttpRequest) -> str:
+    """The language of the paper's topics when they share one (so the paper page speaks like its digests)."""
+    languages = {digest.topic.language for digest in paper_page.appearances}
+    return languages.pop() if len(languages) == 1 else request.LANGUAGE_CODE
+
+
 @public_page
 def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     page = selectors.paper_for_page(arxiv_id=arxiv_id, user=request.user)
@@ -136,10 +147,11 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
             if page and (version == page.paper.version or page.paper.versions.filter(version=version).exists()):
                 return redirect(page.paper.get_absolute_url(), permanent=True)
         raise Http404("No such paper")
+    language = _page_language(page, request)
     etag, last_modified = validators(
         "paper",
         page.paper.pk,
-        request.LANGUAGE_CODE,
+        language,
         is_staff_request(request),
         [(d.pk, d.status) for d in page.appearances],
         changed=[
@@ -151,17 +163,20 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     if (not_modified := conditional(request, etag=etag, last_modified=last_modified)) is not None:
         return not_modified
     figures = list(page.paper.figures.all())
-    for summary in page.summaries:
+    # The summary the page's topics show comes first.
+    shown = selectors.summary_in_language(page.summaries, language)
+    summaries = sorted(page.summaries, key=lambda s: s is not shown)
+    for summary in summaries:
         summary.banner_items = summary_banner([SimpleNamespace(summary=summary)])
     context = {
         "paper": page.paper,
-        "summaries": page.summaries,
+        "summaries": summaries,
         "appearances": page.appearances,
         "figures": figures,
         "cover": next((f for f in figures if f.image), None),
         "canonical": request.build_absolute_uri(page.paper.get_absolute_url()),
     }
-    response = render(request, "digests/paper.html", context)
+    response = _in_language(language, request, "digests/paper.html", context)
     return stamp(response, etag=etag, last_modified=last_modified)
 
 
@@ -177,10 +192,10 @@ def search(request: HttpRequest) -> HttpResponse:
         results = search_papers(query=query, limit=RESULTS_PER_PAGE, offset=(number - 1) * RESULTS_PER_PAGE)
         total = results.total
         papers = selectors.papers_for_results(ids=results.paper_ids)
-        language = request.LANGUAGE_CODE
         for paper in papers:
-            summaries = list(paper.summaries.all())
-            paper.summary = next((s for s in summaries if s.language == language), summaries[0] if summaries else None)
+            # The summary the digest a result links to shows.
+            language = paper.digest_language or request.LANGUAGE_CODE
+            paper.summary = selectors.summary_in_language(paper.summaries.all(), language)
     pages = max(1, -(-total // RESULTS_PER_PAGE))
     context = {
         "query": query,

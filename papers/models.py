@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from papers.sections import SECTION_FIELDS
-from papers.text import CAPTION_LABEL
+from papers.text import CAPTION_LABEL, text_language
 
 
 class Language(models.TextChoices):
@@ -144,6 +144,11 @@ class Paper(models.Model):
     @property
     def arxiv_pdf_url(self) -> str:
         return f"https://arxiv.org/pdf/{self.versioned_id}"
+
+    @property
+    def source_language(self) -> str:
+        """The language the paper is written in, read from its title and abstract (arXiv does not say)."""
+        return text_language(f"{self.title}\n{self.abstract}")
 
 
 class TopicPaper(models.Model):

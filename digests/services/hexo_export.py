@@ -126,7 +126,7 @@ def _entries(digest: Digest) -> QuerySet[DigestEntry]:
 
 def _summary_for(paper: Paper, language: str) -> Summary | None:
     summaries = paper.all_summaries
-    return summary_in_language(summaries, language) or (summaries[0] if summaries else None)
+    return summary_in_language(summaries, language)
 
 
 def _content(paper: Paper):

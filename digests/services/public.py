@@ -11,8 +11,11 @@ import logging
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
-from ..models import DigestEntry, DigestStatus
+from papers.models import TopicPaper
+
+from ..models import Digest, DigestEntry, DigestStatus
 from ..search import backend
 from .cache import public_cache_invalidate
 from .search_index import search_index_refresh
@@ -34,13 +37,19 @@ def public_site_refresh(*, paper_ids: Iterable[int] = ()) -> None:
 
 
 def papers_seen_by_public(paper_ids: Iterable[int]) -> bool:
-    """True when any of the papers is on a published digest (shown or left out) or still in the search index.
+    """True when any of the papers is on a published digest (shown, hidden or not processed) or still in the search index.
 
     Parsing and summarizing a new day touches hundreds of papers no reader can
     see yet; their changes must not make every cached page stale.
     """
     ids = list(paper_ids)
     if DigestEntry.objects.filter(paper_id__in=ids, digest__status=DigestStatus.PUBLISHED).exists():
+        return True
+    # A paper of a published day that is no entry (it failed, or came late) is counted on the digest's page.
+    published_day = Digest.objects.filter(
+        topic_id=OuterRef("topic_id"), date=OuterRef("digest_date"), status=DigestStatus.PUBLISHED
+    )
+    if TopicPaper.objects.filter(paper_id__in=ids).filter(Exists(published_day)).exists():
         return True
     return bool(backend().fingerprints(ids))
 

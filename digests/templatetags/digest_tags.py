@@ -61,6 +61,12 @@ def section_label(name: str) -> str:
 
 
 @register.filter
+def summary_label(summary) -> str:
+    """Name a summary's language (and an offline summary as such) in the active language."""
+    return presentation.summary_language_label(summary)
+
+
+@register.filter
 def summary_section(summary) -> str:
     """Render a digest entry's summary section (memoised on its text)."""
     return presentation.summary_section(summary)

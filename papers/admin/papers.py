@@ -6,7 +6,7 @@ import datetime
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -64,6 +64,19 @@ class SummaryLinkInline(admin.TabularInline):
         return len(obj.flags)
 
 
+def _reviewed_shown_summary():
+    """A reviewed summary of the paper that its topic shows: the one in the topic's language, else,
+    when there is none, the paper's first in another (an offline summary in the paper's language).
+    The rule of ``digests.selectors.summary_in_language``, which papers cannot import."""
+    none_in_topic_language = ~Exists(
+        Summary.objects.filter(paper=OuterRef("paper"), language=OuterRef(OuterRef("topic__language")))
+    )
+    first = ~Exists(Summary.objects.filter(paper=OuterRef("paper"), language__lt=OuterRef("language")))
+    return Summary.objects.filter(paper=OuterRef("paper"), reviewed_at__isnull=False).filter(
+        Q(language=OuterRef("topic__language")) | (none_in_topic_language & first)
+    )
+
+
 def pipeline_counts(*, since: datetime.date):
     """Per topic and digest day: fetched / parsed / summarized / failed / reviewed, in one query."""
     parsed = [PaperStatus.PARSED, PaperStatus.SUMMARIZED]
@@ -75,14 +88,7 @@ def pipeline_counts(*, since: datetime.date):
             parsed=Count("paper", distinct=True, filter=Q(paper__status__in=parsed)),
             summarized=Count("paper", distinct=True, filter=Q(paper__status=PaperStatus.SUMMARIZED)),
             failed=Count("paper", distinct=True, filter=Q(paper__status=PaperStatus.FAILED)),
-            reviewed=Count(
-                "paper",
-                distinct=True,
-                filter=Q(
-                    paper__summaries__language=F("topic__language"),
-                    paper__summaries__reviewed_at__isnull=False,
-                ),
-            ),
+            reviewed=Count("paper", distinct=True, filter=Exists(_reviewed_shown_summary())),
         )
         .order_by("-digest_date", "topic__name")
     )

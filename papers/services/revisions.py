@@ -62,11 +62,11 @@ def _apply(summary: Summary, content: dict) -> None:
         setattr(summary, name, value)
 
 
-def _validate(summary: Summary, *, backend: str | None = None) -> list[dict]:
+def _validate(summary: Summary) -> list[dict]:
     # Imported late: validation reads the paper's facts and may import heavy helpers.
     from papers.services.validation import summary_validate
 
-    return summary_validate(summary=summary, backend=backend)
+    return summary_validate(summary=summary)
 
 
 def _lock_summary(*, paper: Paper, language: str) -> tuple[Summary, bool]:
@@ -105,13 +105,13 @@ def summary_record_generated(
         latency_ms=generation.latency_ms,
     )
     if as_candidate:
-        # Validate as the candidate's own backend wrote it (the extractive backend has its own rules).
+        # Validate the candidate's own text, not the live text it may replace.
         probe = Summary(paper=paper, language=language, **content)
-        revision.flags = _validate(probe, backend=generation.backend)
+        revision.flags = _validate(probe)
         revision.save()
         return revision
     _apply(summary, content)
-    revision.flags = _validate(summary, backend=generation.backend)
+    revision.flags = _validate(summary)
     revision.save()
     summary.live_revision = revision
     summary.flags = revision.flags
@@ -164,7 +164,7 @@ def _save_with_revision(summary: Summary, *, kind: str, user, origin: SummaryRev
         revision.model_name = origin.model_name
         revision.prompt_version = origin.prompt_version
         revision.source_version = origin.source_version
-    revision.flags = _validate(summary, backend=revision.backend)
+    revision.flags = _validate(summary)
     revision.content = summary.sections()
     revision.save()
     summary.live_revision = revision
@@ -190,6 +190,6 @@ def summary_mark_reviewed(*, summary: Summary, user) -> Summary:
 
 
 def summary_revalidate(*, summary: Summary) -> Summary:
-    summary.flags = _validate(summary, backend=summary.backend)
+    summary.flags = _validate(summary)
     summary.save(update_fields=["flags", "updated_at"])
     return summary

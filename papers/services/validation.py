@@ -5,14 +5,16 @@
 from automatic publishing until an editor fixes the text (or overrides).
 
 Codes:
-- ``missing_section``: a section is empty (blocking for one_line, key_takeaways
-  and method, which every entry shows; a note otherwise).
+- ``missing_section``: one_line, key_takeaways or method is empty (blocking:
+  every entry shows them), or a title owed a translation has none (a note).
+  An empty analysis section is no flag: the page omits it.
 - ``list_size``: key takeaways not 5–8 (note).
 - ``placeholder_text``: error/apology/placeholder text printed as content (blocking).
-- ``wrong_language``: a model wrote in another language than the topic's
-  (blocking). The extractive backend quotes the paper as written, by design,
-  and says so on the page, so it is not flagged: a flag on every paper would
-  teach editors to ignore flags.
+- ``wrong_language``: the text is not in the language the summary claims
+  (blocking), whoever wrote it. A backend stores its summary under the
+  language it writes (the extractive one: the paper's own), so an honest
+  summary passes and only a model that ignored its instructions, or an edit
+  in the wrong language, is flagged.
 - ``foreign_reference``: an arXiv id, DOI or URL that is not the paper's own (blocking).
 - ``unknown_author``: a person named as an author who is not one (blocking).
 - ``unknown_affiliation``: an institution named in the prose that the paper
@@ -29,14 +31,12 @@ import unicodedata
 from collections import Counter
 
 from papers.models import Language, PaperContent, Summary
-from papers.text import CJK_CHAR
+from papers.text import cjk_share, script_counts
 
 LIST_SECTIONS = ("key_takeaways", "keywords", "method_steps")
 REQUIRED_SECTIONS = ("one_line", "key_takeaways", "method")
 RESULT_SECTIONS = ("results", "performance")
 TAKEAWAYS_MIN, TAKEAWAYS_MAX = 5, 8
-
-_LATIN = re.compile(r"[A-Za-z]")
 
 PLACEHOLDERS = [
     (re.compile(p, re.IGNORECASE), label)
@@ -156,8 +156,14 @@ def _is_known_author(name: str, authors: list[str]) -> bool:
 
 def check_missing(summary: Summary, texts: dict[str, str]) -> list[dict]:
     flags = []
+    # A title needs no translation into the language it is written in.
+    untranslated_ok = summary.language == summary.paper.source_language
     for name in Summary.SECTION_FIELDS:
-        if not texts[name].strip():
+        if name == "translated_title" and untranslated_ok:
+            continue
+        # An analysis section the paper gives no material for stays empty and the page omits it;
+        # only what every entry shows (and a title owed a translation) must be there.
+        if not texts[name].strip() and (name in REQUIRED_SECTIONS or name == "translated_title"):
             required = name in REQUIRED_SECTIONS
             flags.append(
                 flag_make("missing_section", f"{name.replace('_', ' ')} is empty", blocking=required, section=name)
@@ -198,19 +204,15 @@ def check_placeholders(summary: Summary, texts: dict[str, str]) -> list[dict]:
     return flags
 
 
-def check_language(summary: Summary, texts: dict[str, str], backend: str) -> list[dict]:
-    if backend == "extractive":
-        return []
+def check_language(summary: Summary, texts: dict[str, str]) -> list[dict]:
     wrong = []
     for name in Summary.SECTION_FIELDS:
         if name == "keywords":  # technical terms are often kept in English
             continue
-        cjk = len(CJK_CHAR.findall(texts[name]))
-        latin = len(_LATIN.findall(texts[name]))
-        # One CJK character carries about as much as a short English word.
+        cjk, latin = script_counts(texts[name])
         if cjk + latin < 20:
             continue
-        share = cjk / (cjk + latin / 2)
+        share = cjk_share(texts[name])
         if summary.language == Language.ZH_HANS and share < 0.4:
             wrong.append(name)
         elif summary.language == Language.EN and share > 0.2:
@@ -427,13 +429,12 @@ def check_markup(summary: Summary, texts: dict[str, str]) -> list[dict]:
     return flags
 
 
-def summary_validate(*, summary: Summary, backend: str | None = None) -> list[dict]:
+def summary_validate(*, summary: Summary) -> list[dict]:
     """Return every failed rule for ``summary``, checked against its paper's facts and text.
 
-    ``backend`` is who wrote the text (default: the summary's live revision's);
-    the extractive backend quotes the paper and is held to its own rules.
+    Every backend is held to the same rules: the text is checked against the
+    language the summary claims, which is the language its backend wrote.
     """
-    backend = summary.backend if backend is None else backend
     paper = summary.paper
     content = _content(paper)
     texts = _texts(summary)
@@ -447,7 +448,7 @@ def summary_validate(*, summary: Summary, backend: str | None = None) -> list[di
     return [
         *check_missing(summary, texts),
         *check_placeholders(summary, texts),
-        *check_language(summary, texts, backend),
+        *check_language(summary, texts),
         *check_references(summary, texts, paper, content),
         *check_authors(summary, texts, paper, lowered),
         *check_affiliations(summary, texts, content, source_text),

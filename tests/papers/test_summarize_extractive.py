@@ -1,12 +1,15 @@
 """The offline extractive backend: every section from the paper's own sentences."""
 
 import re
+from dataclasses import replace
 
 import pytest
 
 from papers.models import PaperContent, Summary
 from papers.services.errors import SummarizeError
 from papers.services.summarize import paper_summarize, papers_summarize
+from papers.services.summarize.backends import SummaryRequest
+from papers.services.summarize.backends.extractive import ExtractiveBackend
 from tests.factories import PaperFactory, TopicFactory, TopicPaperFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,16 +126,68 @@ def test_extractive_summary_says_no_model_wrote_it(paper):
 
 def test_abstract_only_paper_is_summarized_offline_by_default():
     paper = PaperFactory(title="FlexiFilm", abstract=ABSTRACT)
-    TopicPaperFactory(paper=paper, topic=TopicFactory(language="zh-hans"))
+    TopicPaperFactory(paper=paper, topic=TopicFactory(language="en"))
 
     outcome = papers_summarize(papers=[paper])
 
     assert outcome == {paper.pk: None}
-    summary = Summary.objects.get(paper=paper)
+    summary = Summary.objects.get(paper=paper, language="en")
     assert summary.backend == "extractive" and summary.one_line and summary.method
     # The abstract is printed right above the summary: at most two of its sentences come back as takeaways.
     assert 1 <= len(summary.key_takeaways) <= 2
     assert [f for f in summary.flags if f["blocking"]] == []
+
+
+def test_an_offline_summary_for_a_chinese_topic_is_stored_as_the_english_it_is():
+    paper = PaperFactory(title="FlexiFilm", abstract=ABSTRACT)
+    TopicPaperFactory(paper=paper, topic=TopicFactory(language="zh-hans"))
+
+    assert papers_summarize(papers=[paper], backend="extractive") == {paper.pk: None}
+
+    (summary,) = Summary.objects.filter(paper=paper)
+    assert summary.language == "en"
+    # Truthful language: the wrong_language rule has nothing to report.
+    assert "wrong_language" not in [f["code"] for f in summary.flags]
+
+
+def test_a_paper_in_an_english_and_a_chinese_topic_gets_one_offline_summary():
+    paper = PaperFactory(title="FlexiFilm", abstract=ABSTRACT)
+    TopicPaperFactory(paper=paper, topic=TopicFactory(language="en"))
+    TopicPaperFactory(paper=paper, topic=TopicFactory(language="zh-hans"))
+
+    assert papers_summarize(papers=[paper], backend="extractive") == {paper.pk: None}
+    assert list(Summary.objects.filter(paper=paper).values_list("language", flat=True)) == ["en"]
+    assert Summary.objects.get(paper=paper).revisions.count() == 1
+
+
+def test_a_current_offline_summary_is_not_written_again_for_the_other_topic_language():
+    paper = PaperFactory(title="FlexiFilm", abstract=ABSTRACT)
+    TopicPaperFactory(paper=paper, topic=TopicFactory(language="zh-hans"))
+    first = paper_summarize(paper=paper, language="en", backend="extractive")
+
+    again = paper_summarize(paper=paper, language="zh-hans", backend="extractive")
+
+    assert again.pk == first.pk and again.language == "en"
+    assert again.revisions.count() == 1
+
+
+def test_the_offline_summary_leaves_the_title_untranslated(paper):
+    summary = paper_summarize(paper=paper, language="zh-hans", backend="extractive")
+    assert summary.translated_title == ""
+    assert "missing_section" not in {f["code"] for f in summary.flags}
+
+
+def test_a_chinese_paper_gets_a_chinese_offline_summary():
+    abstract = (
+        "扩散模型在图像生成中取得了显著进展。然而，现有方法难以控制生成视频的时间一致性，导致画面闪烁。"
+        "我们提出了一种新的时间注意力机制，在不增加训练成本的情况下提升一致性。"
+        "实验结果表明，该方法在多个基准上优于现有方法。"
+    )
+    request = SummaryRequest(
+        arxiv_id="2405.1", version=1, language="en", title="视频扩散模型的时间一致性", abstract=abstract
+    )
+    assert ExtractiveBackend().written_language(request) == "zh-hans"
+    assert ExtractiveBackend().written_language(replace(request, title="FlexiFilm", abstract=ABSTRACT)) == "en"
 
 
 def test_paper_without_usable_text_fails_with_a_clear_error():

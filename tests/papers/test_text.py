@@ -2,7 +2,7 @@
 
 import pytest
 
-from papers.text import CJK_CHAR, tokens_estimate
+from papers.text import CJK_CHAR, text_language, tokens_estimate
 
 
 def test_tokens_estimate_counts_cjk_characters_one_each():
@@ -41,3 +41,10 @@ def test_cjk_char_matches_ideographs_kana_cjk_punctuation_and_fullwidth_forms(ch
 @pytest.mark.parametrize("char", ["a", "é", "1", ".", ",", " "])
 def test_cjk_char_leaves_latin_digits_and_ascii_punctuation_out(char):
     assert not CJK_CHAR.fullmatch(char)
+
+
+def test_text_language_tells_chinese_from_english_that_quotes_terms():
+    assert text_language("Diffusion models generate images from text prompts.") == "en"
+    assert text_language("我们提出了一种基于扩散模型（Diffusion Model）的视频生成方法，提升了时间一致性。") == "zh-hans"
+    assert text_language("A survey of 扩散模型 in English prose about diffusion models and their training.") == "en"
+    assert text_language("") == "en"

@@ -4,16 +4,16 @@ import pytest
 
 from papers.models import PaperContent, Summary
 from papers.services.validation import summary_validate
-from tests.factories import PaperFactory
+from tests.factories import PaperFactory, SummaryFactory
 from tests.fake_llm import answer
 
 pytestmark = pytest.mark.django_db
 
 
-def validate(language="en", backend="openai", paper=None, **sections):
+def validate(language="en", paper=None, **sections):
     paper = paper or PaperFactory()
     summary = Summary(paper=paper, language=language, **answer(language, **sections))
-    return summary_validate(summary=summary, backend=backend)
+    return summary_validate(summary=summary)
 
 
 def codes(flags):
@@ -30,9 +30,14 @@ def test_empty_method_is_a_blocking_missing_section():
     assert flag == {"code": "missing_section", "message": "method is empty", "blocking": True, "section": "method"}
 
 
-def test_empty_workload_is_a_non_blocking_missing_section():
-    (flag,) = validate(workload="")
-    assert flag["code"] == "missing_section" and not flag["blocking"]
+def test_an_empty_analysis_section_is_no_flag():
+    # The offline backend leaves a section the paper gives nothing for empty, and the page omits it.
+    assert validate(workload="") == []
+
+
+def test_an_empty_method_is_a_blocking_missing_section():
+    (flag,) = validate(method="")
+    assert flag["code"] == "missing_section" and flag["blocking"]
 
 
 @pytest.mark.parametrize("count", [3, 9])
@@ -76,9 +81,28 @@ def test_chinese_text_for_an_english_topic_is_wrong_language():
     assert flag["code"] == "wrong_language" and flag["section"] == "results"
 
 
-def test_extractive_english_for_a_chinese_topic_is_not_flagged():
-    summary = Summary(paper=PaperFactory(), language="zh-hans", **answer("en"))
-    assert summary_validate(summary=summary, backend="extractive") == []
+def test_a_summary_claiming_chinese_written_wholly_in_english_is_wrong_language():
+    # What a model that ignored its instructions returns for a zh-hans topic.
+    (flag,) = validate("zh-hans", **answer("en"))
+    assert flag["code"] == "wrong_language" and flag["blocking"]
+    assert flag["message"].startswith("not written in 简体中文: one line")
+
+
+def test_a_summary_claiming_english_written_wholly_in_chinese_is_wrong_language():
+    (flag,) = validate("en", **answer("zh-hans"))
+    assert flag["code"] == "wrong_language" and flag["blocking"]
+    assert flag["message"].startswith("not written in English: one line")
+
+
+def test_the_extractive_backend_is_held_to_the_language_it_claims():
+    summary = SummaryFactory(paper=PaperFactory(), language="zh-hans", backend="extractive", **answer("en"))
+    assert summary.backend == "extractive"
+    assert "wrong_language" in codes(summary_validate(summary=summary))
+
+
+def test_an_english_offline_summary_stored_as_english_passes():
+    summary = SummaryFactory(paper=PaperFactory(), language="en", backend="extractive", **answer("en"))
+    assert summary_validate(summary=summary) == []
 
 
 @pytest.mark.parametrize(
@@ -203,7 +227,7 @@ def test_institution_the_paper_never_mentions_is_blocking_unknown_affiliation():
         language="en",
         **{**answer("en"), "background": "Researchers at the Massachusetts Institute of Technology study 3D."},
     )
-    flags = [f for f in summary_validate(summary=summary, backend="openai") if f["code"] == "unknown_affiliation"]
+    flags = [f for f in summary_validate(summary=summary) if f["code"] == "unknown_affiliation"]
     assert [(f["message"], f["blocking"]) for f in flags] == [
         ("affiliation not in the paper: Massachusetts Institute of Technology", True)
     ]
@@ -216,15 +240,13 @@ def test_institution_named_in_the_paper_is_not_flagged():
         language="en",
         **{**answer("en"), "background": "The University of Arkansas team proposes a causal model."},
     )
-    assert [f for f in summary_validate(summary=summary, backend="openai") if f["code"] == "unknown_affiliation"] == []
+    assert [f for f in summary_validate(summary=summary) if f["code"] == "unknown_affiliation"] == []
 
 
 def _affiliation_flags(pdf_text, claim, affiliation="", language="en", section="background"):
     paper = _with_pdf_text(PaperFactory(), pdf_text, affiliation)
     summary = Summary(paper=paper, language=language, **{**answer(language), section: claim})
-    return [
-        f["message"] for f in summary_validate(summary=summary, backend="openai") if f["code"] == "unknown_affiliation"
-    ]
+    return [f["message"] for f in summary_validate(summary=summary) if f["code"] == "unknown_affiliation"]
 
 
 @pytest.mark.parametrize("acronym", ["MIT", "NTU", "NUS"])

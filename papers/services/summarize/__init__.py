@@ -1,12 +1,18 @@
 """The summary stage: one summary per paper and topic language, from a pluggable backend.
 
-``papers_summarize(*, papers)`` summarizes each paper in the language of each
+``papers_summarize(*, papers)`` summarizes each paper for the language of each
 of its topics with up to ``LLM_CONCURRENCY`` requests in flight, and returns
 ``{paper_id: None | SummarizeError}``: one bad paper never stops the batch and
 nothing is raised. Worker threads only run the backend (HTTP); the calling
 thread reads the rows and stores every result through
 ``summary_record_generated``, so an editor's text is never overwritten (a
 regeneration after an edit becomes a candidate revision).
+
+A summary is stored under the language its backend writes
+(``SummaryBackend.written_language``), which is the topic's for a model and
+the paper's own for the extractive backend: a paper in an English and a
+Chinese topic gets one offline English summary, never an English text
+labelled Chinese.
 
 A paper/language is skipped, with no backend call, when its live summary or
 its latest generated revision already came from the same paper version,
@@ -39,7 +45,7 @@ _MATCH_FIELDS = ("source_version", "prompt_version", "backend", "model_name")
 @dataclass
 class _Job:
     paper: Paper
-    language: str
+    language: str  # the summary's: what the backend writes, not always ``request.language``
     request: SummaryRequest
 
 
@@ -53,7 +59,10 @@ def paper_languages(*, paper: Paper) -> list[str]:
 
 
 def summary_is_current(*, paper: Paper, language: str, backend: SummaryBackend) -> bool:
-    """Return True when this backend already summarized this version of the paper with this prompt."""
+    """Return True when this backend already summarized this version of the paper with this prompt.
+
+    ``language`` is the summary's own, the one the backend writes (``_written_language``).
+    """
     wanted = {
         "source_version": paper.version,
         "prompt_version": backend.prompt_version,
@@ -69,6 +78,15 @@ def summary_is_current(*, paper: Paper, language: str, backend: SummaryBackend) 
     # candidate from the same inputs must not be generated again.
     latest = summary.revisions.filter(kind=RevisionKind.GENERATED).order_by("-created_at", "-id").first()
     return latest is not None and all(getattr(latest, name) == value for name, value in wanted.items())
+
+
+def _written_language(*, paper: Paper, language: str, backend: SummaryBackend) -> str:
+    """The language ``backend`` writes when asked for ``language``: the summary row it fills."""
+    # Title and abstract are enough to decide; the source is cut to the budget only for a real job.
+    probe = SummaryRequest(
+        arxiv_id=paper.arxiv_id, version=paper.version, language=language, title=paper.title, abstract=paper.abstract
+    )
+    return backend.written_language(probe)
 
 
 def _request(*, paper: Paper, language: str, backend: SummaryBackend) -> SummaryRequest:
@@ -129,11 +147,15 @@ def paper_summarize(
     force: bool = False,
     model: str = "",
 ) -> Summary:
-    """Summarize one paper in one language; raise SummarizeError when the backend cannot."""
+    """Summarize one paper for one topic language; raise SummarizeError when the backend cannot.
+
+    Returns the summary stored, which is in the language the backend writes.
+    """
     backend = _backend(backend, model)
-    if not force and summary_is_current(paper=paper, language=language, backend=backend):
-        return Summary.objects.get(paper=paper, language=language)
-    job = _Job(paper=paper, language=language, request=_request(paper=paper, language=language, backend=backend))
+    written = _written_language(paper=paper, language=language, backend=backend)
+    if not force and summary_is_current(paper=paper, language=written, backend=backend):
+        return Summary.objects.get(paper=paper, language=written)
+    job = _Job(paper=paper, language=written, request=_request(paper=paper, language=language, backend=backend))
     result = backend.summarize(job.request)
     return _record(job=job, backend=backend, result=result)
 
@@ -167,10 +189,15 @@ def papers_summarize(
     for paper in papers:
         outcome[paper.pk] = None
         try:
+            written_seen: set[str] = set()
             for language in paper_languages(paper=paper):
-                if force or not summary_is_current(paper=paper, language=language, backend=backend):
+                written = _written_language(paper=paper, language=language, backend=backend)
+                if written in written_seen:  # two topic languages, one text (the offline backend)
+                    continue
+                written_seen.add(written)
+                if force or not summary_is_current(paper=paper, language=written, backend=backend):
                     request = _request(paper=paper, language=language, backend=backend)
-                    jobs.append(_Job(paper=paper, language=language, request=request))
+                    jobs.append(_Job(paper=paper, language=written, request=request))
         except (OperationalError, InterfaceError):
             raise
         except Exception as exc:

@@ -19,7 +19,7 @@ class SummaryRequest:
 
     arxiv_id: str
     version: int
-    language: str  # "zh-hans" or "en": the topic's output language
+    language: str  # "zh-hans" or "en": the topic's output language (see ``written_language``)
     title: str
     abstract: str
     sections: dict = field(default_factory=dict)  # PDF section name -> text (may be empty)
@@ -49,6 +49,15 @@ class SummaryBackend:
     prompt_version: str = ""
     uses_budget: bool = False  # True when the backend reads ``request.source``
     accepts_model: bool = False  # True when ``__init__(model_name=...)`` picks the model
+
+    def written_language(self, request: SummaryRequest) -> str:
+        """Return the language this backend writes for ``request``: the summary is stored under it.
+
+        A model writes the language asked for; a backend that cannot (one that
+        quotes the paper) overrides this, so no summary claims a language its
+        text is not in.
+        """
+        return request.language
 
     def summarize(self, request: SummaryRequest) -> SummaryResult:
         raise NotImplementedError

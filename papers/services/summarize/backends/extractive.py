@@ -26,6 +26,7 @@ import pysbd
 from papers.services.errors import SummarizeError
 from papers.services.summarize.backends.base import SummaryBackend, SummaryRequest, SummaryResult
 from papers.services.summarize.schema import TAKEAWAYS_MIN
+from papers.text import text_language
 
 STOPWORDS = frozenset(
     """a about above after again against all also although am an and any are as at be because been before
@@ -106,7 +107,8 @@ _OWN_WORDS = re.compile(r"\b(we|our|ours)\b", re.I)
 _PRONOUN_OPENING = re.compile(r"^(?:this|these|those|it|they|such|here|there|which)\b", re.I)
 
 _CONTRIBUTION = (
-    r"\b(we (\w+ )?(propose|present|introduce|develop|design|presented|proposed|introduced)|"
+    r"\b(we (\w+ )?(propose|present|introduce|develop|design|presented|proposed|introduced|study|investigate|"
+    r"explore|analy[sz]e)|"
     r"this (paper|work) (\w+ )?(propose|present|introduce|develop|stud)\w*|in this (paper|work))\b"
 )
 
@@ -440,6 +442,7 @@ class ExtractiveBackend(SummaryBackend):
         textrank(sentences)
         abstract_words = len(request.abstract.split())
         picker = _Picker(min(MAX_WORDS, 2 * abstract_words - 1) if abstract_words else MAX_WORDS)
+        # Nothing is translated: the title is the paper's own, so the translated title stays empty.
         content: dict = {name: "" for name in PLAN} | {"translated_title": "", "method_steps": [], "key_takeaways": []}
 
         one_line = self._one_line(sentences, picker)
@@ -594,6 +597,10 @@ class ExtractiveBackend(SummaryBackend):
             if len(chosen) == limit:
                 break
         return [surface[key].most_common(1)[0][0] for key in chosen]
+
+    def written_language(self, request: SummaryRequest) -> str:
+        """The paper's own language, whatever the topic asked: every sentence is quoted from the paper."""
+        return text_language(f"{request.title}\n{request.abstract}")
 
 
 def _same_phrase(a: str, b: str) -> bool:
