@@ -21,6 +21,17 @@ SECTION_FIELDS = (
     "performance",
     "workload",
 )
+# The analysis: prose paragraphs a page shows under the key takeaways (method steps apart, a list).
+ANALYSIS_SECTIONS = (
+    "background",
+    "prior_work",
+    "method",
+    "results",
+    "significance",
+    "innovation",
+    "performance",
+    "workload",
+)
 # Sections that are ordered lists of short items rather than prose.
 LIST_SECTIONS = frozenset({"key_takeaways", "keywords", "method_steps"})
 # What readers, editors and exported posts call each section.

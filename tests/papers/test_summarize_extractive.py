@@ -6,6 +6,7 @@ from dataclasses import replace
 import pytest
 
 from papers.models import PaperContent, Summary
+from papers.sections import ANALYSIS_SECTIONS
 from papers.services.errors import SummarizeError
 from papers.services.summarize import paper_summarize, papers_summarize
 from papers.services.summarize.backends import SummaryRequest
@@ -54,17 +55,7 @@ def paper():
     return paper
 
 
-PROSE = (
-    "one_line",
-    "background",
-    "prior_work",
-    "method",
-    "results",
-    "significance",
-    "innovation",
-    "performance",
-    "workload",
-)
+PROSE = ("one_line", *ANALYSIS_SECTIONS)
 
 
 def _sentences(text: str) -> list[str]:

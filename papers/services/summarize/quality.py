@@ -20,20 +20,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
-from papers.sections import LIST_SECTIONS, SECTION_FIELDS
+from papers.sections import ANALYSIS_SECTIONS, LIST_SECTIONS, SECTION_FIELDS
 
 # Sections that are not prose about the paper: they are left out of every count.
 NOT_PROSE = frozenset({"keywords", "translated_title"})
-ANALYSIS_SECTIONS = (
-    "background",
-    "prior_work",
-    "method",
-    "results",
-    "significance",
-    "innovation",
-    "performance",
-    "workload",
-)
 CHECKED_SECTIONS = tuple(name for name in SECTION_FIELDS if name not in NOT_PROSE)
 
 ONE_LINE_MAX_WORDS = 35
