@@ -194,7 +194,10 @@ def summary_dismiss_candidate(*, revision: SummaryRevision) -> None:
 
 @transaction.atomic
 def summary_mark_reviewed(*, summary: Summary, user) -> Summary:
-    Summary.objects.filter(pk=summary.pk).update(reviewed_by=user, reviewed_at=timezone.now())
+    now = timezone.now()
+    # Readers see the review (the summary's badge): its pages must change with it.
+    Summary.objects.filter(pk=summary.pk).update(reviewed_by=user, reviewed_at=now, updated_at=now)
+    public_data_changed_on_commit(paper_ids=[summary.paper_id])
     summary.refresh_from_db()
     return summary
 

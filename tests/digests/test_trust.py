@@ -424,3 +424,38 @@ def test_calendar_weeks_start_on_monday(client):
 def test_calendar_defaults_to_the_latest_digests_month(client):
     topic = make_digest(papers=1, date=DAY).topic
     assert day_cell(page(client, f"/topics/{topic.slug}/calendar/"), DAY)[1] == "shown"
+
+
+def test_paper_page_shows_the_badge_and_note_of_its_summary(client, editor):
+    digest = make_digest(papers=1)
+    summary = edit(only_summary(digest), editor, note="Fixed the method section.")
+    html = page(client, summary.paper.get_absolute_url())
+    assert badges(html) == ["corrected"]
+    assert "Fixed the method section." in html
+
+
+def test_marking_reviewed_changes_the_cached_digest_page(client, settings, editor, django_capture_on_commit_callbacks):
+    settings.PUBLIC_CACHE_SECONDS = 300
+    digest = make_digest(papers=1, backend="openai")
+    url = digest.get_absolute_url()
+    first = client.get(url)
+    assert badges(first.content.decode()) == ["machine"]
+    with django_capture_on_commit_callbacks(execute=True):
+        summary_mark_reviewed(summary=only_summary(digest), user=editor)
+    again = client.get(url, headers={"if-none-match": first["ETag"]})
+    assert again.status_code == 200
+    assert badges(again.content.decode()) == ["checked"]
+
+
+def test_an_ingest_finding_nothing_shows_on_the_cached_calendar(client, settings, django_capture_on_commit_callbacks):
+    from papers.services.ingest import topic_ingest
+    from tests.servers import FakeServer, Reply
+
+    settings.PUBLIC_CACHE_SECONDS = 300
+    topic = make_digest(papers=1, date=DAY).topic
+    friday = DAY + datetime.timedelta(days=1)
+    assert day_cell(page(client, calendar_url(topic)), friday)[1] == "not-recorded"
+    with FakeServer() as arxiv, django_capture_on_commit_callbacks(execute=True):
+        arxiv.route("/api/query", Reply.atom(feed([])))
+        topic_ingest(topic=topic, digest_date=friday, source_url=arxiv.url("/api/query"), enqueue=False)
+    assert day_cell(page(client, calendar_url(topic)), friday)[1] == "no-announcement"
