@@ -175,6 +175,36 @@ class CalendarMonth:
     next: datetime.date | None = None
 
 
+def _day_state(date: datetime.date, *, published: bool, asked: bool, papers: int, today: datetime.date) -> str:
+    """What a day of a topic is for readers, from what is recorded about it.
+
+    No announcement: a Saturday or Sunday (arXiv announces nothing then), or
+    a day some run asked arXiv for and that got no paper at all (a holiday).
+    """
+    if published:
+        return DayState.SHOWN
+    if date.weekday() in NO_ANNOUNCEMENT_WEEKDAYS or (asked and not papers):
+        return DayState.NO_ANNOUNCEMENT
+    if date > today:
+        return DayState.FUTURE
+    if papers:
+        return DayState.NOT_PUBLISHED
+    return DayState.NOT_RECORDED
+
+
+def topic_day_state(*, topic: Topic, date: datetime.date) -> str:
+    """``_day_state`` of one day (three queries), for a digest address with no published digest."""
+    return _day_state(
+        date,
+        published=Digest.objects.published().filter(topic=topic, date=date).exists(),
+        asked=IngestRun.objects.filter(
+            topic=topic, digest_date=date, status__in=[IngestRunStatus.OK, IngestRunStatus.EMPTY]
+        ).exists(),
+        papers=TopicPaper.objects.filter(topic=topic, digest_date=date).count(),
+        today=timezone.now().date(),
+    )
+
+
 def _month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
@@ -208,18 +238,21 @@ def topic_calendar(*, topic: Topic, month: datetime.date) -> CalendarMonth:
     days = []
     for number in range(1, last.day + 1):
         date = first.replace(day=number)
-        weekend = date.weekday() in NO_ANNOUNCEMENT_WEEKDAYS
-        day = CalendarDay(date=date, state=DayState.NOT_RECORDED, weekend=weekend)
-        if date in digests:
-            day.state, day.digest = DayState.SHOWN, digests[date]
+        day = CalendarDay(
+            date=date,
+            state=_day_state(
+                date,
+                published=date in digests,
+                asked=date in asked,
+                papers=papers_by_day.get(date, 0),
+                today=today,
+            ),
+            weekend=date.weekday() in NO_ANNOUNCEMENT_WEEKDAYS,
+        )
+        if day.state == DayState.SHOWN:
+            day.digest = digests[date]
             day.shown = day.digest.paper_count
             day.not_processed = not_processed_from_steps(failed.get(day.digest.pk, [])).count
-        elif weekend or (date in asked and not papers_by_day.get(date)):
-            day.state = DayState.NO_ANNOUNCEMENT
-        elif date > today:
-            day.state = DayState.FUTURE
-        elif papers_by_day.get(date):
-            day.state = DayState.NOT_PUBLISHED
         days.append(day)
     lead = [None] * first.weekday()
     cells = lead + days

@@ -56,3 +56,18 @@ def topic_calendar(request: HttpRequest, slug: str) -> HttpResponse:
         "canonical": request.build_absolute_uri(request.path),
     }
     return _in_language(topic.language, request, "digests/calendar.html", context)
+
+
+def day_without_digest(request: HttpRequest, *, slug: str, date: datetime.date) -> HttpResponse:
+    """The answer at a digest address with no digest: still a 404, but a day arXiv
+    announced nothing says so (and links to the calendar) instead of "not found"."""
+    topic = selectors.active_topic(slug=slug)
+    if (
+        topic is None
+        or selectors_trust.topic_day_state(topic=topic, date=date) != selectors_trust.DayState.NO_ANNOUNCEMENT
+    ):
+        raise Http404("No such digest")
+    context = {"topic": topic, "date": date, "weekend": date.weekday() in selectors_trust.NO_ANNOUNCEMENT_WEEKDAYS}
+    response = _in_language(topic.language, request, "digests/no_announcement.html", context)
+    response.status_code = 404
+    return response

@@ -461,6 +461,7 @@ class SummaryRevisionAdmin(admin.ModelAdmin):
         "state",
         "author_name",
         "created_at",
+        "public_note",
         "content",
         "flags",
         "backend",

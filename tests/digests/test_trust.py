@@ -459,3 +459,56 @@ def test_an_ingest_finding_nothing_shows_on_the_cached_calendar(client, settings
         arxiv.route("/api/query", Reply.atom(feed([])))
         topic_ingest(topic=topic, digest_date=friday, source_url=arxiv.url("/api/query"), enqueue=False)
     assert day_cell(page(client, calendar_url(topic)), friday)[1] == "no-announcement"
+
+
+def test_footnote_of_an_imported_summary_dates_the_import(client):
+    digest = make_digest(papers=1, backend="hexo-import", model_name="gpt-4o")
+    SummaryRevision.objects.filter(summary__paper__digest_entries__digest=digest).update(kind="imported")
+    imported = only_summary(digest).revision_at
+    assert footnote(page(client, digest.get_absolute_url())) == (
+        f"Summary written by gpt-4o. Imported on {imported:%Y-%m-%d}."
+    )
+
+
+# -- a digest address with no digest ------------------------------------------------
+
+
+def no_digest_answer(topic, date):
+    from django.test import RequestFactory
+
+    from digests.views_trust import day_without_digest
+
+    request = RequestFactory().get(f"/topics/{topic.slug}/{date:%Y-%m-%d}/")
+    return day_without_digest(request, slug=topic.slug, date=date)
+
+
+def test_saturday_address_says_arxiv_announces_nothing_on_weekends():
+    topic = make_digest(papers=1, date=DAY).topic
+    response = no_digest_answer(topic, SATURDAY)
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "arXiv announces no new papers on Saturdays and Sundays" in html
+    assert f'href="/topics/{topic.slug}/calendar/?month=2024-05"' in html
+
+
+def test_weekday_address_whose_run_found_nothing_says_no_announcement():
+    topic = make_digest(papers=1, date=DAY).topic
+    friday = DAY + datetime.timedelta(days=1)
+    IngestRun.objects.create(
+        topic=topic,
+        digest_date=friday,
+        window_start=timezone.now(),
+        window_end=timezone.now(),
+        query="q",
+        api_url="http://127.0.0.1/",
+        status="empty",
+    )
+    assert "arXiv announced no new papers" in no_digest_answer(topic, friday).content.decode()
+
+
+def test_weekday_address_without_a_record_is_a_plain_404():
+    from django.http import Http404
+
+    topic = make_digest(papers=1, date=DAY).topic
+    with pytest.raises(Http404):
+        no_digest_answer(topic, DAY + datetime.timedelta(days=5))

@@ -352,3 +352,13 @@ def test_editor_form_offers_an_empty_public_note_each_time(editor_client):
     html = editor_client.get(_edit_url(summary)).content.decode()
     assert 'name="public_note"' in html
     assert "First fix." not in html
+
+
+def test_history_shows_each_corrections_public_note(editor_client):
+    day = flagged_day()
+    summary = day.flagged
+    editor_client.post(
+        _edit_url(summary), {**_form_data(summary, one_line=RIGHT_CLAIM), "public_note": "Fixed the claim."}
+    )
+    html = editor_client.get(reverse("admin:papers_summary_revisions", args=[summary.pk])).content.decode()
+    assert "Public note: Fixed the claim." in html
