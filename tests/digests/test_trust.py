@@ -512,3 +512,19 @@ def test_weekday_address_without_a_record_is_a_plain_404():
     topic = make_digest(papers=1, date=DAY).topic
     with pytest.raises(Http404):
         no_digest_answer(topic, DAY + datetime.timedelta(days=5))
+
+
+def test_ledger_says_when_arxivs_answer_hit_the_topics_limit(client):
+    topic = TopicFactory(max_papers_per_day=3)
+    digest = make_digest(papers=1, topic=topic)
+    IngestRun.objects.create(
+        topic=topic,
+        digest_date=DAY,
+        window_start=timezone.now(),
+        window_end=timezone.now(),
+        query="q",
+        api_url="http://127.0.0.1/",
+        status="ok",
+        total_results=3,
+    )
+    assert "arXiv's answer stops at this topic's limit of 3 papers." in page(client, digest.get_absolute_url())
