@@ -19,7 +19,17 @@ from papers.models import Language, Summary
 from . import rendering
 
 # Everything ``_summary.html`` may read: the memo key, and the only context it gets.
-SUMMARY_BLOCK_FIELDS = (*Summary.SECTION_FIELDS, "is_edited", "language")
+SUMMARY_BLOCK_FIELDS = (
+    *Summary.SECTION_FIELDS,
+    "is_edited",
+    "language",
+    # The footnote: who wrote the text, with which prompt, and when it last changed.
+    "backend",
+    "model_name",
+    "prompt_version",
+    "revision_kind",
+    "revision_at",
+)
 
 # Language names in the reader's language (``Language``'s labels are each language's own name).
 LANGUAGE_NAMES = {Language.EN: gettext_lazy("English"), Language.ZH_HANS: gettext_lazy("Simplified Chinese")}

@@ -15,7 +15,7 @@ from papers.signals import figures_hidden, ingest_finished, papers_processed, pu
 
 from .models import Digest
 from .services.build import digest_build, digests_refresh_for_papers
-from .services.public import papers_seen_by_public, public_site_refresh
+from .services.public import papers_seen_by_public, public_site_refresh, public_site_refresh_on_commit
 
 logger = logging.getLogger("paperdigest.digests")
 
@@ -41,6 +41,13 @@ def _digest_build_for_run(sender, *, run, **kwargs) -> None:
         digest_build(topic=run.topic, date=run.digest_date)
     except Exception:
         logger.exception("Building the digest of %s for %s failed", run.topic.slug, run.digest_date)
+
+
+@receiver(ingest_finished, dispatch_uid="digests-ingest-coverage")
+def _coverage_refresh(sender, *, run, **kwargs) -> None:
+    # The coverage ledger and calendar show each finished run's counts, even of a day with nothing new.
+    if run.status != IngestRunStatus.FAILED and run.topic.is_active:
+        public_site_refresh_on_commit()
 
 
 @receiver(figures_hidden, dispatch_uid="digests-cover-hidden")

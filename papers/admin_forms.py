@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from papers.models import Summary, Topic
+from papers.models import Summary, SummaryRevision, Topic
 from papers.sections import SECTION_LABELS
 from papers.services.revisions import EditConflict
 
@@ -54,10 +54,17 @@ class SummaryEditForm(forms.ModelForm):
     """Every section of the fixed schema plus the lock version the editor started from."""
 
     lock_version = forms.IntegerField(widget=forms.HiddenInput)
+    public_note = forms.CharField(
+        label="Public note",
+        required=False,
+        max_length=SummaryRevision._meta.get_field("public_note").max_length,
+        widget=forms.TextInput(attrs={"class": "vLargeTextField", "size": 80}),
+        help_text="Optional: what you corrected, in one sentence. Readers see it beside the summary, with the date.",
+    )
 
     class Meta:
         model = Summary
-        fields = [*Summary.SECTION_FIELDS, "lock_version"]
+        fields = [*Summary.SECTION_FIELDS, "lock_version", "public_note"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -212,6 +212,13 @@ class IngestRun(models.Model):
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0, help_text="Returned but outside the date window.")
+    # Empty on runs from before they were counted: a reader is told "not recorded", never a guess.
+    added_count = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Papers this run added to the topic's digest of its day."
+    )
+    earlier_count = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Papers in the window that another day's digest of the topic already has."
+    )
     note = models.TextField(blank=True, help_text="Why nothing was found, or what went wrong.")
     error = models.TextField(blank=True)
     started_at = models.DateTimeField(default=timezone.now)
@@ -428,6 +435,9 @@ class Summary(models.Model):
     input_tokens = _live_revision_field("input_tokens", None)
     output_tokens = _live_revision_field("output_tokens", None)
     latency_ms = _live_revision_field("latency_ms", None)
+    revision_kind = _live_revision_field("kind", "")
+    revision_at = _live_revision_field("created_at", None)
+    public_note = _live_revision_field("public_note", "")
 
     def sections(self) -> dict:
         return {name: getattr(self, name) for name in self.SECTION_FIELDS}
@@ -478,6 +488,9 @@ class SummaryRevision(models.Model):
     input_tokens = models.PositiveIntegerField(null=True, blank=True)
     output_tokens = models.PositiveIntegerField(null=True, blank=True)
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    public_note = models.CharField(
+        max_length=300, blank=True, help_text="What an editor corrected, in a sentence readers see beside the summary."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -338,6 +338,7 @@ class SummaryAdmin(admin.ModelAdmin):
             content=form.sections(),
             user=request.user,
             expected_lock_version=form.cleaned_data["lock_version"],
+            public_note=form.cleaned_data.get("public_note", ""),
         )
         blocking = [f["message"] for f in updated.flags if f.get("blocking")]
         if blocking:
@@ -460,6 +461,7 @@ class SummaryRevisionAdmin(admin.ModelAdmin):
         "state",
         "author_name",
         "created_at",
+        "public_note",
         "content",
         "flags",
         "backend",

@@ -185,15 +185,18 @@ def topic_ingest(
 
 def _papers_upsert(run: IngestRun, *, topic: Topic, digest_date: datetime.date, facts: list[PaperFacts]) -> list[int]:
     """Upsert all papers and links in one transaction; count outcomes on ``run``; return ids needing work."""
-    run.new_count = run.updated_count = run.unchanged_count = 0
+    run.new_count = run.updated_count = run.unchanged_count = run.added_count = run.earlier_count = 0
     pending: list[int] = []
     with transaction.atomic():
         for fact in facts:
             paper, outcome = paper_upsert(fact)
             setattr(run, f"{outcome}_count", getattr(run, f"{outcome}_count") + 1)
-            _, linked = TopicPaper.objects.get_or_create(
+            link, linked = TopicPaper.objects.get_or_create(
                 topic=topic, paper=paper, defaults={"digest_date": digest_date, "ingest_run": run}
             )
+            # A paper belongs to one day's digest per topic: the coverage ledger says where the others went.
+            run.added_count += linked
+            run.earlier_count += link.digest_date != digest_date
             # A newly linked topic may need a summary in its language and a digest entry.
             if outcome != "unchanged" or linked or paper.status not in (PaperStatus.SUMMARIZED, PaperStatus.FAILED):
                 pending.append(paper.pk)

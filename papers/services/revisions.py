@@ -124,14 +124,19 @@ def summary_record_generated(
 
 
 @transaction.atomic
-def summary_edit(*, summary: Summary, content: dict, user, expected_lock_version: int) -> Summary:
-    """Save an editor's text as the live summary, refusing a stale form."""
+def summary_edit(
+    *, summary: Summary, content: dict, user, expected_lock_version: int, public_note: str = ""
+) -> Summary:
+    """Save an editor's text as the live summary, refusing a stale form.
+
+    ``public_note`` says readers what was corrected; it is shown beside the summary.
+    """
     locked = Summary.objects.select_for_update(of=("self",)).select_related("live_revision").get(pk=summary.pk)
     if locked.lock_version != expected_lock_version:
         raise EditConflict()
     _apply(locked, normalise_content({**locked.sections(), **content}))
     locked.is_edited = True
-    return _save_with_revision(locked, kind=RevisionKind.EDITED, user=user)
+    return _save_with_revision(locked, kind=RevisionKind.EDITED, user=user, public_note=" ".join(public_note.split()))
 
 
 @transaction.atomic
@@ -150,7 +155,9 @@ def summary_apply_revision(*, revision: SummaryRevision, user) -> Summary:
     return _save_with_revision(summary, kind=RevisionKind.REVERTED, user=user, origin=revision)
 
 
-def _save_with_revision(summary: Summary, *, kind: str, user, origin: SummaryRevision | None = None) -> Summary:
+def _save_with_revision(
+    summary: Summary, *, kind: str, user, origin: SummaryRevision | None = None, public_note: str = ""
+) -> Summary:
     """Re-validate and save a locked summary a person changed, and record the snapshot.
 
     The new revision keeps the provenance of the text it started from
@@ -158,7 +165,10 @@ def _save_with_revision(summary: Summary, *, kind: str, user, origin: SummaryRev
     still model X's summary, corrected.
     """
     origin = origin or summary.live_revision
-    revision = SummaryRevision(summary=summary, kind=kind, author=user)
+    revision = SummaryRevision(summary=summary, kind=kind, author=user, public_note=public_note)
+    if origin is not None and kind == RevisionKind.REVERTED and origin.kind == RevisionKind.EDITED:
+        # Restoring a correction restores what readers were told about it.
+        revision.public_note = origin.public_note
     if origin is not None:
         revision.backend = origin.backend
         revision.model_name = origin.model_name
@@ -184,7 +194,10 @@ def summary_dismiss_candidate(*, revision: SummaryRevision) -> None:
 
 @transaction.atomic
 def summary_mark_reviewed(*, summary: Summary, user) -> Summary:
-    Summary.objects.filter(pk=summary.pk).update(reviewed_by=user, reviewed_at=timezone.now())
+    now = timezone.now()
+    # Readers see the review (the summary's badge): its pages must change with it.
+    Summary.objects.filter(pk=summary.pk).update(reviewed_by=user, reviewed_at=now, updated_at=now)
+    public_data_changed_on_commit(paper_ids=[summary.paper_id])
     summary.refresh_from_db()
     return summary
 

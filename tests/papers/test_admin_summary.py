@@ -334,3 +334,31 @@ def test_a_summary_cannot_be_deleted_in_the_admin(admin_client):
     response = admin_client.post(reverse("admin:papers_summary_delete", args=[summary.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert Summary.objects.filter(pk=summary.pk).exists()
+
+
+def test_saving_an_edit_stores_the_public_note_on_its_revision(editor_client):
+    day = flagged_day()
+    summary = day.flagged
+    data = {**_form_data(summary, one_line=RIGHT_CLAIM), "public_note": "  Corrected the  claim about the dataset. "}
+    assert editor_client.post(_edit_url(summary), data).status_code == 302
+    summary.refresh_from_db()
+    assert summary.live_revision.public_note == "Corrected the claim about the dataset."
+
+
+def test_editor_form_offers_an_empty_public_note_each_time(editor_client):
+    day = flagged_day()
+    summary = day.flagged
+    editor_client.post(_edit_url(summary), {**_form_data(summary, one_line=RIGHT_CLAIM), "public_note": "First fix."})
+    html = editor_client.get(_edit_url(summary)).content.decode()
+    assert 'name="public_note"' in html
+    assert "First fix." not in html
+
+
+def test_history_shows_each_corrections_public_note(editor_client):
+    day = flagged_day()
+    summary = day.flagged
+    editor_client.post(
+        _edit_url(summary), {**_form_data(summary, one_line=RIGHT_CLAIM), "public_note": "Fixed the claim."}
+    )
+    html = editor_client.get(reverse("admin:papers_summary_revisions", args=[summary.pk])).content.decode()
+    assert "Public note: Fixed the claim." in html

@@ -17,6 +17,7 @@ from tests.servers import Reply
 UTC = datetime.timezone.utc
 DAY = datetime.date(2024, 5, 2)  # a Thursday
 IN_WINDOW = datetime.datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
+DAY_AFTER_NOON = datetime.datetime(2024, 5, 2, 12, 0, tzinfo=UTC)
 
 
 def serve(server, *entries):
@@ -104,6 +105,30 @@ def test_paper_keeps_the_digest_day_it_was_first_found(arxiv_api):
     ingest(topic, day=DAY)
     ingest(topic, day=DAY + datetime.timedelta(days=1))
     assert list(TopicPaper.objects.values_list("digest_date", flat=True)) == [DAY]
+
+
+@pytest.mark.django_db
+def test_run_counts_papers_it_added_and_papers_another_day_already_has(arxiv_api):
+    serve(arxiv_api, Entry(arxiv_id="2405.00001", published=IN_WINDOW))
+    topic = TopicFactory(lookback_days=3)
+    first = ingest(topic, day=DAY)
+    serve(
+        arxiv_api,
+        Entry(arxiv_id="2405.00001", published=IN_WINDOW),
+        Entry(arxiv_id="2405.00002", published=DAY_AFTER_NOON),
+    )
+    second = ingest(topic, day=DAY + datetime.timedelta(days=1))
+    assert (first.added_count, first.earlier_count) == (1, 0)
+    assert (second.added_count, second.earlier_count) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_rerun_of_a_day_adds_nothing_and_finds_nothing_of_another_day(arxiv_api):
+    serve(arxiv_api, Entry(arxiv_id="2405.00001", published=IN_WINDOW))
+    topic = TopicFactory()
+    ingest(topic)
+    again = IngestRun.objects.get(pk=ingest(topic).pk)
+    assert (again.added_count, again.earlier_count) == (0, 0)
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ from tests.factories import PaperFactory, SummaryFactory
 
 migration = importlib.import_module("papers.migrations.0006_summary_true_language")
 
+PAPER_FIELDS = ("arxiv_id", "title", "abstract", "authors", "published", "updated", "abs_url", "pdf_url")
 ENGLISH = "Diffusion models generate images from text prompts with strong results."
 
 
@@ -70,8 +71,19 @@ def test_an_edited_mislabelled_copy_beside_an_english_summary_is_kept():
 def test_the_migration_relabels_when_run_forward():
     executor = MigrationExecutor(connection)
     leaf = executor.loader.graph.leaf_nodes("papers")
-    executor.migrate([("papers", "0005_content_affiliation_note_link_role")])
-    summary = SummaryFactory(language="zh-hans", one_line=ENGLISH)
+    before = ("papers", "0005_content_affiliation_note_link_role")
+    executor.migrate([before])
+    # Rows written through the models as they were then: a later migration may add columns.
+    old = executor.loader.project_state(before).apps
+    paper = old.get_model("papers", "Paper").objects.create(
+        **{name: getattr(PaperFactory.build(), name) for name in PAPER_FIELDS}
+    )
+    summary = old.get_model("papers", "Summary").objects.create(paper=paper, language="zh-hans", one_line=ENGLISH)
+    revision = old.get_model("papers", "SummaryRevision").objects.create(
+        summary=summary, kind=RevisionKind.GENERATED, content={"one_line": ENGLISH}, backend="extractive"
+    )
+    summary.live_revision = revision
+    summary.save(update_fields=["live_revision"])
     executor = MigrationExecutor(connection)
     executor.migrate(leaf)
     summary.refresh_from_db()
