@@ -17,7 +17,6 @@ from papers.signals import public_data_changed_on_commit
 
 from .common import next_url
 
-
 # Editors judge a figure by looking at it: a row of file names cannot tell a cropped plot from a logo.
 THUMB_STYLE = "max-height:80px;max-width:160px;background:#fff;border:1px solid #ccc"
 
