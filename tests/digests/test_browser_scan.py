@@ -10,11 +10,16 @@ import pytest
 
 from papers.models import PaperContent
 from tests.digests.builders import add_figure, full_summary
-from tests.digests.test_browser import browser, image_width, open_all, open_page  # noqa: F401  (fixtures)
+from tests.digests import test_browser
+from tests.digests.test_browser import image_width, open_all
 from tests.factories import DigestEntryFactory, DigestFactory, PaperFactory, TopicFactory
 from tests.sample_day import ROOT, sample_papers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# The Chromium and page fixtures of the digest browser tests.
+browser = test_browser.browser
+open_page = test_browser.open_page
 
 PHONE = {"width": 390, "height": 844}
 WIDTHS = [1280, 390]
