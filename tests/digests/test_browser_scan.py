@@ -9,8 +9,8 @@ import re
 import pytest
 
 from papers.models import PaperContent
-from tests.digests.builders import add_figure, full_summary
 from tests.digests import test_browser
+from tests.digests.builders import add_figure, full_summary
 from tests.digests.test_browser import image_width, open_all
 from tests.factories import DigestEntryFactory, DigestFactory, PaperFactory, TopicFactory
 from tests.sample_day import ROOT, sample_papers
