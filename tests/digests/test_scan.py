@@ -244,3 +244,18 @@ def test_full_caption_is_shown_uncut(client):
     Figure.objects.filter(pk=figures[0].pk).update(caption=long)
     html = page(client, paper.digest_entries.get().digest.get_absolute_url())
     assert "The end." in html
+
+
+def test_chinese_digest_names_the_fold_out_and_day_links_in_chinese(client):
+    topic = TopicFactory(language="zh-hans")
+    make_digest(papers=1, topic=topic, date=datetime.date(2024, 5, 1))
+    html = page(client, make_digest(papers=1, topic=topic).get_absolute_url())
+    assert "<summary>展开" in html and "回到顶部" in html and "前一天" in html
+    assert "Back to top" not in html and "Previous day" not in html
+
+
+def test_feed_entry_keeps_the_whole_summary_without_a_fold_out(client):
+    digest = make_digest(papers=1)
+    xml = client.get(f"/feeds/{digest.topic.slug}/rss.xml").content.decode()
+    assert "&lt;details" not in xml and "<details" not in xml
+    assert "Key takeaways" in xml and "Better FID on ImageNet." in xml
