@@ -261,3 +261,21 @@ def test_feed_entry_keeps_the_whole_summary_without_a_fold_out(client):
     xml = client.get(f"/feeds/{digest.topic.slug}/rss.xml").content.decode()
     assert "&lt;details" not in xml and "<details" not in xml
     assert "Key takeaways" in xml and "Better FID on ImageNet." in xml
+
+
+def test_home_cover_carries_a_2x_srcset(client):
+    digest = make_digest(papers=1)
+    cover = digest.entries.get().paper.figures.get()
+    digest.cover_figure = cover
+    digest.save()
+    assert f'srcset="{cover.thumbnail.url} 1x, {cover.image.url} 2x"' in page(client, "/")
+
+
+def test_figure_page_keeps_a_hostile_caption_and_label_inert(client):
+    paper, figures = paper_with_figures()
+    Figure.objects.filter(pk=figures[0].pk).update(
+        label='Fig" onerror="window.__xss=1', caption="<script>window.__xss=1</script><b>bold</b>"
+    )
+    html = page(client, f"/papers/{paper.arxiv_id}/figures/1/")
+    assert "<script>" not in html and "<b>bold</b>" not in html
+    assert 'alt="Fig&quot; onerror=&quot;window.__xss=1"' in html
