@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.dispatch import receiver
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.autoreload import file_changed
 from django.utils.safestring import SafeString, mark_safe
@@ -61,7 +62,11 @@ def summary_banner(entries) -> list[dict]:
 
 
 def digest_description(*, topic, date, first_title: str) -> str:
-    """Return the default description, in the topic's language, like the reference digest's."""
+    """Return the description the digest build stores and the Hexo export writes, like the reference digest's.
+
+    Pages do not show it as it is: ``description_shown`` recognises it as ours
+    and writes the intro from the day's entries instead.
+    """
     first_title = " ".join(first_title.split())
     if topic.language == Language.ZH_HANS:
         text = f"{topic.name} 方向最新论文已更新，请持续关注 Update in {date.isoformat()}"
@@ -70,10 +75,76 @@ def digest_description(*, topic, date, first_title: str) -> str:
     return f"{text}: {first_title}" if first_title else text
 
 
+def description_is_default(digest) -> bool:
+    """Whether the stored description is one ``digest_description`` wrote (for any first title), not an editor's."""
+    text = " ".join((digest.description or "").split())
+    if not text:
+        return True
+    blank = digest_description(topic=digest.topic, date=digest.date, first_title="")
+    return text == blank or text.startswith(blank + (" " if digest.topic.language == Language.ZH_HANS else ": "))
+
+
+# How many of the day's commonest subjects the intro names: enough to tell days apart, short enough for one line.
+INTRO_SUBJECTS = 3
+
+
+def digest_subjects(entries, *, limit: int = INTRO_SUBJECTS) -> list[str]:
+    """The day's commonest summary keywords (ties in reading order), else its commonest primary categories."""
+    counts: dict[str, int] = {}
+    shown: dict[str, str] = {}
+    for entry in entries:
+        summary = getattr(entry, "summary", None)
+        # A keyword counts once per paper, so one paper repeating itself does not set the day's subject.
+        words = {
+            " ".join(str(w).split()).casefold(): " ".join(str(w).split()) for w in (summary.keywords if summary else [])
+        }
+        for key, word in words.items():
+            if key:
+                counts[key] = counts.get(key, 0) + 1
+                shown.setdefault(key, word)
+    if not counts:
+        for entry in entries:
+            category = entry.paper.primary_category
+            if category:
+                counts[category] = counts.get(category, 0) + 1
+                shown.setdefault(category, category)
+    order = {key: n for n, key in enumerate(shown)}
+    ranked = sorted(counts, key=lambda key: (-counts[key], order[key]))
+    return [shown[key] for key in ranked[:limit]]
+
+
+def _join(words: list[str], *, language: str) -> str:
+    if language == Language.ZH_HANS:
+        return words[0] if len(words) == 1 else "、".join(words[:-1]) + "和" + words[-1]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def digest_intro(*, topic, date, entries) -> str:
+    """Return the intro written from the entries shown: how many papers and what they are about.
+
+    Written in the topic's language from the shown entries alone, so it stays
+    true when an editor reorders or hides entries.
+    """
+    count = len(entries)
+    subjects = digest_subjects(entries)
+    day = date.isoformat()
+    if topic.language == Language.ZH_HANS:
+        if not count:
+            return f"{topic.name} · {day}：本期没有论文。"
+        text = f"{topic.name} · {day}：本期共 {count} 篇论文"
+        return f"{text}，主要涉及{_join(subjects, language=topic.language)}。" if subjects else f"{text}。"
+    if not count:
+        return f"No {topic.name} papers on {day}."
+    papers = "paper" if count == 1 else "papers"
+    text = f"{count} {topic.name} {papers} on {day}"
+    return f"{text}, on {_join(subjects, language=topic.language)}." if subjects else f"{text}."
+
+
 def description_shown(digest, entries) -> str:
-    """The editor's description, or the default one for the entries shown."""
-    first_title = entries[0].paper.title if entries else ""
-    return digest.description or digest_description(topic=digest.topic, date=digest.date, first_title=first_title)
+    """The editor's description, or the intro written from the entries shown."""
+    if digest.description and not description_is_default(digest):
+        return digest.description
+    return digest_intro(topic=digest.topic, date=digest.date, entries=entries)
 
 
 def _frozen(value):
@@ -120,39 +191,71 @@ def _forget_sections_on_template_change(sender, file_path: Path, **kwargs) -> No
         clear_memo()
 
 
-def figure_thumbs(figures, *, in_feed: bool = False, base_url: str = "") -> SafeString:
+def _figure_img(figure, *, alt: str, lazy: bool = True, base_url: str = "") -> str:
+    """An ``<img>`` of a figure: the thumbnail at 1x and the web image at 2x, so 2x screens get sharp pixels."""
+    image, thumbnail = figure.image, figure.thumbnail
+    if thumbnail:
+        src, width, height = thumbnail.url, figure.thumb_width, figure.thumb_height
+        srcset = f' srcset="{escape(base_url + src)} 1x, {escape(base_url + image.url)} 2x"'
+    else:
+        src, width, height = image.url, figure.width, figure.height
+        srcset = ""
+    loading = ' loading="lazy" decoding="async"' if lazy else ""
+    return (
+        f'<img src="{escape(base_url + src)}"{srcset} width="{_dimension(width)}" height="{_dimension(height)}"'
+        f' alt="{escape(alt)}"{loading}>'
+    )
+
+
+def figure_caption(figure) -> str:
+    """A figure's label in bold and its full caption without the label repeated, as inline HTML."""
+    if not (figure.label or figure.caption):
+        return ""
+    label = f"<strong>{escape(figure.label)}</strong> " if figure.label else ""
+    return f"{label}{rendering.render_text_inline(figure.caption_after_label)}"
+
+
+def figure_url(paper, number: int) -> str:
+    """The figure's own page: the ``number``-th (1-based) shown figure with an image."""
+    return reverse("digests:figure", kwargs={"arxiv_id": paper.arxiv_id, "number": number})
+
+
+def figure_lead(figures, *, paper) -> SafeString:
+    """Return the compact entry's small image: the first figure, linking to its page (empty without one)."""
+    figure = next((figure for figure in figures if figure.image), None)
+    if figure is None:
+        return mark_safe("")
+    img = _figure_img(figure, alt=figure.label or _("Figure"))
+    # Safe: every value is escaped.
+    return mark_safe(f'<a class="lead-figure" href="{escape(figure_url(paper, 1))}">{img}</a>')  # noqa: S308
+
+
+def figure_thumbs(figures, *, paper=None, in_feed: bool = False, base_url: str = "") -> SafeString:
     """Return the thumbnail links of an entry's figures (those with an image).
 
-    Built in Python rather than a template loop: a digest shows some two
-    hundred figures, and there the template engine cost more than the rest
-    of the page. Every value is escaped; captions pass through nh3.
+    On a page each links to the figure's own page and shows its full
+    caption; in a feed each links to the image itself. Built in Python rather
+    than a template loop: a digest shows some two hundred figures, and there
+    the template engine cost more than the rest of the page. Every value is
+    escaped; captions pass through nh3.
     """
     default_alt = _("Figure")
     parts = []
+    number = 0
     for figure in figures:
-        image, thumbnail = figure.image, figure.thumbnail
-        if not image:
+        if not figure.image:
             continue
-        href = image.url
-        if thumbnail:
-            src, width, height = thumbnail.url, figure.thumb_width, figure.thumb_height
-        else:
-            src, width, height = href, figure.width, figure.height
-        size = f'width="{_dimension(width)}" height="{_dimension(height)}"'
+        number += 1
         if in_feed:
-            parts.append(
-                f'<a href="{escape(base_url + href)}"><img src="{escape(base_url + src)}" {size}'
-                f' alt="{escape(figure.label)}"></a> '
-            )
+            img = _figure_img(figure, alt=figure.label, lazy=False, base_url=base_url)
+            parts.append(f'<a href="{escape(base_url + figure.image.url)}">{img}</a> ')
             continue
-        caption = ""
-        if figure.label or figure.caption:
-            label = f"<strong>{escape(figure.label)}</strong> " if figure.label else ""
-            caption = f"\n        <figcaption>{label}{rendering.render_text_inline(figure.caption or '')}</figcaption>"
+        caption = figure_caption(figure)
+        caption = f"\n        <figcaption>{caption}</figcaption>" if caption else ""
+        href = figure_url(paper, number) if paper is not None else figure.image.url
         parts.append(
-            f'\n      <li><figure>\n        <a href="{escape(href)}"><img src="{escape(src)}" {size}'
-            f' alt="{escape(figure.label or default_alt)}" loading="lazy" decoding="async"></a>{caption}'
-            "\n      </figure></li>"
+            f'\n      <li><figure>\n        <a href="{escape(href)}">{_figure_img(figure, alt=figure.label or default_alt)}</a>'
+            f"{caption}\n      </figure></li>"
         )
     # Safe: every value above is escaped or nh3-sanitised.
     return mark_safe("".join(parts))  # noqa: S308

@@ -86,6 +86,26 @@ def digest_for_page(*, slug: str, date: datetime.date, user) -> Digest | None:
     )
 
 
+@dataclass(frozen=True)
+class DayNeighbours:
+    """The topic's published digests just before and after a day (``None`` at either end)."""
+
+    previous: datetime.date | None
+    next: datetime.date | None
+
+
+def digest_neighbours(*, digest: Digest) -> DayNeighbours:
+    """Return the dates of the topic's previous and next published digests (one query).
+
+    Published only, staff included: a draft in between is no day a reader can go to.
+    """
+    days = Digest.objects.published().filter(topic_id=digest.topic_id)
+    previous = days.filter(date__lt=digest.date).order_by("-date").values("date")[:1]
+    following = days.filter(date__gt=digest.date).order_by("date").values("date")[:1]
+    row = Digest.objects.filter(pk=digest.pk).values_list(Subquery(previous), Subquery(following)).first()
+    return DayNeighbours(*(row or (None, None)))
+
+
 def digest_state(*, digest: Digest) -> dict:
     """Return what changes when anything on a digest page changes (one query)."""
     return digest.entries.shown().aggregate(
@@ -196,6 +216,46 @@ def papers_for_results(*, ids: list[int]) -> list[Paper]:
         .in_bulk()
     )
     return [papers[i] for i in ids if i in papers]
+
+
+@dataclass(frozen=True)
+class FigurePage:
+    """One figure of a public paper, with the figures before and after it (1-based numbers)."""
+
+    paper: Paper
+    figure: Figure
+    number: int
+    count: int
+    previous: int | None
+    next: int | None
+
+
+def figure_for_page(*, arxiv_id: str, number: int, user) -> FigurePage | None:
+    """Return the ``number``-th shown figure with an image of a paper the paper page would show.
+
+    Numbers count the figures a reader sees on the paper page, so hidden
+    figures and figures without an image have no page.
+    """
+    shown_in = DigestEntry.objects.shown().filter(paper=OuterRef("pk"), digest__in=digests_visible_to(user))
+    paper = (
+        Paper.objects.filter(Exists(shown_in), arxiv_id=arxiv_id)
+        .select_related("content")
+        .prefetch_related(Prefetch("figures", queryset=Figure.objects.shown().exclude(image="")))
+        .first()
+    )
+    if paper is None:
+        return None
+    figures = list(paper.figures.all())
+    if not 1 <= number <= len(figures):
+        return None
+    return FigurePage(
+        paper=paper,
+        figure=figures[number - 1],
+        number=number,
+        count=len(figures),
+        previous=number - 1 if number > 1 else None,
+        next=number + 1 if number < len(figures) else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -30,5 +30,7 @@ urlpatterns = [
     path("topics/<slug:slug>/calendar/", views_trust.topic_calendar, name="calendar"),
     path("topics/<slug:slug>/<isodate:date>/", views.digest_detail, name="digest"),
     path("topics/<slug:slug>/<isodate:date>.md", views_export.digest_markdown, name="digest_markdown"),
+    # Before the paper page: its ``path`` converter would take "…/figures/1" as part of an arXiv id.
+    path("papers/<path:arxiv_id>/figures/<int:number>/", views.figure_detail, name="figure"),
     path("papers/<path:arxiv_id>/", views.paper_detail, name="paper"),
 ]

@@ -96,12 +96,16 @@ def digest_detail(request: HttpRequest, slug: str, date: datetime.date) -> HttpR
     if digest is None:
         raise Http404("No such digest")
     state = selectors.digest_state(digest=digest)
+    neighbours = selectors.digest_neighbours(digest=digest)
     etag, last_modified = validators(
         "digest",
         digest.pk,
         digest.status,
         is_staff_request(request),
         state["count"],
+        # A neighbouring day published or withdrawn changes the page's previous/next links.
+        neighbours.previous,
+        neighbours.next,
         changed=[digest.updated_at, digest.topic.updated_at, state["papers_changed"], state["summaries_changed"]],
     )
     if (not_modified := conditional(request, etag=etag, last_modified=last_modified)) is not None:
@@ -124,6 +128,8 @@ def digest_detail(request: HttpRequest, slug: str, date: datetime.date) -> HttpR
         "is_draft": not digest.is_live,
         "canonical": request.build_absolute_uri(digest.get_absolute_url()),
         "base_url": "",
+        "previous_day": neighbours.previous,
+        "next_day": neighbours.next,
     }
     response = _in_language(digest.topic.language, request, "digests/digest.html", context)
     return stamp(response, etag=etag, last_modified=last_modified)
@@ -177,6 +183,37 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         "canonical": request.build_absolute_uri(page.paper.get_absolute_url()),
     }
     response = _in_language(language, request, "digests/paper.html", context)
+    return stamp(response, etag=etag, last_modified=last_modified)
+
+
+@public_page
+def figure_detail(request: HttpRequest, arxiv_id: str, number: int) -> HttpResponse:
+    """One figure large, with its full caption, its paper and the figures either side."""
+    page = selectors.figure_for_page(arxiv_id=arxiv_id, number=number, user=request.user)
+    if page is None:
+        raise Http404("No such figure")
+    etag, last_modified = validators(
+        "figure",
+        page.figure.pk,
+        page.number,
+        page.count,
+        # An editor's caption fix saves no paper and Figure keeps no update time: the text itself is the validator.
+        page.figure.label,
+        page.figure.caption,
+        page.figure.image.name,
+        request.LANGUAGE_CODE,
+        is_staff_request(request),
+        changed=[page.paper.updated_at, page.figure.created_at],
+    )
+    if (not_modified := conditional(request, etag=etag, last_modified=last_modified)) is not None:
+        return not_modified
+    context = {
+        "paper": page.paper,
+        "figure": page.figure,
+        "page": page,
+        "canonical": request.build_absolute_uri(request.path),
+    }
+    response = render(request, "digests/figure.html", context)
     return stamp(response, etag=etag, last_modified=last_modified)
 
 

@@ -355,9 +355,10 @@ class Figure(models.Model):
         so a page that prints the label does not print it twice."""
         caption = self.caption.strip()
         number = self.label.split()[-1] if self.label.split() else ""
-        m = CAPTION_LABEL.match(caption)
-        if m and number and m["num"].lower() == number.lower():
-            return caption[m.end() :].lstrip(" :.|")
+        # Captions cut from a PDF next to a printed label, or imported with the label prepended, can open
+        # with it twice ("Figure 1 Figure 1: …"): take off every copy.
+        while number and (m := CAPTION_LABEL.match(caption)) and m["num"].lower() == number.lower():
+            caption = caption[m.end() :].lstrip(" :.|")
         return caption
 
 

@@ -73,6 +73,25 @@ def summary_section(summary) -> str:
 
 
 @register.simple_tag
-def figure_thumbs(figures, in_feed=False, base_url=""):
-    """Render an entry's figure thumbnails: list items on a page, plain links in a feed."""
-    return presentation.figure_thumbs(figures, in_feed=bool(in_feed), base_url=base_url or "")
+def figure_thumbs(figures, in_feed=False, base_url="", paper=None):
+    """Render an entry's figure thumbnails: list items linking to figure pages, plain image links in a feed."""
+    return presentation.figure_thumbs(figures, paper=paper, in_feed=bool(in_feed), base_url=base_url or "")
+
+
+@register.simple_tag
+def figure_lead(figures, paper):
+    """Render the compact entry's small first figure, linking to its page."""
+    return presentation.figure_lead(figures, paper=paper)
+
+
+@register.filter
+def figure_caption(figure):
+    """A figure's bold label and full caption, the label never repeated."""
+    # Safe: presentation.figure_caption escapes the label and nh3-sanitises the caption.
+    return mark_safe(presentation.figure_caption(figure))  # noqa: S308
+
+
+@register.filter
+def first_authors(authors, count=3):
+    """The first ``count`` authors, or all of them when there are no more than that."""
+    return list(authors or [])[: int(count)]

@@ -8,6 +8,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from papers.models import Figure
@@ -16,15 +17,42 @@ from papers.signals import public_data_changed_on_commit
 
 from .common import next_url
 
+# Editors judge a figure by looking at it: a row of file names cannot tell a cropped plot from a logo.
+THUMB_STYLE = "max-height:80px;max-width:160px;background:#fff;border:1px solid #ccc"
+
+
+def figure_preview(figure: Figure, *, large: bool = False) -> str:
+    """The figure's image as an ``<img>`` (the thumbnail, or the web image when asked large or without one)."""
+    image = figure.image if large or not figure.thumbnail else figure.thumbnail
+    if not image:
+        return "(no image)"
+    style = "max-width:100%;max-height:480px;background:#fff" if large else THUMB_STYLE
+    return format_html(
+        '<a href="{}"><img src="{}" alt="{}" loading="lazy" style="{}"></a>',
+        figure.image.url if figure.image else image.url,
+        image.url,
+        figure.label or figure.get_kind_display(),
+        style,
+    )
+
 
 @admin.register(Figure)
 class FigureAdmin(admin.ModelAdmin):
-    list_display = ["paper", "kind", "label", "page", "order", "hidden"]
+    list_display = ["preview", "paper", "kind", "label", "page", "order", "hidden"]
+    list_display_links = ["preview", "paper"]
     list_filter = ["kind", "hidden"]
     list_select_related = ["paper"]
     search_fields = ["paper__arxiv_id", "label", "caption"]
-    fields = ["paper", "kind", "label", "caption", "page", "order", "hidden", "image", "thumbnail"]
-    readonly_fields = ["paper", "kind", "page", "image", "thumbnail"]
+    fields = ["paper", "kind", "large_preview", "label", "caption", "page", "order", "hidden", "image", "thumbnail"]
+    readonly_fields = ["paper", "kind", "large_preview", "page", "image", "thumbnail"]
+
+    @admin.display(description="Image")
+    def preview(self, obj):
+        return figure_preview(obj)
+
+    @admin.display(description="Image")
+    def large_preview(self, obj):
+        return figure_preview(obj, large=True)
 
     def has_add_permission(self, request):
         return False

@@ -17,9 +17,11 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from papers.admin_forms import RegenerateForm, TopicAdminForm
-from papers.models import IngestRun, Paper, PaperContent, PaperStatus, Summary, Topic, TopicPaper
+from papers.models import Figure, IngestRun, Paper, PaperContent, PaperStatus, Summary, Topic, TopicPaper
 from papers.queue import EDITOR_JOBS, failure_requeue, papers_enqueue_job
 from papers.services.metadata import paper_content_correct_affiliation
+
+from .figures import figure_preview
 
 DASHBOARD_DAYS = 30
 
@@ -62,6 +64,29 @@ class SummaryLinkInline(admin.TabularInline):
     @admin.display(description="Flags")
     def flag_count(self, obj):
         return len(obj.flags)
+
+
+class FigureInline(admin.TabularInline):
+    """The paper's figures as images; hiding, order and captions are changed on each figure's own page
+    (and in the summary editor), where hiding also lets go of a digest cover."""
+
+    model = Figure
+    extra = 0
+    fields = ["preview", "label", "caption", "order", "hidden", "change_link"]
+    readonly_fields = fields
+    can_delete = False
+    ordering = ["order", "id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Image")
+    def preview(self, obj):
+        return figure_preview(obj)
+
+    @admin.display(description="Figure")
+    def change_link(self, obj):
+        return format_html('<a href="{}">Edit, hide or move</a>', reverse("admin:papers_figure_change", args=[obj.pk]))
 
 
 def _reviewed_shown_summary():
@@ -109,7 +134,7 @@ class PaperAdmin(admin.ModelAdmin):
     list_display = ["arxiv_id", "version", "short_title", "status", "failed_step", "last_task_at", "busy"]
     list_filter = ["status", "failed_step", "topics"]
     search_fields = ["arxiv_id", "title"]
-    inlines = [TopicPaperInline, SummaryLinkInline]
+    inlines = [TopicPaperInline, SummaryLinkInline, FigureInline]
     actions = ["refresh_metadata", "reprocess", "regenerate", "regenerate_with_model"]
     change_form_template = "admin/papers/paper/change_form.html"
     # Facts come from arXiv and pipeline state from the workers: nothing here is typed in.

@@ -41,8 +41,8 @@ def open_page(browser, live_server, settings):
     settings.ROOT_URLCONF = "tests.digests.urls_with_media"  # thumbnails really load
     contexts = []
 
-    def open_page(path: str, *, width: int = 1280, height: int = 900):
-        context = browser.new_context(viewport={"width": width, "height": height})
+    def open_page(path: str, *, width: int = 1280, height: int = 900, **options):
+        context = browser.new_context(viewport={"width": width, "height": height}, **options)
         contexts.append(context)
         offsite = []
 
@@ -67,8 +67,20 @@ def open_page(browser, live_server, settings):
         context.close()
 
 
+def image_width(locator) -> int:
+    """The natural width of an image once it has loaded (``decode`` waits; the page's CSP forbids polling by eval)."""
+    return locator.evaluate("img => img.decode().then(() => img.naturalWidth)")
+
+
+def open_all(page):
+    """Open every entry's fold-out, as a reader tapping each would."""
+    for summary in page.locator("details.more > summary").all():
+        summary.click()
+
+
 def test_math_renders_as_laid_out_mathml(open_page):
     page = open_page(make_digest(papers=2).get_absolute_url())
+    open_all(page)
     layout = page.evaluate(
         """() => {
             const math = document.querySelector('.analysis math[display="block"]');
@@ -88,6 +100,7 @@ def test_math_renders_as_laid_out_mathml(open_page):
 def test_fraction_is_stacked_numerator_over_denominator(open_page):
     digest = make_digest(papers=1, background="Ratio $$\\frac{a}{b}$$ shown.")
     page = open_page(digest.get_absolute_url())
+    open_all(page)
     numerator, denominator = page.evaluate(
         """() => [...document.querySelector('mfrac').children].map(c => c.getBoundingClientRect().top)"""
     )
@@ -95,30 +108,30 @@ def test_fraction_is_stacked_numerator_over_denominator(open_page):
 
 
 def test_toc_link_jumps_to_the_paper(open_page):
-    page = open_page(make_digest(papers=6).get_absolute_url())
-    link = page.locator("nav.toc a").nth(4)
+    # Compact entries: a dozen make a page tall enough for the seventh to scroll to the top.
+    page = open_page(make_digest(papers=12).get_absolute_url())
+    link = page.locator("nav.toc a").nth(6)
     target = link.get_attribute("href")
     link.click()
-    page.wait_for_function(f"location.hash === '{target}'")
-    page.wait_for_function(f"Math.abs(document.querySelector('{target}').getBoundingClientRect().top) < 40")
+    page.wait_for_url(f"**/{target}")
+    assert page.evaluate(f"Math.abs(document.querySelector('{target}').getBoundingClientRect().top)") < 40
     assert page.evaluate("window.scrollY") > 500
 
 
 def test_figure_fold_out_opens_to_loaded_thumbnails(open_page):
     digest = make_digest(papers=1, figures=2)
     page = open_page(digest.get_absolute_url())
-    details = page.locator("details.figures").first
+    details = page.locator("details.more").first
     assert details.get_attribute("open") is None
-    assert not page.locator("details.figures img").first.is_visible()
+    assert not page.locator("details.more .thumbs img").first.is_visible()
     details.locator("summary").click()
-    page.wait_for_function("document.querySelector('details.figures').open")
-    image = page.locator("details.figures img").first
+    assert page.evaluate("document.querySelector('details.more').open")
+    image = page.locator("details.more .thumbs img").first
     image.scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelector('details.figures img').complete")
-    assert page.evaluate("document.querySelector('details.figures img').naturalWidth") == 320
+    assert image_width(image) == 320
     assert image.is_visible()
-    full = digest.entries.first().paper.figures.first().image.url
-    assert page.locator("details.figures a").first.get_attribute("href") == full
+    paper = digest.entries.first().paper
+    assert page.locator("details.more .thumbs a").first.get_attribute("href") == f"/papers/{paper.arxiv_id}/figures/1/"
 
 
 def test_phone_width_has_no_horizontal_scroll(open_page):
@@ -132,7 +145,7 @@ def test_phone_width_has_no_horizontal_scroll(open_page):
     paper.comment = "Project: https://example.org/" + "a-very-long-path-segment" * 12
     paper.save()
     page = open_page(digest.get_absolute_url(), width=375, height=740)
-    page.locator("details.figures summary").first.click()
+    open_all(page)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
 
@@ -158,8 +171,7 @@ def test_hostile_content_stays_inert_and_page_still_renders(open_page):
         add_figure(paper, label="Figure 1", caption=payload)
         DigestEntryFactory(digest=digest, paper=paper, position=position)
     page = open_page(digest.get_absolute_url())
-    for summary in page.locator("details.figures summary").all():
-        summary.click()
+    open_all(page)
     page.wait_for_timeout(500)
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert page.dialogs == []

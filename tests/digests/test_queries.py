@@ -18,6 +18,7 @@ URLS = {
     "topic page": lambda d: d.topic.get_absolute_url(),
     "home page": lambda d: "/",
     "paper page": lambda d: d.entries.first().paper.get_absolute_url(),
+    "figure page": lambda d: f"/papers/{d.entries.first().paper.arxiv_id}/figures/1/",
     "topic rss": lambda d: f"/feeds/{d.topic.slug}/rss.xml",
     "topic atom": lambda d: f"/feeds/{d.topic.slug}/atom.xml",
     "all-topics rss": lambda d: "/feeds/rss.xml",

@@ -98,7 +98,7 @@ def test_chinese_topic_gets_chinese_headings(client):
     ):
         assert f">{heading}<" in html, heading
     assert '<html lang="zh-hans">' in html
-    assert "方向最新论文已更新，请持续关注 Update in 2024-05-02" in html
+    assert f"{digest.topic.name} · 2024-05-02：本期共 1 篇论文，主要涉及diffusion和denoising。" in html
 
 
 def test_toc_links_match_paper_anchors(client):
@@ -138,13 +138,20 @@ def test_hidden_entries_and_hidden_figures_never_appear(client):
     assert shown.title in html
 
 
-def test_figures_fold_out_with_lazy_sized_thumbnails_linking_full_image(client):
+def test_figures_fold_out_with_lazy_sized_sharp_thumbnails_linking_their_figure_pages(client):
     digest = make_digest(papers=1, figures=2)
-    figure = digest.entries.first().paper.figures.first()
+    paper = digest.entries.first().paper
+    figure = paper.figures.first()
     html = page(client, digest.get_absolute_url())
-    assert '<details class="figures">' in html
-    assert f'<a href="{figure.image.url}"><img src="{figure.thumbnail.url}" width="320" height="200"' in html
-    assert html.count('loading="lazy"') == 2
+    assert '<details class="more">' in html
+    assert (
+        f'<a href="/papers/{paper.arxiv_id}/figures/1/"><img src="{figure.thumbnail.url}"'
+        f' srcset="{figure.thumbnail.url} 1x, {figure.image.url} 2x" width="320" height="200"'
+    ) in html
+    assert f'<a href="/papers/{paper.arxiv_id}/figures/2/">' in html
+    # The entry's small first figure, then both in the fold-out.
+    assert html.count('loading="lazy"') == 3
+    assert f'href="{figure.image.url}"' not in html
 
 
 def test_summary_text_changed_without_a_new_update_time_still_shows(client, settings):
@@ -186,7 +193,10 @@ def test_figure_without_thumbnail_shows_its_image_at_its_own_size(client):
     figure.thumbnail = ""
     figure.save()
     html = page(client, digest.get_absolute_url())
-    assert f'<a href="{figure.image.url}"><img src="{figure.image.url}" width="640" height="400"' in html
+    assert (
+        f'<a href="/papers/{figure.paper.arxiv_id}/figures/1/"><img src="{figure.image.url}" width="640" height="400"'
+    ) in html
+    assert "srcset" not in html
 
 
 def test_figure_label_is_escaped_in_alt_text_and_caption(client):
