@@ -2,7 +2,7 @@ import datetime
 
 from django.urls import path, register_converter
 
-from . import views, views_export
+from . import views, views_export, views_filter
 
 
 class IsoDateConverter:
@@ -26,6 +26,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic"),
+    path("topics/<slug:slug>/papers/", views_filter.topic_papers, name="topic_papers"),
     path("topics/<slug:slug>/<isodate:date>/", views.digest_detail, name="digest"),
     path("topics/<slug:slug>/<isodate:date>.md", views_export.digest_markdown, name="digest_markdown"),
     path("papers/<path:arxiv_id>/", views.paper_detail, name="paper"),
