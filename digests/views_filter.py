@@ -26,7 +26,7 @@ def topic_papers(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "topic": topic,
         "filters": filters,
-        "query": filters.querystring(),
+        "filter_query": filters.querystring(),
         "page": page,
         "canonical": request.build_absolute_uri(request.path),
     }

@@ -329,3 +329,8 @@ def test_keyword_matches_a_chinese_summary_keyword(topic):
 def test_keyword_in_the_summary_body_alone_does_not_match(topic):
     # Every summary's background reads "Diffusion models are popular."; the attention paper is still not listed.
     assert "nlp" not in keys(topic, q="popular") + keys(topic, q="diffusion")
+
+
+def test_site_search_box_is_not_filled_with_the_filters(client, topic):
+    html = page(client, topic, "q=diffusion&author=Ho")
+    assert re.search(r'id="site-search"[^>]*value=""', html)
