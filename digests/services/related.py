@@ -44,6 +44,7 @@ STORED = 10  # more than a page shows, so neighbours gone private still leave fi
 QUERY_TERMS = 16
 MAX_NEIGHBOURS = 200  # per refresh; the rebuild command mends whatever a larger change left
 EMBEDDING_BATCH = 64
+EMBEDDING_TIMEOUT_SECONDS = 30.0
 
 _WORD = re.compile(r"[^\W_]+")
 STOP_WORDS = frozenset(
@@ -181,7 +182,8 @@ class EmbeddingClient:
             base_url=settings.OPENAI_BASE_URL or None,
             # Local servers accept any key; the client insists on one.
             api_key=settings.OPENAI_API_KEY or "not-needed",
-            timeout=settings.LLM_TIMEOUT_SECONDS,
+            # It runs after an editor's commit, in their request: a dead server must not hold it for minutes.
+            timeout=min(settings.LLM_TIMEOUT_SECONDS, EMBEDDING_TIMEOUT_SECONDS),
             max_retries=settings.LLM_MAX_RETRIES,
         )
 
