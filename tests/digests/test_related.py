@@ -13,7 +13,7 @@ from django.utils import timezone
 from digests.models import Digest, PaperEmbedding, RelatedPaper
 from digests.selectors import related_papers_for
 from digests.services.publish import digest_publish, digest_unpublish
-from digests.services.related import paper_top_terms, related_papers_rebuild, related_papers_refresh
+from digests.services.related import STORED, paper_top_terms, related_papers_rebuild, related_papers_refresh
 from digests.services.search_index import search_index_refresh
 from tests.digests.builders import full_summary
 from tests.factories import DigestEntryFactory, DigestFactory, PaperFactory, TopicFactory
@@ -311,3 +311,20 @@ def test_embeddings_server_down_leaves_the_publish_committed_and_the_lists_as_th
     assert "Ranking related papers" in caplog.text
     assert list(RelatedPaper.objects.order_by("paper", "rank").values_list("paper", "related")) == before
     assert related_papers_for(newcomer) == []
+
+
+def test_publishing_ranks_only_the_new_papers_and_their_neighbours(archive, django_capture_on_commit_callbacks):
+    filler = published_digest(date=datetime.date(2024, 5, 4))
+    for n in range(20):
+        add_paper(filler, "protein", position=n)
+    search_index_refresh()
+    related_papers_rebuild()
+    draft = DigestFactory(topic=TopicFactory(), date=datetime.date(2024, 5, 3))
+    newcomer = add_paper(draft, "video-b")
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        digest_publish(digest=draft, user=None)
+    rankings = [q["sql"] for q in queries if "bm25(" in q["sql"]]
+    # The newcomer, then each paper it now lists (nobody listed it before): never the whole archive.
+    neighbours = RelatedPaper.objects.filter(paper=newcomer).count()
+    assert len(rankings) == 1 + neighbours
+    assert len(rankings) <= 1 + STORED < 26
