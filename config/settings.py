@@ -260,6 +260,8 @@ LLM_TIMEOUT_SECONDS = env_float("LLM_TIMEOUT_SECONDS", 120.0)
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 3)
 LLM_CONCURRENCY = env_int("LLM_CONCURRENCY", 8)
 LLM_REQUESTS_PER_MINUTE = env_int("LLM_REQUESTS_PER_MINUTE", 60)
+# Related papers: an OpenAI-compatible /embeddings model (at OPENAI_BASE_URL); empty = full-text ranking.
+RELATED_EMBEDDINGS_MODEL = env("RELATED_EMBEDDINGS_MODEL", "")
 LLM_INPUT_TOKEN_BUDGET = env_int("LLM_INPUT_TOKEN_BUDGET", 12000)
 # Per-model input budgets, "model=tokens,model=tokens"; other models use LLM_INPUT_TOKEN_BUDGET.
 LLM_INPUT_TOKEN_BUDGETS = {

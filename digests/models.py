@@ -98,3 +98,47 @@ class DigestEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.digest} #{self.position} {self.paper.arxiv_id}"
+
+
+class RelatedPaper(models.Model):
+    """One of a paper's nearest papers in the site's archive, precomputed (``services.related``).
+
+    Rows may name papers no longer public: readers' queries filter on
+    visibility when they ask, so a digest going live or back to draft never
+    shows a stale neighbour while the refresh catches up.
+    """
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="related_rows")
+    related = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField(help_text="1 = nearest.")
+    score = models.FloatField(help_text="Similarity by the method that ranked it; higher = nearer.")
+    method = models.CharField(max_length=100, help_text='"search" or "embeddings:<model>".')
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["paper", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "rank"], name="relatedpaper_unique_rank"),
+            models.UniqueConstraint(fields=["paper", "related"], name="relatedpaper_unique_related"),
+            models.CheckConstraint(condition=~Q(paper=models.F("related")), name="relatedpaper_not_itself"),
+            models.CheckConstraint(condition=Q(rank__gte=1), name="relatedpaper_rank_from_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} #{self.rank} {self.related_id}"
+
+
+class PaperEmbedding(models.Model):
+    """A paper's text embedding from the configured model, unit length, kept until its text changes."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="+")
+    model_name = models.CharField(max_length=200)
+    text_hash = models.CharField(max_length=40, help_text="SHA-1 of the text embedded: a change re-embeds.")
+    vector = models.JSONField(help_text="Unit-length floats.")
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["paper", "model_name"], name="paperembedding_unique_model")]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} [{self.model_name}]"

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from papers.models import Figure, Paper, PaperStatus, Summary, Topic, TopicPaper
 
-from .models import Digest, DigestEntry, DigestStatus
+from .models import Digest, DigestEntry, DigestStatus, RelatedPaper
 
 
 def digests_visible_to(user) -> QuerySet[Digest]:
@@ -309,3 +309,20 @@ def not_processed_from_steps(steps: list[str]) -> NotProcessed:
         reason = words.get(step, _("processing failed"))
         counts[reason] = counts.get(reason, 0) + 1
     return NotProcessed(count=sum(counts.values()), reasons=sorted(counts.items()))
+
+
+RELATED_SHOWN = 5
+
+
+def related_papers_for(paper: Paper) -> list[Paper]:
+    """Return up to five public papers nearest to ``paper``, nearest first (one query).
+
+    The lists are precomputed (``services.related``); visibility is decided
+    here, so a neighbour whose digests went back to draft is never shown.
+    """
+    rows = (
+        RelatedPaper.objects.filter(paper=paper, related__in=public_entries().values("paper_id"))
+        .select_related("related")
+        .order_by("rank")[:RELATED_SHOWN]
+    )
+    return [row.related for row in rows]

@@ -2,7 +2,7 @@ import datetime
 
 from django.urls import path, register_converter
 
-from . import views, views_export, views_trust
+from . import views, views_export, views_filter, views_trust
 
 
 class IsoDateConverter:
@@ -28,6 +28,7 @@ urlpatterns = [
     path("topics/<slug:slug>/", views.topic_detail, name="topic"),
     path("topics/<slug:slug>/corrections/", views_trust.topic_corrections, name="corrections"),
     path("topics/<slug:slug>/calendar/", views_trust.topic_calendar, name="calendar"),
+    path("topics/<slug:slug>/papers/", views_filter.topic_papers, name="topic_papers"),
     path("topics/<slug:slug>/<isodate:date>/", views.digest_detail, name="digest"),
     path("topics/<slug:slug>/<isodate:date>.md", views_export.digest_markdown, name="digest_markdown"),
     # Before the paper page: its ``path`` converter would take "…/figures/1" as part of an arXiv id.

@@ -181,6 +181,7 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         "figures": figures,
         "cover": next((f for f in figures if f.image), None),
         "canonical": request.build_absolute_uri(page.paper.get_absolute_url()),
+        "related": selectors.related_papers_for(page.paper),
     }
     response = _in_language(language, request, "digests/paper.html", context)
     return stamp(response, etag=etag, last_modified=last_modified)

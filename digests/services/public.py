@@ -18,6 +18,7 @@ from papers.models import TopicPaper
 from ..models import Digest, DigestEntry, DigestStatus
 from ..search import backend
 from .cache import public_cache_invalidate
+from .related import related_papers_refresh
 from .search_index import search_index_refresh
 
 logger = logging.getLogger("paperdigest.digests")
@@ -34,6 +35,10 @@ def public_site_refresh(*, paper_ids: Iterable[int] = ()) -> None:
     except Exception:
         # The change itself has committed: its author must not see it fail. The next change to these papers re-indexes.
         logger.exception("Re-indexing papers %s for search failed", ids)
+    try:
+        related_papers_refresh(paper_ids=ids)
+    except Exception:
+        logger.exception("Ranking related papers of %s failed", ids)
 
 
 def papers_seen_by_public(paper_ids: Iterable[int]) -> bool:
