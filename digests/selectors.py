@@ -62,6 +62,16 @@ def active_topic(*, slug: str) -> Topic | None:
     return Topic.objects.filter(slug=slug, is_active=True).first()
 
 
+def site_language() -> str | None:
+    """The one language every active topic speaks, or None when they speak several (or there is none).
+
+    A site whose topics are all Chinese speaks Chinese on its home and search
+    pages too, so a reader never crosses into another language between pages.
+    """
+    languages = list(Topic.objects.filter(is_active=True).values_list("language", flat=True).distinct()[:2])
+    return languages[0] if len(languages) == 1 else None
+
+
 def topic_digests(*, topic: Topic, user, month: datetime.date | None = None) -> QuerySet[Digest]:
     digests = digests_visible_to(user).filter(topic=topic)
     if month is not None:

@@ -5,7 +5,8 @@ validators before rendering, and are wrapped by ``http.public_page`` for the
 page cache. A topic's pages speak its language: the topic and digest pages,
 a paper page whose digests are all in one language, and each topic's card on
 the home page. Pages of several topics (home, search, a paper in topics of
-two languages) speak the reader's. Within a page every block says its own
+two languages) speak the site's language when every active topic has the
+same one, else the reader's. Within a page every block says its own
 language (``lang``): the paper's title and abstract the paper's, a summary
 the one it is written in.
 """
@@ -42,13 +43,21 @@ def _in_language(language: str, request: HttpRequest, template: str, context: di
 @public_page
 def home(request: HttpRequest) -> HttpResponse:
     state = selectors.home_state(user=request.user)
+    language = _shared_language(request)
     etag, last_modified = validators(
-        "home", request.LANGUAGE_CODE, is_staff_request(request), state["count"], changed=[state["changed"]]
+        "home", language, is_staff_request(request), state["count"], changed=[state["changed"]]
     )
     if (not_modified := conditional(request, etag=etag, last_modified=last_modified)) is not None:
         return not_modified
-    response = render(request, "digests/home.html", {"digests": selectors.home_digests(user=request.user)})
+    response = _in_language(
+        language, request, "digests/home.html", {"digests": selectors.home_digests(user=request.user)}
+    )
     return stamp(response, etag=etag, last_modified=last_modified)
+
+
+def _shared_language(request: HttpRequest) -> str:
+    """The language of a page of several topics: the site's one language, else the reader's."""
+    return selectors.site_language() or request.LANGUAGE_CODE
 
 
 def _month(value: str) -> datetime.date | None:
@@ -138,7 +147,7 @@ def digest_detail(request: HttpRequest, slug: str, date: datetime.date) -> HttpR
 def _page_language(paper_page: selectors.PaperPage, request: HttpRequest) -> str:
     """The language of the paper's topics when they share one (so the paper page speaks like its digests)."""
     languages = {digest.topic.language for digest in paper_page.appearances}
-    return languages.pop() if len(languages) == 1 else request.LANGUAGE_CODE
+    return languages.pop() if len(languages) == 1 else _shared_language(request)
 
 
 @public_page
@@ -226,14 +235,14 @@ def search(request: HttpRequest) -> HttpResponse:
     except ValueError:
         number = 1
     papers, total = [], 0
+    language = _shared_language(request)
     if query:
         results = search_papers(query=query, limit=RESULTS_PER_PAGE, offset=(number - 1) * RESULTS_PER_PAGE)
         total = results.total
         papers = selectors.papers_for_results(ids=results.paper_ids)
         for paper in papers:
             # The summary the digest a result links to shows.
-            language = paper.digest_language or request.LANGUAGE_CODE
-            paper.summary = selectors.summary_in_language(paper.summaries.all(), language)
+            paper.summary = selectors.summary_in_language(paper.summaries.all(), paper.digest_language or language)
     pages = max(1, -(-total // RESULTS_PER_PAGE))
     context = {
         "query": query,
@@ -244,7 +253,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "previous": number - 1 if number > 1 else None,
         "next": number + 1 if number < pages else None,
     }
-    return render(request, "digests/search.html", context)
+    return _in_language(language, request, "digests/search.html", context)
 
 
 @public_page

@@ -177,3 +177,22 @@ def test_a_chinese_topics_feed_marks_the_offline_summary_english(client):
     xml = _html(client, reverse("feed-topic-atom", kwargs={"slug": digest.topic.slug}))
     assert 'section class="summary" lang="en"' in xml.replace("&lt;", "<").replace("&quot;", '"')
     assert LABEL_ZH in xml
+
+
+def test_home_and_search_speak_the_language_every_topic_shares(client):
+    from tests.digests.builders import make_digest
+
+    make_digest(papers=1, language="zh-hans")
+    for url in ("/", "/search/?q=diffusion"):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        assert response["Content-Language"] == "zh-hans", url
+        assert '<html lang="zh-hans"' in response.content.decode(), url
+
+
+def test_home_speaks_the_readers_language_when_topics_speak_several(client):
+    from tests.digests.builders import make_digest
+
+    make_digest(papers=1, language="zh-hans")
+    make_digest(papers=1, language="en")
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert '<html lang="en"' in response.content.decode()

@@ -276,8 +276,9 @@ def test_paper_only_in_a_draft_is_404(client):
     assert client.get(entry.paper.get_absolute_url()).status_code == 404
 
 
-def test_home_follows_accept_language(client):
+def test_home_follows_accept_language_when_topics_speak_several(client):
     make_digest(papers=1)
+    make_digest(papers=1, language="zh-hans")
     html = page(client, reverse("digests:home"), HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
     assert "最新速览" in html
 
@@ -393,6 +394,7 @@ class TestCaching:
 
     def test_each_language_gets_its_own_cached_page(self, client):
         make_digest(papers=1)
+        make_digest(papers=1, language="zh-hans")  # topics of two languages: the home page speaks the reader's
         assert "最新速览" not in page(client, "/", HTTP_ACCEPT_LANGUAGE="en")
         assert "最新速览" in page(client, "/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
         assert "最新速览" not in page(client, "/", HTTP_ACCEPT_LANGUAGE="en")
