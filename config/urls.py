@@ -21,6 +21,7 @@ urlpatterns = [
     path("feeds/atom.xml", public_page(DigestAtomFeed()), name="feed-atom"),
     path("feeds/<slug:slug>/rss.xml", public_page(DigestFeed()), name="feed-topic-rss"),
     path("feeds/<slug:slug>/atom.xml", public_page(DigestAtomFeed()), name="feed-topic-atom"),
+    path("subscribe/", include("subscriptions.urls")),
     path("", include("digests.urls")),
 ]
 
