@@ -123,7 +123,7 @@ def push_send(*, push: Push, content: DigestContent) -> bool:
         if not notifier.add(url):
             error = f"{target.url_reference} is not a valid Apprise URL"
         else:
-            with apprise.LogCapture(level=logging.WARNING) as logs:
+            with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as logs:
                 try:
                     ok = notifier.notify(
                         title=content.subject,
