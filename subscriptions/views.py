@@ -77,7 +77,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     subscriber = subscription_confirm(token=token)
     if subscriber is None:
         return invalid_link(request)
-    return redirect("subscriptions:manage", token=manage_token_make(subscriber_id=subscriber.pk))
+    manage_page = redirect("subscriptions:manage", token=manage_token_make(subscriber_id=subscriber.pk))
+    manage_page["Location"] += "?welcome=1"
+    return manage_page
 
 
 def subscriber_from(token: str) -> Subscriber | None:
@@ -99,7 +101,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             saved = True
     else:
         form = ManageForm(initial={"topics": list(subscriber.topics.all())})
-    context = {"form": form, "token": token, "saved": saved}
+    context = {"form": form, "token": token, "saved": saved, "welcome": "welcome" in request.GET}
     return render(request, "subscriptions/manage.html", context)
 
 

@@ -71,8 +71,8 @@ def subscription_request(*, email: str, topics: list[Topic]) -> None:
     message = EmailMultiAlternatives(subject, render_to_string(f"{template}.txt", context), to=[email], headers=headers)
     try:
         message.send()
-    except OSError:  # smtplib's errors are OSErrors too
-        # The answer must not differ for addresses we know: log, answer as usual.
+    except Exception:
+        # The answer must not differ for addresses we know, nor show a failing server: log, answer as usual.
         logger.exception("Could not send a subscription mail")
 
 

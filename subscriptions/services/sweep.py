@@ -144,7 +144,8 @@ def push_send(*, push: Push, content: DigestContent) -> bool:
 
 
 def due_deliveries(*, now: datetime.datetime) -> Q:
-    return (
+    """Deliveries to try now: of digests still live (one taken back waits until it is live again)."""
+    return Q(digest__in=Digest.objects.published()) & (
         Q(state=DeliveryState.PENDING)
         | Q(state=DeliveryState.FAILED, attempts__lt=settings.SUBSCRIPTIONS_MAX_ATTEMPTS, retry_at__lte=now)
         | Q(state=DeliveryState.SENDING, claimed_until__lt=now)
@@ -162,15 +163,18 @@ def delivery_claim(*, pk: int, now: datetime.datetime) -> bool:
     )
 
 
-def delivery_fail(*, delivery: Delivery, error: BaseException, now: datetime.datetime) -> None:
+def delivery_fail(*, delivery: Delivery, error: BaseException, now: datetime.datetime) -> str:
+    """Record a failed try and return its error as stored: without the address, which servers repeat."""
     # Backoff doubles per attempt: a full mailbox or a greylisting server gets time.
     minutes = settings.SUBSCRIPTIONS_RETRY_MINUTES * 2 ** max(0, delivery.attempts - 1)
+    text = f"{type(error).__name__}: {error}".replace(delivery.subscriber.email, "<recipient>")[:ERROR_CHARS]
     Delivery.objects.filter(pk=delivery.pk).update(
         state=DeliveryState.FAILED,
         claimed_until=None,
         retry_at=now + datetime.timedelta(minutes=minutes),
-        last_error=f"{type(error).__name__}: {error}"[:ERROR_CHARS],
+        last_error=text,
     )
+    return text
 
 
 def digest_message(*, delivery: Delivery, content: DigestContent) -> EmailMultiAlternatives:
@@ -233,15 +237,14 @@ def deliveries_send(
             try:
                 message.send()
             except RECIPIENT_ERRORS as exc:
-                delivery_fail(delivery=delivery, error=exc, now=now)
+                error = delivery_fail(delivery=delivery, error=exc, now=now)
                 result.failed += 1
-                logger.warning("Delivery %s refused: %s", pk, exc)
+                logger.warning("Delivery %s refused: %s", pk, error)
                 continue
             except Exception as exc:
                 # The server went away: the rest wait for the next sweep rather than each failing here.
-                delivery_fail(delivery=delivery, error=exc, now=now)
+                result.stopped = "mail server failed: " + delivery_fail(delivery=delivery, error=exc, now=now)
                 result.failed += 1
-                result.stopped = f"mail server failed: {type(exc).__name__}: {exc}"
                 logger.warning("Stopped sending digests: %s", result.stopped)
                 break
             Delivery.objects.filter(pk=pk, state=DeliveryState.SENDING).update(

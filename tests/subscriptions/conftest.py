@@ -45,6 +45,7 @@ class Recorder:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.refuse: set[str] = set()
+        self.shut_down_after: int | None = None  # answer 421 to every message after this many
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:
@@ -53,6 +54,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.shut_down_after is not None and len(self.received) >= self.shut_down_after:
+            return "421 4.3.2 Service shutting down"
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         self.received.append(Received(rcpt=list(envelope.rcpt_tos), message=message))
         return "250 Message accepted for delivery"

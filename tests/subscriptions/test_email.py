@@ -88,6 +88,7 @@ def test_following_the_confirmation_link_subscribes_the_address_to_its_topics(cl
     response = confirm_from_mail(client, smtp, "reader@example.org")
 
     assert response.status_code == 302 and response["Location"].startswith("/subscribe/manage/")
+    assert "You are subscribed." in client.get(response["Location"]).content.decode()
     subscriber = Subscriber.objects.get(email="reader@example.org")
     assert subscriber.is_confirmed
     assert list(subscriber.topics.all()) == [topic]
@@ -387,7 +388,7 @@ def test_a_refused_recipient_is_recorded_failed_and_retried_later_without_mailin
 
     assert (first.sent, first.failed) == (2, 1)
     assert failed.state == DeliveryState.FAILED and failed.attempts == 1
-    assert "550" in failed.last_error
+    assert "550" in failed.last_error and "b@example.org" not in failed.last_error
     assert too_soon.sent == 0
     assert retried.sent == 1
     assert sorted(r for m in smtp.received for r in m.rcpt) == ["a@example.org", "b@example.org", "c@example.org"]
@@ -426,33 +427,79 @@ def test_a_mail_server_that_is_down_loses_nothing_and_the_next_sweep_sends_every
     assert sorted(r for m in smtp.received for r in m.rcpt) == ["a@example.org", "b@example.org"]
 
 
+def test_a_server_failing_mid_run_stops_it_and_the_next_sweep_sends_the_rest(smtp, topic, digest, admin_user):
+    for name in ("a", "b", "c"):
+        subscribe_confirmed(f"{name}@example.org", topic)
+    smtp.shut_down_after = 1
+    digest_publish(digest=digest, user=admin_user)
+
+    first = subscriptions_sweep()
+    states = dict(Delivery.objects.values_list("subscriber__email", "state"))
+    smtp.shut_down_after = None
+    second = subscriptions_sweep(now=later())
+
+    assert (first.sent, first.failed) == (1, 1) and "421" in first.stopped
+    assert states == {
+        "a@example.org": DeliveryState.SENT,
+        "b@example.org": DeliveryState.FAILED,
+        "c@example.org": DeliveryState.PENDING,
+    }
+    assert second.sent == 2
+    assert sorted(r for m in smtp.received for r in m.rcpt) == ["a@example.org", "b@example.org", "c@example.org"]
+
+
+def claimed_delivery(digest, *, claimed_until) -> Delivery:
+    """A delivery a worker claimed (and maybe died with), as the database holds it."""
+    Mailing.objects.create(digest=digest)
+    return Delivery.objects.create(
+        digest=digest,
+        subscriber=Subscriber.objects.get(),
+        state=DeliveryState.SENDING,
+        attempts=1,
+        claimed_until=claimed_until,
+    )
+
+
 def test_a_delivery_claimed_by_a_live_worker_is_left_alone(smtp, topic, digest, admin_user):
     subscribe_confirmed("a@example.org", topic)
     digest_publish(digest=digest, user=admin_user)
-    subscriptions_sweep(now=timezone.now() - datetime.timedelta(days=1))  # makes the mailing, sends it
-    Delivery.objects.update(state=DeliveryState.SENDING, claimed_until=timezone.now() + datetime.timedelta(minutes=5))
-    smtp.received.clear()
+    claimed_delivery(digest, claimed_until=timezone.now() + datetime.timedelta(minutes=5))
 
-    subscriptions_sweep()
+    result = subscriptions_sweep()
 
-    assert smtp.received == []
+    assert result.sent == 0 and smtp.received == []
+    assert Delivery.objects.get().state == DeliveryState.SENDING
 
 
 def test_a_delivery_whose_worker_died_is_sent_once_its_claim_expires(smtp, topic, digest, admin_user):
     subscribe_confirmed("a@example.org", topic)
     digest_publish(digest=digest, user=admin_user)
-    Mailing.objects.create(digest=digest)
-    Delivery.objects.create(
-        digest=digest,
-        subscriber=Subscriber.objects.get(),
-        state=DeliveryState.SENDING,
-        attempts=1,
-        claimed_until=timezone.now() - datetime.timedelta(seconds=1),
-    )
+    claimed_delivery(digest, claimed_until=timezone.now() - datetime.timedelta(seconds=1))
 
     result = subscriptions_sweep()
 
-    assert result.sent == 1 and Delivery.objects.get().state == DeliveryState.SENT
+    assert result.sent == 1 and len(smtp.to("a@example.org")) == 1
+    assert Delivery.objects.get().state == DeliveryState.SENT
+
+
+def test_a_digest_taken_back_before_its_mails_went_out_waits_until_it_is_live_again(
+    smtp, settings, topic, digest, admin_user
+):
+    from digests.services.publish import digest_unpublish
+
+    subscribe_confirmed("a@example.org", topic)
+    digest_publish(digest=digest, user=admin_user)
+    working_port, settings.EMAIL_PORT = settings.EMAIL_PORT, free_port()
+    subscriptions_sweep()  # the mailing is made; the server is down, nothing is sent
+    settings.EMAIL_PORT = working_port
+
+    digest_unpublish(digest=digest)
+    while_draft = subscriptions_sweep()
+    digest_publish(digest=digest, user=admin_user)
+    live_again = subscriptions_sweep()
+
+    assert (while_draft.sent, live_again.sent) == (0, 1)
+    assert len(smtp.to("a@example.org")) == 1
 
 
 def test_a_pending_delivery_of_a_reader_who_unsubscribed_meanwhile_is_skipped(

@@ -141,3 +141,21 @@ def test_editing_targets_needs_the_permission(client, django_user_model, topic):
     allowed = client.get(url).status_code
 
     assert (refused, allowed) == (403, 200)
+
+
+def test_the_mailing_admin_counts_deliveries_without_showing_addresses(admin_client, smtp, topic, digest, admin_user):
+    from subscriptions.models import Mailing
+    from tests.subscriptions.conftest import subscribe_confirmed
+
+    subscribe_confirmed("a@example.org", topic)
+    subscribe_confirmed("refused@example.org", topic)
+    smtp.refuse.add("refused@example.org")
+    digest_publish(digest=digest, user=admin_user)
+    subscriptions_sweep()
+
+    listing = admin_client.get("/admin/subscriptions/mailing/").content.decode()
+    detail = admin_client.get(f"/admin/subscriptions/mailing/{Mailing.objects.get().pk}/change/").content.decode()
+
+    assert '<td class="field-sent">1</td>' in listing and '<td class="field-failed">1</td>' in listing
+    assert "550" in detail
+    assert "@example.org" not in listing + detail
