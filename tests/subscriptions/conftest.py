@@ -29,6 +29,7 @@ def free_port() -> int:
 class Received:
     rcpt: list[str]
     message: EmailMessage
+    raw: bytes  # as it came over the wire
 
     @property
     def text(self) -> str:
@@ -57,7 +58,7 @@ class Recorder:
         if self.shut_down_after is not None and len(self.received) >= self.shut_down_after:
             return "421 4.3.2 Service shutting down"
         message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.received.append(Received(rcpt=list(envelope.rcpt_tos), message=message))
+        self.received.append(Received(rcpt=list(envelope.rcpt_tos), message=message, raw=envelope.content))
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[Received]:
