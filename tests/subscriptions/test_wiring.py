@@ -54,3 +54,15 @@ def test_local_runs_write_mails_to_files_under_var_mail(tmp_path):
     backend, path = result.stdout.split()
     assert backend == "django.core.mail.backends.filebased.EmailBackend", result.stderr
     assert path.endswith("var/mail")
+
+
+@pytest.mark.django_db
+def test_send_subscriptions_runs_one_sweep_now(smtp, topic, digest, admin_user):
+    subscribe_confirmed("a@example.org", topic)
+    digest_publish(digest=digest, user=admin_user)
+    out = io.StringIO()
+
+    call_command("send_subscriptions", stdout=out)
+
+    assert "1 mails sent" in out.getvalue()
+    assert len(smtp.to("a@example.org")) == 1
