@@ -154,10 +154,12 @@ def due_deliveries(*, now: datetime.datetime) -> Q:
 
 def delivery_claim(*, pk: int, now: datetime.datetime) -> bool:
     """Take one due delivery for this worker; False when another took it or it is no longer due."""
+    # From the real time too: a long sweep's start time would shorten the claims it makes late.
+    lease_from = max(now, timezone.now())
     return bool(
         Delivery.objects.filter(due_deliveries(now=now), pk=pk).update(
             state=DeliveryState.SENDING,
-            claimed_until=now + datetime.timedelta(seconds=CLAIM_SECONDS),
+            claimed_until=lease_from + datetime.timedelta(seconds=CLAIM_SECONDS),
             attempts=F("attempts") + 1,
         )
     )

@@ -547,3 +547,21 @@ def test_a_sweep_stops_at_its_time_budget_and_the_next_one_goes_on(smtp, setting
     assert (first.sent, second.sent) == (2, 1)
     assert "budget" in first.stopped
     assert len(smtp.received) == 3
+
+
+def test_a_chinese_topic_is_mailed_in_chinese(smtp, admin_user):
+    topic = TopicFactory(name="扩散", slug="kuosan", language="zh-hans")
+    digest = digest_ready(topic)
+    subscribe_confirmed("a@example.org", topic)
+    digest_publish(digest=digest, user=admin_user)
+
+    subscriptions_sweep()
+
+    mail = smtp.to("a@example.org")[0]
+    assert "退订" in mail.text and "更改主题" in mail.html
+
+
+def test_the_pages_speak_the_readers_language(client, topic):
+    response = client.get(SUBSCRIBE, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert "通过邮件关注主题" in response.content.decode()
