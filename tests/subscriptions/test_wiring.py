@@ -66,3 +66,14 @@ def test_send_subscriptions_runs_one_sweep_now(smtp, topic, digest, admin_user):
 
     assert "1 mails sent" in out.getvalue()
     assert len(smtp.to("a@example.org")) == 1
+
+
+@pytest.mark.django_db
+def test_send_subscriptions_enqueue_queues_the_scheduled_task(django_capture_on_commit_callbacks):
+    from tests.queue import queued_tasks
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_subscriptions", "--enqueue", stdout=io.StringIO())
+
+    [task] = queued_tasks()
+    assert task["func"] == SWEEP_FUNC and task["group"] == "subscriptions"

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from subscriptions.queue import subscriptions_sweep_enqueue
 from subscriptions.services.sweep import subscriptions_sweep
 
 
@@ -11,7 +12,14 @@ class Command(BaseCommand):
         "(the subscriptions:sweep schedule does this every SUBSCRIPTIONS_SWEEP_MINUTES)."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--enqueue", action="store_true", help="Queue the sweep for a worker instead.")
+
+    def handle(self, *args, enqueue: bool, **options):
+        if enqueue:
+            subscriptions_sweep_enqueue()
+            self.stdout.write("queued a subscriptions sweep")
+            return
         result = subscriptions_sweep()
         self.stdout.write(
             f"{result.mailings} new mailings; {result.sent} mails sent, {result.failed} failed, "
