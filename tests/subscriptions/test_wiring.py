@@ -77,3 +77,29 @@ def test_send_subscriptions_enqueue_queues_the_scheduled_task(django_capture_on_
 
     [task] = queued_tasks()
     assert task["func"] == SWEEP_FUNC and task["group"] == "subscriptions"
+
+
+@pytest.mark.django_db
+def test_with_the_local_file_backend_mails_land_as_files(client, settings, tmp_path, topic):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = tmp_path / "mail"
+
+    client.post("/subscribe/", {"email": "reader@example.org", "topics": [topic.pk], "website": ""})
+
+    [written] = list((tmp_path / "mail").iterdir())
+    assert "/subscribe/confirm/" in written.read_text()
+
+
+def test_every_subscriptions_and_email_setting_is_documented():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    read = set(
+        re.findall(
+            r'env(?:_int|_float|_bool|_list)?\("((?:SUBSCRIPTIONS|EMAIL)_\w+|ANYMAIL|DEFAULT_FROM_EMAIL)"',
+            (root / "config" / "settings.py").read_text(),
+        )
+    )
+    readme = (root / "README.md").read_text()
+    assert read and not [name for name in sorted(read) if f"`{name}`" not in readme]
