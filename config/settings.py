@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "axes",
     "papers",
     "digests",
+    "subscriptions",
 ]
 
 MIDDLEWARE = [
@@ -217,6 +218,41 @@ STORAGES = {
 # Public base URL used for absolute links outside a request (feeds built by
 # tasks, exported Markdown).
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Email ------------------------------------------------------------------
+# Locally mails are written as files under var/mail/ so nothing leaves the
+# machine; production sends through SMTP, or any provider through
+# django-anymail (e.g. EMAIL_BACKEND=anymail.backends.mailgun.EmailBackend with
+# ANYMAIL='{"MAILGUN_API_KEY": "…", "MAILGUN_SENDER_DOMAIN": "…"}').
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = Path(env("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail")))
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "paperdigest <digest@localhost>")
+ANYMAIL = json.loads(env("ANYMAIL", "{}"))
+
+# --- Subscriptions (email digests and chat pushes) ------------------------
+SUBSCRIPTIONS_CONFIRM_MAX_AGE_HOURS = env_float("SUBSCRIPTIONS_CONFIRM_MAX_AGE_HOURS", 48.0)
+# Mails per minute per sending worker; a provider's limit or a warm-up plan sets it.
+SUBSCRIPTIONS_SEND_PER_MINUTE = env_float("SUBSCRIPTIONS_SEND_PER_MINUTE", 60.0)
+SUBSCRIPTIONS_MAX_ATTEMPTS = env_int("SUBSCRIPTIONS_MAX_ATTEMPTS", 5)
+SUBSCRIPTIONS_RETRY_MINUTES = env_float("SUBSCRIPTIONS_RETRY_MINUTES", 10.0)
+SUBSCRIPTIONS_SWEEP_MINUTES = env_int("SUBSCRIPTIONS_SWEEP_MINUTES", 1)
+# A digest that went live longer ago than this is never mailed (e.g. the archive when the app is first deployed).
+SUBSCRIPTIONS_MAX_AGE_HOURS = env_float("SUBSCRIPTIONS_MAX_AGE_HOURS", 48.0)
+SUBSCRIPTIONS_RATE_PER_IP = env_int("SUBSCRIPTIONS_RATE_PER_IP", 20)
+SUBSCRIPTIONS_RATE_PER_ADDRESS = env_int("SUBSCRIPTIONS_RATE_PER_ADDRESS", 3)
+SUBSCRIPTIONS_RATE_WINDOW_SECONDS = env_int("SUBSCRIPTIONS_RATE_WINDOW_SECONDS", 3600)
+SUBSCRIPTIONS_UNSUBSCRIBE_MAILTO = env("SUBSCRIPTIONS_UNSUBSCRIBE_MAILTO")
+SUBSCRIPTIONS_PUSH_TOP_PAPERS = env_int("SUBSCRIPTIONS_PUSH_TOP_PAPERS", 5)
 
 # --- Security -------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -24,6 +24,7 @@ urlpatterns = [
     path("feeds/<slug:slug>/atom.xml", public_page(DigestAtomFeed()), name="feed-topic-atom"),
     path("feeds/<slug:slug>/papers.xml", public_page(TopicPapersFeed()), name="feed-topic-papers-rss"),
     path("feeds/<slug:slug>/papers.atom.xml", public_page(TopicPapersAtomFeed()), name="feed-topic-papers-atom"),
+    path("subscribe/", include("subscriptions.urls")),
     path("", include("digests.urls")),
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -14,6 +15,9 @@ from papers.queue import INGEST_FUNC, INGEST_GROUP, PIPELINE_GROUP, RESUME_FUNC
 
 PREFIX = "ingest:"
 RESUME_SCHEDULE = "pipeline:resume"
+# Named, not imported: papers never imports the apps built on it.
+SUBSCRIPTIONS_SCHEDULE = "subscriptions:sweep"
+SUBSCRIPTIONS_FUNC = "subscriptions.tasks.subscriptions_sweep_task"
 
 
 def next_daily_run(hhmm: str, now: datetime.datetime) -> datetime.datetime:
@@ -74,6 +78,19 @@ class Command(BaseCommand):
             },
         )
         self.stdout.write(f"{RESUME_SCHEDULE}: every {settings.PIPELINE_RESUME_MINUTES} min")
+        if apps.is_installed("subscriptions"):
+            # Mails and chat pushes of digests that went live, however they did (now, scheduled, retried).
+            Schedule.objects.update_or_create(
+                name=SUBSCRIPTIONS_SCHEDULE,
+                defaults={
+                    "func": SUBSCRIPTIONS_FUNC,
+                    "kwargs": repr({"q_options": {"timeout": settings.Q_TIMEOUT, "group": "subscriptions"}}),
+                    "schedule_type": Schedule.MINUTES,
+                    "minutes": settings.SUBSCRIPTIONS_SWEEP_MINUTES,
+                    "repeats": -1,
+                },
+            )
+            self.stdout.write(f"{SUBSCRIPTIONS_SCHEDULE}: every {settings.SUBSCRIPTIONS_SWEEP_MINUTES} min")
         stale = Schedule.objects.filter(name__startswith=PREFIX).exclude(name__in=keep)
         for name in stale.values_list("name", flat=True):
             self.stdout.write(f"removed {name}")
