@@ -6,7 +6,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from digests.feeds import DigestAtomFeed, DigestFeed
+from digests.feeds import DigestAtomFeed, DigestFeed, PaperAtomFeed, PaperRssFeed
 from digests.http import public_page
 from digests.sitemaps import SITEMAPS
 from digests.views import robots_txt
@@ -21,6 +21,9 @@ urlpatterns = [
     path("feeds/atom.xml", public_page(DigestAtomFeed()), name="feed-atom"),
     path("feeds/<slug:slug>/rss.xml", public_page(DigestFeed()), name="feed-topic-rss"),
     path("feeds/<slug:slug>/atom.xml", public_page(DigestAtomFeed()), name="feed-topic-atom"),
+    # One item per paper, for readers who follow papers rather than days.
+    path("feeds/<slug:slug>/papers/rss.xml", public_page(PaperRssFeed()), name="feed-topic-papers-rss"),
+    path("feeds/<slug:slug>/papers/atom.xml", public_page(PaperAtomFeed()), name="feed-topic-papers-atom"),
     path("", include("digests.urls")),
 ]
 

@@ -249,3 +249,18 @@ def not_processed_from_steps(steps: list[str]) -> NotProcessed:
         reason = words.get(step, _("processing failed"))
         counts[reason] = counts.get(reason, 0) + 1
     return NotProcessed(count=sum(counts.values()), reasons=sorted(counts.items()))
+
+
+def feed_paper_entries(*, topic: Topic, limit: int) -> list[DigestEntry]:
+    """Return the newest shown entries of a topic's published digests, one per paper, for its paper feed.
+
+    Each has ``.summary`` in the topic's language and its digest (with the topic) loaded.
+    """
+    entries = DigestEntry.objects.filter(digest__in=Digest.objects.published(), digest__topic=topic)
+    items = list(
+        _entries_with_facts(entries)
+        .select_related("digest", "digest__topic")
+        .order_by("-digest__published_at", "-digest__date", "position", "id")[:limit]
+    )
+    _attach_summary(items, language=topic.language)
+    return items

@@ -28,5 +28,7 @@ urlpatterns = [
     path("topics/<slug:slug>/", views.topic_detail, name="topic"),
     path("topics/<slug:slug>/<isodate:date>/", views.digest_detail, name="digest"),
     path("topics/<slug:slug>/<isodate:date>.md", views_export.digest_markdown, name="digest_markdown"),
+    path("topics/<slug:slug>/<isodate:date>.bib", views_export.digest_bibtex, name="digest_bibtex"),
+    path("papers/<path:arxiv_id>.bib", views_export.paper_bibtex, name="paper_bibtex"),
     path("papers/<path:arxiv_id>/", views.paper_detail, name="paper"),
 ]
