@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import bibtexparser
 from bibtexparser import model
 from pylatexenc.latexencode import UnicodeToLatexEncoder
 
-from papers.models import Paper
+if TYPE_CHECKING:
+    from papers.models import Paper
 
 # Inline or display math, dollar-delimited, not preceded by a backslash (``\$`` is a literal dollar).
 MATH = re.compile(r"(?<!\\)(\$\$.+?(?<!\\)\$\$|\$.+?(?<!\\)\$)", re.S)
