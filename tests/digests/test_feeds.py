@@ -12,6 +12,7 @@ from django.utils import timezone
 from lxml import etree
 
 from digests.services.cache import public_cache_invalidate
+from digests.services.publish import digest_publish, digest_reorder, digest_unpublish
 from papers.models import PaperContent, Summary
 from tests.digests.builders import make_digest
 from tests.factories import PaperFactory, TopicFactory, TopicPaperFactory
@@ -359,3 +360,18 @@ def test_announced_feeds_answer_with_their_type(client, digest, url):
     response = client.get(href)
     assert response.status_code == 200
     assert response["Content-Type"].startswith(kind)
+
+
+def test_paper_items_keep_ids_and_first_publication_across_unpublish_republish_and_reorder(
+    client, digest, django_capture_on_commit_callbacks
+):
+    digest.first_published_at = digest.published_at  # as digest_publish leaves it
+    digest.save()
+    _, before = fetch(client, "/feeds/diffusion/papers/atom.xml")
+    with django_capture_on_commit_callbacks(execute=True):
+        digest_unpublish(digest=digest)
+        digest_publish(digest=digest, user=None)
+        digest_reorder(digest=digest, paper_ids=[e.paper_id for e in digest.entries.order_by("-position")])
+    _, after = fetch(client, "/feeds/diffusion/papers/atom.xml")
+    assert [e.id for e in after.entries] == [e.id for e in reversed(before.entries)]
+    assert {e.id: e.published for e in after.entries} == {e.id: e.published for e in before.entries}
