@@ -133,7 +133,10 @@ def test_bibtex_title_escapes_latex_specials_outside_math(paper):
 
 
 def test_bibtex_keeps_a_literal_dollar_literal():
-    assert latex_text("Costs \\$5 or $x$") == "Costs {\\$}5 or $x$"
+    encoded = latex_text("Costs \\$5 or $x$")
+    assert encoded == "Costs {\\$}5 or $x$"
+    decoded = parse(f"@misc{{k, title = {{{encoded}}}}}", decode=True).entries[0]["title"]
+    assert decoded == "Costs $5 or $x$"
 
 
 def test_bibtex_encodes_unbalanced_math_as_text():
