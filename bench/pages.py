@@ -1,6 +1,6 @@
 """Benchmark the digest page: cached vs uncached vs the same HTML as a static file.
 
-Usage:  .venv/bin/python bench/pages.py [--papers 50] [--seconds 5] [--rounds 3] [--connections 8] [--settings M]
+Usage:  .venv/bin/python bench/pages.py [--papers 50] [--seconds 5] [--rounds 3] [--connections 8] [--settings M] [--quick]
 Needs:  wrk (Debian: `apt-get install -y wrk`) and gunicorn (the `scale` extra).
 
 It builds a digest of 50 papers in a temporary SQLite database, serves the site
@@ -16,11 +16,21 @@ compresses. It prints requests/s and server CPU per request of each, the
 ratio (a)/(c) (target >= 0.8), the median time of an uncached render measured
 one request at a time (target < 50 ms), the render time with every memo
 cleared, and the load average, since other processes share the cores.
+
+Then it reports bytes on the wire, one request each with ``Accept-Encoding``
+identity, gzip and br, for the digest page, the static copy (whitenoise
+serves a precompressed ``.gz``/``.br`` beside it when one exists) and every
+feed, with the ``Content-Encoding`` actually served, and the requests/s of
+the cached page and of the static file when both are asked for gzip (the
+page is compressed on every answer; the static file once, ahead of time).
+``--quick`` runs everything once, briefly: a check that the bench still
+works, not a measurement.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
 import re
 import shutil
@@ -110,7 +120,7 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
         try:
             requests.get(f"http://127.0.0.1:{port}/robots.txt", timeout=2)
             return process
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a worker still booting on a busy machine
             time.sleep(0.2)
     process.kill()
     raise SystemExit("gunicorn did not start within 30 s")
@@ -130,9 +140,9 @@ def stop_server(process: subprocess.Popen) -> None:
 ACCEPT_ENCODING = "identity"
 
 
-def wrk(url: str, *, seconds: int, connections: int) -> tuple[float, int]:
+def wrk(url: str, *, seconds: int, connections: int, encoding: str = ACCEPT_ENCODING) -> tuple[float, int]:
     """Return (requests/s, requests) of one wrk run against ``url``."""
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-H", f"Accept-Encoding: {ACCEPT_ENCODING}", url]
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-H", f"Accept-Encoding: {encoding}", url]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     if re.search(r"Non-2xx or 3xx responses", out):
         raise SystemExit(f"wrk saw errors for {url}:\n{out}")
@@ -161,12 +171,51 @@ def server_cpu_seconds(process: subprocess.Popen) -> float:
     return total / ticks
 
 
-def measure(process: subprocess.Popen, url: str, *, seconds: int, connections: int) -> tuple[float, float]:
+def measure(
+    process: subprocess.Popen, url: str, *, seconds: int, connections: int, encoding: str = ACCEPT_ENCODING
+) -> tuple[float, float]:
     """Return (requests/s, server CPU ms per request) of one wrk run, after a warm-up run."""
-    wrk(url, seconds=2, connections=connections)
+    wrk(url, seconds=min(2, seconds), connections=connections, encoding=encoding)
     before = server_cpu_seconds(process)
-    rate, count = wrk(url, seconds=seconds, connections=connections)
+    rate, count = wrk(url, seconds=seconds, connections=connections, encoding=encoding)
     return rate, (server_cpu_seconds(process) - before) * 1000 / max(count, 1)
+
+
+# What a browser or feed reader may ask for; each is asked for alone.
+WIRE_ENCODINGS = ("identity", "gzip", "br")
+
+
+def wire_bytes(url: str) -> dict[str, tuple[int, str]]:
+    """Return, per Accept-Encoding, (body bytes as sent, Content-Encoding served) of one GET."""
+    sizes = {}
+    for encoding in WIRE_ENCODINGS:
+        response = requests.get(url, headers={"Accept-Encoding": encoding}, stream=True, timeout=30)
+        response.raise_for_status()
+        body = response.raw.read(decode_content=False)
+        sizes[encoding] = (len(body), response.headers.get("Content-Encoding", "identity"))
+    return sizes
+
+
+def feed_paths(topic: str) -> list[tuple[str, str]]:
+    return [
+        ("site RSS", "/feeds/rss.xml"),
+        ("site Atom", "/feeds/atom.xml"),
+        ("topic RSS", f"/feeds/{topic}/rss.xml"),
+        ("topic Atom", f"/feeds/{topic}/atom.xml"),
+        ("topic papers RSS", f"/feeds/{topic}/papers/rss.xml"),
+        ("topic papers Atom", f"/feeds/{topic}/papers/atom.xml"),
+    ]
+
+
+def precompress(path: Path) -> None:
+    """Write ``path``.gz (and .br where the brotli module is installed), as collectstatic would."""
+    data = path.read_bytes()
+    path.with_name(path.name + ".gz").write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+    try:
+        import brotli
+    except ImportError:
+        return
+    path.with_name(path.name + ".br").write_bytes(brotli.compress(data))
 
 
 def load_average() -> str:
@@ -202,7 +251,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--samples", type=int, default=40, help="sequential requests for the median render time")
     parser.add_argument("--settings", default="config.settings", help="Django settings module to serve with")
+    parser.add_argument("--quick", action="store_true", help="one short round of everything: does the bench still run")
     args = parser.parse_args()
+    if args.quick:
+        args.seconds, args.rounds, args.samples = 1, 1, 8
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     if not GUNICORN.exists():
@@ -256,6 +308,8 @@ def main() -> None:
         static_file = tmp / "static" / "bench" / "digest.html"
         static_file.parent.mkdir(parents=True, exist_ok=True)
         static_file.write_bytes(html)
+        # Served precompressed, as whitenoise serves every collected file: the fair gzip comparison.
+        precompress(static_file)
 
         # (a) and (c) on one server, alternating so that a change in the
         # machine's other load hits both alike; the ratio is the median of the
@@ -271,6 +325,14 @@ def main() -> None:
                 static = measure(server, f"http://127.0.0.1:{port}/static/bench/digest.html", seconds=args.seconds,
                                  connections=args.connections)  # fmt: skip
                 rounds.append((cached, static))
+            base = f"http://127.0.0.1:{port}"
+            topic = path.strip("/").split("/")[1]
+            wire = [("digest page", path), ("same HTML, static", "/static/bench/digest.html"), *feed_paths(topic)]
+            wire = [(label, p, wire_bytes(base + p)) for label, p in wire]
+            cached_gzip = measure(server, base + path, seconds=args.seconds, connections=args.connections,
+                                  encoding="gzip")  # fmt: skip
+            static_gzip = measure(server, base + "/static/bench/digest.html", seconds=args.seconds,
+                                  connections=args.connections, encoding="gzip")  # fmt: skip
         finally:
             stop_server(server)
 
@@ -296,6 +358,19 @@ def main() -> None:
     print("    so an edit (new text) renders afresh without any invalidation step")
     print(f"render with every memo cleared {no_memo_ms:8.1f} ms  (in-process, no HTTP: all summaries just changed)")
     print(f"first request of a new worker  {cold_ms:8.1f} ms  (nothing memoised, templates not yet compiled)")
+    print()
+    print("bytes on the wire, one GET per Accept-Encoding (KiB, and the Content-Encoding served)")
+    print(f"    {'':20}" + "".join(f"{encoding:>20}" for encoding in WIRE_ENCODINGS))
+    for label, _path, sizes in wire:
+        cells = "".join(f"{size / 1024:>11.1f} {served:>8}" for size, served in (sizes[e] for e in WIRE_ENCODINGS))
+        print(f"    {label:20}{cells}")
+    print(f"(a) digest page, cached, gzip  {cached_gzip[0]:8.0f} req/s  {cached_gzip[1]:6.2f} ms server CPU/request")
+    print(f"(c) static file, .gz           {static_gzip[0]:8.0f} req/s  {static_gzip[1]:6.2f} ms server CPU/request")
+    print(
+        f"(a)/(c) with gzip              {cached_gzip[0] / static_gzip[0]:8.2f}   (the page is compressed per answer)"
+    )
+    if args.quick:
+        print("--quick: one short round; the figures above check that the bench runs, they measure little")
 
 
 if __name__ == "__main__":

@@ -6,8 +6,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from digests.feeds import DigestAtomFeed, DigestFeed
-from digests.feeds_filtered import TopicPapersAtomFeed, TopicPapersFeed
+from digests.feeds import DigestAtomFeed, DigestFeed, PaperAtomFeed, PaperRssFeed
 from digests.http import public_page
 from digests.sitemaps import SITEMAPS
 from digests.views import robots_txt
@@ -22,8 +21,9 @@ urlpatterns = [
     path("feeds/atom.xml", public_page(DigestAtomFeed()), name="feed-atom"),
     path("feeds/<slug:slug>/rss.xml", public_page(DigestFeed()), name="feed-topic-rss"),
     path("feeds/<slug:slug>/atom.xml", public_page(DigestAtomFeed()), name="feed-topic-atom"),
-    path("feeds/<slug:slug>/papers.xml", public_page(TopicPapersFeed()), name="feed-topic-papers-rss"),
-    path("feeds/<slug:slug>/papers.atom.xml", public_page(TopicPapersAtomFeed()), name="feed-topic-papers-atom"),
+    # One item per paper, for readers who follow papers rather than days.
+    path("feeds/<slug:slug>/papers/rss.xml", public_page(PaperRssFeed()), name="feed-topic-papers-rss"),
+    path("feeds/<slug:slug>/papers/atom.xml", public_page(PaperAtomFeed()), name="feed-topic-papers-atom"),
     path("subscribe/", include("subscriptions.urls")),
     path("", include("digests.urls")),
 ]

@@ -336,3 +336,21 @@ def related_papers_for(paper: Paper) -> list[Paper]:
         .order_by("rank")[:RELATED_SHOWN]
     )
     return [row.related for row in rows]
+
+
+def feed_paper_entries(*, topic: Topic, limit: int, papers: QuerySet[Paper] | None = None) -> list[DigestEntry]:
+    """Return the newest shown entries of a topic's published digests, one per paper, for its paper feed.
+
+    ``papers`` (a queryset) keeps only those papers: a filtered view's feed.
+    Each has ``.summary`` in the topic's language and its digest (with the topic) loaded.
+    """
+    entries = DigestEntry.objects.filter(digest__in=Digest.objects.published(), digest__topic=topic)
+    if papers is not None:
+        entries = entries.filter(paper__in=papers.values("pk"))
+    items = list(
+        _entries_with_facts(entries)
+        .select_related("digest", "digest__topic")
+        .order_by("-digest__published_at", "-digest__date", "position", "id")[:limit]
+    )
+    _attach_summary(items, language=topic.language)
+    return items

@@ -93,15 +93,9 @@ def _keyword_words(value: str) -> list[str]:
     return value.split()[:MAX_QUERY_TERMS]
 
 
-def topic_papers_filtered(topic: Topic, filters: PaperFilters) -> QuerySet[Paper]:
-    """Return the topic's public papers passing ``filters``, newest digest first.
-
-    Each paper carries ``digest_date`` and ``digest_published_at`` (of the
-    newest public digest of the topic that shows it), its content and its
-    summaries, so a page of them costs the same queries however long it is.
-    """
-    shown = public_entries().filter(digest__topic=topic, paper=OuterRef("pk")).order_by("-digest__date")
-    papers = Paper.objects.filter(Exists(shown))
+def topic_papers_matching(topic: Topic, filters: PaperFilters) -> QuerySet[Paper]:
+    """The topic's public papers passing ``filters``, unordered: the one definition of the filters."""
+    papers = Paper.objects.filter(Exists(_shown(topic)))
     for word in _keyword_words(filters.q):
         if (condition := _keyword_q(word)) is not None:
             papers = papers.filter(condition)
@@ -116,12 +110,30 @@ def topic_papers_filtered(topic: Topic, filters: PaperFilters) -> QuerySet[Paper
         papers = papers.filter(content__affiliation__icontains=filters.affil)
     if filters.not_affil:
         papers = papers.exclude(content__affiliation__icontains=filters.not_affil)
+    return papers
+
+
+def _shown(topic: Topic):
+    return public_entries().filter(digest__topic=topic, paper=OuterRef("pk")).order_by("-digest__date")
+
+
+def topic_papers_filtered(topic: Topic, filters: PaperFilters) -> QuerySet[Paper]:
+    """Return the topic's public papers passing ``filters``, newest digest first.
+
+    Each paper carries ``digest_date`` and ``digest_published_at`` (of the
+    newest public digest of the topic that shows it), its content and its
+    summaries, so a page of them costs the same queries however long it is.
+    """
+    shown = _shown(topic)
     return (
-        papers.annotate(
+        topic_papers_matching(topic, filters)
+        .annotate(
             digest_date=Subquery(shown.values("digest__date")[:1]),
             digest_published_at=Subquery(shown.values("digest__published_at")[:1]),
+            digest_position=Subquery(shown.values("position")[:1]),
         )
         .select_related("content")
         .prefetch_related(summaries_prefetch("summaries"))
-        .order_by("-digest_date", "-pk")
+        # The paper feed's order: newest day first, then the digest's own order.
+        .order_by("-digest_date", "digest_position", "-pk")
     )

@@ -31,6 +31,8 @@ urlpatterns = [
     path("topics/<slug:slug>/papers/", views_filter.topic_papers, name="topic_papers"),
     path("topics/<slug:slug>/<isodate:date>/", views.digest_detail, name="digest"),
     path("topics/<slug:slug>/<isodate:date>.md", views_export.digest_markdown, name="digest_markdown"),
+    path("topics/<slug:slug>/<isodate:date>.bib", views_export.digest_bibtex, name="digest_bibtex"),
+    path("papers/<path:arxiv_id>.bib", views_export.paper_bibtex, name="paper_bibtex"),
     # Before the paper page: its ``path`` converter would take "…/figures/1" as part of an arXiv id.
     path("papers/<path:arxiv_id>/figures/<int:number>/", views.figure_detail, name="figure"),
     path("papers/<path:arxiv_id>/", views.paper_detail, name="paper"),

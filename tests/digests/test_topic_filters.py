@@ -246,8 +246,8 @@ def test_page_is_bookmarkable_the_same_url_lists_the_same_papers(client, topic):
 
 def test_page_links_its_feeds_with_the_same_filters(client, topic):
     html = page(client, topic, "q=diffusion&author=Ho")
-    assert f'href="/feeds/{topic.slug}/papers.xml?q=diffusion&amp;author=Ho"' in html
-    assert f'href="/feeds/{topic.slug}/papers.atom.xml?q=diffusion&amp;author=Ho"' in html
+    assert f'href="/feeds/{topic.slug}/papers/rss.xml?q=diffusion&amp;author=Ho"' in html
+    assert f'href="/feeds/{topic.slug}/papers/atom.xml?q=diffusion&amp;author=Ho"' in html
 
 
 def test_pager_keeps_the_filters(client, topic, settings, monkeypatch):
@@ -274,7 +274,7 @@ def test_topic_page_links_to_the_filter_page(client, topic):
 # --- The feed -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["papers.xml", "papers.atom.xml"])
+@pytest.mark.parametrize("path", ["papers/rss.xml", "papers/atom.xml"])
 def test_feed_validates_and_lists_the_pages_papers(client, topic, path):
     query = "q=diffusion&not_q=survey"
     response = client.get(f"/feeds/{topic.slug}/{path}?{query}")
@@ -287,9 +287,9 @@ def test_feed_validates_and_lists_the_pages_papers(client, topic, path):
 
 
 def test_feed_link_points_back_to_the_filtered_page(client, topic):
-    feed = feedparser.parse(client.get(f"/feeds/{topic.slug}/papers.atom.xml?author=Ho").content)
+    feed = feedparser.parse(client.get(f"/feeds/{topic.slug}/papers/atom.xml?author=Ho").content)
     assert feed.feed.link.endswith(f"/topics/{topic.slug}/papers/?author=Ho")
-    assert feed.entries[0].summary.startswith("One line about")
+    assert "One line about" in feed.entries[0].summary
 
 
 # --- Queries ----------------------------------------------------------------------
@@ -305,7 +305,8 @@ def build(count, slug):
 
 
 @pytest.mark.parametrize(
-    "url", ["/topics/{slug}/papers/?q=diffusion&author=Ho&not_affil=Berkeley", "/feeds/{slug}/papers.xml?q=diffusion"]
+    "url",
+    ["/topics/{slug}/papers/?q=diffusion&author=Ho&not_affil=Berkeley", "/feeds/{slug}/papers/rss.xml?q=diffusion"],
 )
 def test_query_count_does_not_grow_with_papers(client, settings, url, django_assert_num_queries):
     settings.PUBLIC_CACHE_SECONDS = 0
@@ -316,7 +317,7 @@ def test_query_count_does_not_grow_with_papers(client, settings, url, django_ass
     with django_assert_num_queries(len(few)):
         response = client.get(large)
     assert response.status_code == 200
-    assert b"Diffusion Paper 49" in response.content
+    assert re.search(rb"Diffusion Paper 0\b", response.content)  # the first of the day, whatever the page size
 
 
 def test_keyword_matches_a_chinese_summary_keyword(topic):
