@@ -19,6 +19,7 @@ demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) manage.py demo
+	$(PY) manage.py setup_schedules --sweeps-only
 	PY=$(PY) bash scripts/demo.sh
 
 test-deps: venv

@@ -27,3 +27,8 @@ def public_data_changed_on_commit(*, paper_ids: list[int]) -> None:
     """Send ``public_data_changed`` once the current transaction commits."""
     ids = list(paper_ids)
     transaction.on_commit(lambda: public_data_changed.send(sender=None, paper_ids=ids))
+
+
+# Sent by ``manage.py setup_schedules`` with ``write(message)``: apps built on
+# papers create or update their own recurring django-q2 schedules.
+schedules_setup = Signal()

@@ -103,3 +103,15 @@ def test_every_subscriptions_and_email_setting_is_documented():
     )
     readme = (root / "README.md").read_text()
     assert read and not [name for name in sorted(read) if f"`{name}`" not in readme]
+
+
+@pytest.mark.django_db
+def test_sweeps_only_sets_up_the_sweeps_and_no_daily_ingest():
+    from tests.factories import TopicFactory
+
+    TopicFactory()
+    call_command("setup_schedules", "--sweeps-only", stdout=io.StringIO())
+
+    names = set(Schedule.objects.values_list("name", flat=True))
+    assert SWEEP_SCHEDULE in names and "pipeline:resume" in names
+    assert not any(name.startswith("ingest:") for name in names)

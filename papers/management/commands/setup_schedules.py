@@ -1,10 +1,13 @@
-"""Create the daily ingest schedule of every active topic (idempotent)."""
+"""Create the daily ingest schedule of every active topic and the recurring sweeps (idempotent).
+
+Apps built on papers add their own recurring tasks by receiving
+``papers.signals.schedules_setup``; papers does not name them.
+"""
 
 from __future__ import annotations
 
 import datetime
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -12,12 +15,10 @@ from django_q.models import Schedule
 
 from papers.models import Topic
 from papers.queue import INGEST_FUNC, INGEST_GROUP, PIPELINE_GROUP, RESUME_FUNC
+from papers.signals import schedules_setup
 
 PREFIX = "ingest:"
 RESUME_SCHEDULE = "pipeline:resume"
-# Named, not imported: papers never imports the apps built on it.
-SUBSCRIPTIONS_SCHEDULE = "subscriptions:sweep"
-SUBSCRIPTIONS_FUNC = "subscriptions.tasks.subscriptions_sweep_task"
 
 
 def next_daily_run(hhmm: str, now: datetime.datetime) -> datetime.datetime:
@@ -43,8 +44,18 @@ class Command(BaseCommand):
             default=settings.INGEST_SCHEDULE_UTC,
             help="Time of day in UTC, HH:MM (default: setting INGEST_SCHEDULE_UTC, 01:30)",
         )
+        parser.add_argument(
+            "--sweeps-only",
+            action="store_true",
+            help="Only the recurring sweeps (pipeline resume, mailings), no daily ingest: what `make demo` uses",
+        )
 
-    def handle(self, *args, at: str, **options):
+    def handle(self, *args, at: str, sweeps_only: bool = False, **options):
+        if not sweeps_only:
+            self._ingest_schedules(at)
+        self._sweeps()
+
+    def _ingest_schedules(self, at: str) -> None:
         next_run = next_daily_run(at, timezone.now())
         active = list(Topic.objects.filter(is_active=True))
         keep = set()
@@ -65,6 +76,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{'created' if created else 'updated'} {name}: daily at {at} UTC, next {next_run:%Y-%m-%d %H:%M}"
             )
+        stale = Schedule.objects.filter(name__startswith=PREFIX).exclude(name__in=keep)
+        for name in stale.values_list("name", flat=True):
+            self.stdout.write(f"removed {name}")
+        stale.delete()
+
+    def _sweeps(self) -> None:
         # A pipeline task lost with a killed worker or a restarted Redis is not
         # re-delivered; this sweep queues its papers again.
         Schedule.objects.update_or_create(
@@ -78,20 +95,4 @@ class Command(BaseCommand):
             },
         )
         self.stdout.write(f"{RESUME_SCHEDULE}: every {settings.PIPELINE_RESUME_MINUTES} min")
-        if apps.is_installed("subscriptions"):
-            # Mails and chat pushes of digests that went live, however they did (now, scheduled, retried).
-            Schedule.objects.update_or_create(
-                name=SUBSCRIPTIONS_SCHEDULE,
-                defaults={
-                    "func": SUBSCRIPTIONS_FUNC,
-                    "kwargs": repr({"q_options": {"timeout": settings.Q_TIMEOUT, "group": "subscriptions"}}),
-                    "schedule_type": Schedule.MINUTES,
-                    "minutes": settings.SUBSCRIPTIONS_SWEEP_MINUTES,
-                    "repeats": -1,
-                },
-            )
-            self.stdout.write(f"{SUBSCRIPTIONS_SCHEDULE}: every {settings.SUBSCRIPTIONS_SWEEP_MINUTES} min")
-        stale = Schedule.objects.filter(name__startswith=PREFIX).exclude(name__in=keep)
-        for name in stale.values_list("name", flat=True):
-            self.stdout.write(f"removed {name}")
-        stale.delete()
+        schedules_setup.send(sender=None, write=self.stdout.write)
