@@ -81,8 +81,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Outside the page cache, whose key ignores Accept-Encoding: the cache
-    # holds plain bodies and each answer is compressed for its own client.
+    # Outside the page cache, whose key ignores Accept-Encoding: the cache keeps
+    # the plain body and its gzip form, so only pages rendered now are compressed here.
     # After WhiteNoise, which serves its own precompressed static files.
     "config.middleware.PublicGZipMiddleware",
     # Outside the page cache too: 304s for cached and rendered pages alike.

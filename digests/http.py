@@ -17,6 +17,7 @@ from functools import lru_cache, wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.middleware.gzip import re_accepts_gzip
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.cache import (
@@ -27,6 +28,7 @@ from django.utils.cache import (
     set_response_etag,
 )
 from django.utils.http import http_date, quote_etag
+from django.utils.text import compress_string
 
 from . import selectors
 from .services.cache import ceil_second, public_cache_changed_at, public_cache_version
@@ -121,8 +123,8 @@ class PublicPageCacheMiddleware:
 
     A request with a session cookie (staff may be previewing drafts) passes
     through untouched. Goes after GZipMiddleware, since the key holds only the
-    URL and the language: the cache keeps plain bodies and each answer is
-    compressed for its own client.
+    URL and the language: the cache keeps the plain body and, compressed once,
+    its gzip form for the clients that accept gzip.
     """
 
     def __init__(self, get_response):
@@ -139,7 +141,9 @@ class PublicPageCacheMiddleware:
         key = _page_key(request)
         hit = cache.get(key)
         if hit is not None:
-            status, headers, content = hit
+            status, headers, content, compressed = hit
+            if compressed is not None and re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+                return _gzipped(status, headers, compressed)
             return HttpResponse(content, status=status, headers=headers)
         # Read before rendering: a digest going live mid-render must still bound the page's life.
         timeout = _page_timeout()
@@ -147,5 +151,31 @@ class PublicPageCacheMiddleware:
         if response.status_code == 200 and not response.streaming and not response.cookies:
             if not response.has_header("ETag"):
                 set_response_etag(response)  # once here, not hashed again for every answer
-            cache.set(key, (response.status_code, dict(response.items()), response.content), timeout)
+            content = response.content
+            cache.set(key, (response.status_code, dict(response.items()), content, _compressed(content)), timeout)
         return response
+
+
+def _compressed(content: bytes) -> bytes | None:
+    """The body gzipped once for every reader that accepts it, or None when that does not pay.
+
+    Compressing each answer again cost more than answering from the cache
+    (bench/pages.py). A public page holds no secret beside reflected input,
+    so one compressed copy gives BREACH nothing to learn.
+    """
+    if len(content) < 200:
+        return None
+    compressed = compress_string(content)
+    return compressed if len(compressed) < len(content) else None
+
+
+def _gzipped(status: int, headers: dict, compressed: bytes) -> HttpResponse:
+    """A cached answer in its stored gzip form, marked as GZipMiddleware marks what it compresses."""
+    response = HttpResponse(compressed, status=status, headers=headers)
+    patch_vary_headers(response, ("Accept-Encoding",))
+    response.headers["Content-Length"] = str(len(compressed))
+    response.headers["Content-Encoding"] = "gzip"
+    etag = response.get("ETag")
+    if etag and etag.startswith('"'):
+        response.headers["ETag"] = "W/" + etag  # RFC 9110 8.8.1: a weak tag for another encoding
+    return response

@@ -310,6 +310,26 @@ class TestCaching:
         assert second.content == first.content
         assert second["ETag"] == first["ETag"]
 
+    def test_cached_page_is_answered_gzipped_from_one_stored_copy(self, client, django_assert_num_queries):
+        import gzip
+
+        url = make_digest(papers=3).get_absolute_url()
+        plain = client.get(url).content
+        with django_assert_num_queries(0):
+            first = client.get(url, HTTP_ACCEPT_ENCODING="gzip, br")
+            second = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+        assert first["Content-Encoding"] == "gzip" and "Accept-Encoding" in first["Vary"]
+        assert gzip.decompress(first.content) == plain
+        assert first.content == second.content  # compressed once, when it was stored
+        assert first["ETag"].startswith('W/"') and int(first["Content-Length"]) == len(first.content)
+        assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"], HTTP_ACCEPT_ENCODING="gzip").status_code == 304
+
+    def test_cached_page_is_plain_for_a_client_without_gzip(self, client):
+        url = make_digest(papers=1).get_absolute_url()
+        client.get(url)
+        response = client.get(url, HTTP_ACCEPT_ENCODING="identity")
+        assert not response.has_header("Content-Encoding") and b"<html" in response.content
+
     def test_conditional_get_with_etag_is_304(self, client):
         url = make_digest(papers=1).get_absolute_url()
         etag = client.get(url)["ETag"]
