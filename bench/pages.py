@@ -367,7 +367,7 @@ def main() -> None:
     print(f"(a) digest page, cached, gzip  {cached_gzip[0]:8.0f} req/s  {cached_gzip[1]:6.2f} ms server CPU/request")
     print(f"(c) static file, .gz           {static_gzip[0]:8.0f} req/s  {static_gzip[1]:6.2f} ms server CPU/request")
     print(
-        f"(a)/(c) with gzip              {cached_gzip[0] / static_gzip[0]:8.2f}   (the page is compressed per answer)"
+        f"(a)/(c) with gzip              {cached_gzip[0] / static_gzip[0]:8.2f}   (the cache keeps each page gzipped once)"
     )
     if args.quick:
         print("--quick: one short round; the figures above check that the bench runs, they measure little")
