@@ -89,19 +89,22 @@ INTRO_SUBJECTS = 3
 
 
 def digest_subjects(entries, *, limit: int = INTRO_SUBJECTS) -> list[str]:
-    """The day's commonest summary keywords (ties in reading order), else its commonest primary categories."""
+    """What the day is about: summary keywords that two or more papers share, commonest first.
+
+    A keyword counts once per paper and its plural with its singular ("diffusion
+    models" is "diffusion model"), so one paper repeating itself does not set the
+    day's subject; with no shared keyword, the papers' commonest primary categories.
+    """
     counts: dict[str, int] = {}
     shown: dict[str, str] = {}
     for entry in entries:
         summary = getattr(entry, "summary", None)
-        # A keyword counts once per paper, so one paper repeating itself does not set the day's subject.
-        words = {
-            " ".join(str(w).split()).casefold(): " ".join(str(w).split()) for w in (summary.keywords if summary else [])
-        }
+        words = {_keyword_key(w): " ".join(str(w).split()) for w in (summary.keywords if summary else [])}
         for key, word in words.items():
             if key:
                 counts[key] = counts.get(key, 0) + 1
                 shown.setdefault(key, word)
+    counts = {key: n for key, n in counts.items() if n >= 2 or len(entries) == 1}
     if not counts:
         for entry in entries:
             category = entry.paper.primary_category
@@ -111,6 +114,11 @@ def digest_subjects(entries, *, limit: int = INTRO_SUBJECTS) -> list[str]:
     order = {key: n for n, key in enumerate(shown)}
     ranked = sorted(counts, key=lambda key: (-counts[key], order[key]))
     return [shown[key] for key in ranked[:limit]]
+
+
+def _keyword_key(word) -> str:
+    key = " ".join(str(word).split()).casefold()
+    return key[:-1] if key.endswith("s") and not key.endswith("ss") else key
 
 
 def _join(words: list[str], *, language: str) -> str:

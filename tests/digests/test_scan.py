@@ -32,22 +32,26 @@ def keyed_digest(*, language: str = "en", keywords: list[list[str]]):
     return digest
 
 
-def test_intro_counts_the_papers_and_names_the_commonest_keywords(client):
+def test_intro_counts_the_papers_and_names_the_keywords_papers_share(client):
     digest = keyed_digest(keywords=[["sampling", "video"], ["video", "robots"], ["video", "sampling"], ["graphs"]])
     name = digest.topic.name
-    assert (
-        intro(page(client, digest.get_absolute_url()))
-        == f"4 {name} papers on 2024-05-02, on video, sampling and robots."
-    )
+    assert intro(page(client, digest.get_absolute_url())) == f"4 {name} papers on 2024-05-02, on video and sampling."
+
+
+def test_intro_counts_a_plural_keyword_with_its_singular(client):
+    digest = keyed_digest(keywords=[["Diffusion models", "graphs"], ["diffusion model"], ["robots"]])
+    assert intro(page(client, digest.get_absolute_url())).endswith("on Diffusion models.")
+
+
+def test_intro_names_no_keyword_only_one_paper_has(client):
+    digest = keyed_digest(keywords=[["alpha"], ["beta"]])
+    assert "alpha" not in intro(page(client, digest.get_absolute_url()))
 
 
 def test_intro_in_chinese_for_a_chinese_topic(client):
     digest = keyed_digest(language="zh-hans", keywords=[["扩散模型", "视频"], ["视频"]])
     name = digest.topic.name
-    assert (
-        intro(page(client, digest.get_absolute_url()))
-        == f"{name} · 2024-05-02：本期共 2 篇论文，主要涉及视频和扩散模型。"
-    )
+    assert intro(page(client, digest.get_absolute_url())) == f"{name} · 2024-05-02：本期共 2 篇论文，主要涉及视频。"
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
@@ -68,13 +72,13 @@ def test_intro_does_not_change_when_an_editor_reorders_entries(client, settings,
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("en", "1 {name} paper on 2024-05-02, on gamma."),
-        ("zh-hans", "{name} · 2024-05-02：本期共 1 篇论文，主要涉及gamma。"),
+        ("en", "2 {name} papers on 2024-05-02, on gamma."),
+        ("zh-hans", "{name} · 2024-05-02：本期共 2 篇论文，主要涉及gamma。"),
     ],
 )
 def test_intro_follows_an_editor_hiding_entries(client, settings, language, expected):
     settings.PUBLIC_CACHE_SECONDS = 0
-    digest = keyed_digest(language=language, keywords=[["alpha"], ["gamma"]])
+    digest = keyed_digest(language=language, keywords=[["alpha", "beta"], ["alpha", "gamma"], ["gamma"]])
     assert "alpha" in intro(page(client, digest.get_absolute_url()))
     digest.entries.filter(position=0).update(hidden=True)
     assert intro(page(client, digest.get_absolute_url())) == expected.format(name=digest.topic.name)
