@@ -260,6 +260,11 @@ LLM_TIMEOUT_SECONDS = env_float("LLM_TIMEOUT_SECONDS", 120.0)
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 3)
 LLM_CONCURRENCY = env_int("LLM_CONCURRENCY", 8)
 LLM_REQUESTS_PER_MINUTE = env_int("LLM_REQUESTS_PER_MINUTE", 60)
+# Papers per pipeline task. A task streams its batch (downloads while the model
+# answers), so only its last few papers wait on the model alone: a batch several
+# times LLM_CONCURRENCY keeps that tail short, and the day's digests are rebuilt
+# once per batch. Keep batch x PDF pace x worker processes well under Q_TIMEOUT.
+PIPELINE_BATCH_SIZE = env_int("PIPELINE_BATCH_SIZE", 4 * LLM_CONCURRENCY)
 LLM_INPUT_TOKEN_BUDGET = env_int("LLM_INPUT_TOKEN_BUDGET", 12000)
 # Per-model input budgets, "model=tokens,model=tokens"; other models use LLM_INPUT_TOKEN_BUDGET.
 LLM_INPUT_TOKEN_BUDGETS = {

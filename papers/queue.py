@@ -60,8 +60,8 @@ def task_enqueue(func: str, *args, group: str | None, name: str, **kwargs) -> No
 
 
 def paper_batches(paper_ids: list[int]) -> list[list[int]]:
-    """Split ids (duplicates dropped, order kept) into batches summarized together: LLM_CONCURRENCY each."""
-    size = max(1, settings.LLM_CONCURRENCY)
+    """Split ids (duplicates dropped, order kept) into pipeline tasks of PIPELINE_BATCH_SIZE papers."""
+    size = max(1, settings.PIPELINE_BATCH_SIZE)
     ids = list(dict.fromkeys(paper_ids))
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
