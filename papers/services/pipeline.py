@@ -187,7 +187,7 @@ def _summaries_record(
     results: Iterator[tuple[int, Exception | None]], papers: dict[int, Paper], *, outcome: PipelineOutcome
 ) -> None:
     for paper_id, error in results:
-        paper = papers[paper_id]
+        paper = papers.pop(paper_id)  # done with it: a long batch keeps only the papers in flight
         if error is None:
             if _status_set(paper, PaperStatus.SUMMARIZED, clear_error=True):
                 outcome.done.append(paper.pk)
