@@ -163,7 +163,8 @@ def day_run(args, *, tmp: Path) -> dict:
         report = c.integrity()
         requests = len(llm.requests)
         in_flight = llm.max_in_flight
-        pdf_requests = sum(1 for r in arxiv.server.requests if r.path.startswith("/pdf/"))
+        pdf_times = [r.at - start for r in arxiv.server.requests if r.path.startswith("/pdf/")]
+        pdf_requests = len(pdf_times)
         c.log("measuring the parse CPU of the day's PDFs")
         parse_cpu = parse_cpu_seconds(arxiv.pool, arxiv.pdf_uses())
         rpm = settings.LLM_REQUESTS_PER_MINUTE
@@ -188,6 +189,7 @@ def day_run(args, *, tmp: Path) -> dict:
         "in_flight": in_flight,
         "slots": slots,
         "pdf_requests": pdf_requests,
+        "pdf_span": (min(pdf_times), max(pdf_times)) if pdf_times else (float("nan"), float("nan")),
         "parse_cpu": parse_cpu,
         "workers": workers,
         "clusters": clusters_n,
@@ -233,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         f"max in flight {row['in_flight']}/{row['slots']}; PDFs: {row['pdf_requests']} downloads "
         f"{args.pdf_delay:g} s apart; parse CPU {row['parse_cpu']:.1f} s"
     )
+    first_pdf, last_pdf = row["pdf_span"]
+    print(f"  PDF downloads from {first_pdf:.1f} s to {last_pdf:.1f} s after the ingest was queued")
     for name, value in row["bounds"].items():
         print(f"  lower bound, {name:<11}: {value:7.1f} s")
     print(f"  wall                    : {row['wall']:7.1f} s")

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from papers.models import Paper, PaperContent, PaperStatus, PipelineStep
+from papers.queue import PROCESS, REGENERATE, REPROCESS, papers_enqueue
 from papers.services.download import paper_download
 from papers.services.errors import PipelineError
 from papers.services.parse import paper_parse
@@ -33,6 +35,11 @@ logger = logging.getLogger("paperdigest.pipeline")
 # lease expires and ``papers_resume_task`` queues the paper again.
 INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
 
+# A task still running at Q_TIMEOUT is killed mid-batch. Once this share of it
+# has passed, a task starts no new paper: it queues the rest of its batch as a
+# new task and finishes the summaries it has in flight.
+BATCH_TIME_SHARE = 0.5
+
 
 @dataclass
 class PipelineOutcome:
@@ -41,6 +48,7 @@ class PipelineOutcome:
     busy: list[int] = field(default_factory=list)  # leased by another worker
     missing: list[int] = field(default_factory=list)
     changed: list[int] = field(default_factory=list)  # a new version arrived meanwhile
+    handed_on: list[int] = field(default_factory=list)  # queued again: the task ran out of time
 
     def as_dict(self) -> dict:
         return {
@@ -49,6 +57,7 @@ class PipelineOutcome:
             "busy": self.busy,
             "missing": self.missing,
             "changed": self.changed,
+            "handed_on": self.handed_on,
         }
 
 
@@ -83,35 +92,48 @@ def papers_process(
     force: bool = False,
     resummarize: bool = False,
     model: str = "",
+    clock: Callable[[], float] = time.monotonic,
 ) -> PipelineOutcome:
     """Bring each paper to SUMMARIZED (or FAILED with its error), then send ``papers_processed`` once.
 
     ``force`` re-parses even when the stored parse is current; ``resummarize``
     asks the model again (with ``model`` instead of the configured one, if
     given) even when the summary is current. An editor's text is never
-    replaced: a regeneration after an edit waits as a candidate.
+    replaced: a regeneration after an edit waits as a candidate. Papers not
+    started within ``BATCH_TIME_SHARE`` of Q_TIMEOUT (by ``clock``) are queued
+    again (``handed_on``) rather than risk the task's timeout.
     """
-    outcome, leased = _papers_run(paper_ids=paper_ids, force=force, resummarize=resummarize, model=model)
+    deadline = clock() + BATCH_TIME_SHARE * settings.Q_TIMEOUT
+    options = {"force": force, "resummarize": resummarize, "model": model, "clock": clock, "deadline": deadline}
+    outcome, leased = _papers_run(paper_ids=paper_ids, **options)
     changed = outcome.changed
     if changed:
         # A new arXiv version arrived while we worked; its own task found the paper
         # leased and skipped it, so process the new version now.
         logger.info("Papers %s changed version during processing; processing again", changed)
-        again, _ = _papers_run(paper_ids=changed, force=force, resummarize=resummarize, model=model)
+        again, _ = _papers_run(paper_ids=changed, **options)
         outcome.done = [pk for pk in outcome.done if pk not in changed] + again.done
         outcome.failed.update(again.failed)
+        outcome.handed_on += again.handed_on
     if outcome.failed:
         # Their digests' pages now count them among the papers that could not be processed.
         public_data_changed_on_commit(paper_ids=list(outcome.failed))
-    if leased:
+    worked = [pk for pk in leased if pk not in outcome.handed_on]
+    if worked:
         # Listeners (the digests app) bring the days these papers belong to up to date:
         # once per task, so a day is rebuilt once per batch, not once per paper.
-        papers_processed.send(sender=None, paper_ids=leased)
+        papers_processed.send(sender=None, paper_ids=worked)
     return outcome
 
 
 def _papers_run(
-    *, paper_ids: list[int], force: bool, resummarize: bool, model: str
+    *,
+    paper_ids: list[int],
+    force: bool,
+    resummarize: bool,
+    model: str,
+    clock: Callable[[], float],
+    deadline: float,
 ) -> tuple[PipelineOutcome, list[int]]:
     """Lease, prepare and summarize the papers, streaming; return the outcome and the ids leased.
 
@@ -135,17 +157,31 @@ def _papers_run(
         submitted: dict[int, Paper] = {}
         with SummaryStream(force=resummarize, model=model) as stream:
             for paper in Paper.objects.filter(pk__in=leased).order_by("pk"):
+                if clock() > deadline:
+                    outcome.handed_on.append(paper.pk)
+                    continue
                 if _paper_prepare(paper, force=force, outcome=outcome):
                     # Its summaries start now and may take long: give the paper a full lease.
                     _leases_renew([paper.pk])
                     submitted[paper.pk] = paper
                     _summaries_submit(stream, paper, outcome=outcome)
                 _summaries_record(stream.finished(), submitted, outcome=outcome)
+            if outcome.handed_on:
+                # Queued now, not after the summaries in flight: another worker may start on them meanwhile.
+                _papers_hand_on(outcome.handed_on, force=force, resummarize=resummarize, model=model)
             _summaries_record(stream.finished(wait=True), submitted, outcome=outcome)
     finally:
         for paper_id in leased:
             paper_lease_release(paper_id=paper_id)
     return outcome, leased
+
+
+def _papers_hand_on(paper_ids: list[int], *, force: bool, resummarize: bool, model: str) -> None:
+    logger.info("Out of task time; %d papers queued again: %s", len(paper_ids), paper_ids)
+    for paper_id in paper_ids:  # free before their new task can look at them
+        paper_lease_release(paper_id=paper_id)
+    job = REGENERATE if resummarize else REPROCESS if force else PROCESS
+    papers_enqueue(paper_ids=paper_ids, job=job, model=model)
 
 
 def _leases_renew(paper_ids: list[int]) -> None:

@@ -6,12 +6,14 @@ import pytest
 from django.db import connection
 
 from papers.models import Paper, PaperStatus
+from papers.queue import REPROCESS
 from papers.services.pipeline import papers_process
 from papers.signals import papers_processed
 from tests.atom import make_pdf
 from tests.factories import PaperFactory
 from tests.fake_llm import Reply as LLMReply
 from tests.fake_llm import answer
+from tests.queue import queued_tasks
 from tests.servers import Reply
 
 # The request threads reserve the LLM budget on their own connections.
@@ -125,3 +127,23 @@ def test_new_version_mid_run_is_processed_again_and_still_sends_once(server, sen
     assert (paper.status, paper.content.pdf_version, paper.content.page_count) == ("summarized", 2, 2)
     assert paper.summaries.get().source_version == 2
     assert sends == [sorted([paper.pk, other.pk])]
+
+
+def test_papers_not_started_by_half_the_task_timeout_are_queued_again(server, settings, sends):
+    settings.Q_TIMEOUT = 100
+    now = [0.0]
+
+    def first_pdf(request):
+        now[0] = 51.0  # the first download ends past half the task's time
+        return Reply.pdf(make_pdf())
+
+    first = paper_served(server, "2405.00001", first_pdf)
+    rest = [paper_served(server, f"2405.0000{i}", Reply.pdf(make_pdf())) for i in (2, 3)]
+
+    outcome = papers_process(paper_ids=[first.pk] + [p.pk for p in rest], force=True, clock=lambda: now[0])
+
+    assert outcome.done == [first.pk] and outcome.handed_on == [p.pk for p in rest]
+    assert [r.path for r in server.requests] == ["/pdf/2405.00001v1"]
+    assert list(Paper.objects.filter(processing_until__isnull=False)) == []
+    assert [(t["func"], t["args"]) for t in queued_tasks()] == [(REPROCESS.func, ([p.pk for p in rest],))]
+    assert sends == [[first.pk]]  # their digests are rebuilt by the task that processes them

@@ -260,11 +260,6 @@ class SummaryStream:
                 jobs.append(_Job(paper=paper, language=written, request=request))
         return jobs
 
-    @property
-    def in_flight(self) -> int:
-        """Papers submitted whose requests are not all recorded yet."""
-        return len(self._waiting)
-
     def finished(self, *, wait: bool = False) -> Iterator[tuple[int, Exception | None]]:
         """Record the answers that have arrived; yield each paper now complete with its outcome.
 
