@@ -172,7 +172,9 @@ def _papers_run(
             _summaries_record(stream.finished(wait=True), submitted, outcome=outcome)
     finally:
         for paper_id in leased:
-            paper_lease_release(paper_id=paper_id)
+            # A paper handed on was released already; its new task may hold it by now.
+            if paper_id not in outcome.handed_on:
+                paper_lease_release(paper_id=paper_id)
     return outcome, leased
 
 

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from papers.models import Paper, PaperStatus
-from papers.queue import REPROCESS
-from papers.services.pipeline import papers_process
+from papers.queue import REPROCESS, papers_enqueue
+from papers.services.pipeline import paper_lease_acquire, papers_process
 from papers.signals import papers_processed
 from tests.atom import make_pdf
 from tests.factories import PaperFactory
@@ -147,3 +147,27 @@ def test_papers_not_started_by_half_the_task_timeout_are_queued_again(server, se
     assert list(Paper.objects.filter(processing_until__isnull=False)) == []
     assert [(t["func"], t["args"]) for t in queued_tasks()] == [(REPROCESS.func, ([p.pk for p in rest],))]
     assert sends == [[first.pk]]  # their digests are rebuilt by the task that processes them
+
+
+def test_a_paper_handed_on_keeps_the_lease_its_new_task_took(server, settings, monkeypatch):
+    settings.Q_TIMEOUT = 100
+    now = [0.0]
+
+    def first_pdf(request):
+        now[0] = 51.0
+        return Reply.pdf(make_pdf())
+
+    def enqueue_then_taken(*, paper_ids, **options):
+        papers_enqueue(paper_ids=paper_ids, **options)
+        for paper_id in paper_ids:  # what the worker that picks the new task does first
+            assert paper_lease_acquire(paper_id=paper_id)
+
+    monkeypatch.setattr("papers.services.pipeline.papers_enqueue", enqueue_then_taken)
+    first = paper_served(server, "2405.00001", first_pdf)
+    second = paper_served(server, "2405.00002", Reply.pdf(make_pdf()))
+
+    outcome = papers_process(paper_ids=[first.pk, second.pk], clock=lambda: now[0])
+
+    assert outcome.handed_on == [second.pk]
+    assert Paper.objects.get(pk=second.pk).processing_until is not None
+    assert Paper.objects.get(pk=first.pk).processing_until is None
