@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -38,7 +39,12 @@ INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
 # A task still running at Q_TIMEOUT is killed mid-batch. Once this share of it
 # has passed, a task starts no new paper: it queues the rest of its batch as a
 # new task and finishes the summaries it has in flight.
-BATCH_TIME_SHARE = 0.5
+TASK_TIME_SHARE = 0.5
+
+
+def task_time_limit() -> float:
+    """Seconds a pipeline task may spend starting papers (``papers_process(time_limit=...)``)."""
+    return TASK_TIME_SHARE * settings.Q_TIMEOUT
 
 
 @dataclass
@@ -92,6 +98,7 @@ def papers_process(
     force: bool = False,
     resummarize: bool = False,
     model: str = "",
+    time_limit: float | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> PipelineOutcome:
     """Bring each paper to SUMMARIZED (or FAILED with its error), then send ``papers_processed`` once.
@@ -100,10 +107,11 @@ def papers_process(
     asks the model again (with ``model`` instead of the configured one, if
     given) even when the summary is current. An editor's text is never
     replaced: a regeneration after an edit waits as a candidate. Papers not
-    started within ``BATCH_TIME_SHARE`` of Q_TIMEOUT (by ``clock``) are queued
-    again (``handed_on``) rather than risk the task's timeout.
+    started within ``time_limit`` seconds (by ``clock``) are queued again as a
+    new task (``handed_on``): a task passes ``task_time_limit()`` so that it
+    never runs into its timeout.
     """
-    deadline = clock() + BATCH_TIME_SHARE * settings.Q_TIMEOUT
+    deadline = clock() + time_limit if time_limit is not None else math.inf
     options = {"force": force, "resummarize": resummarize, "model": model, "clock": clock, "deadline": deadline}
     outcome, leased = _papers_run(paper_ids=paper_ids, **options)
     changed = outcome.changed
@@ -157,7 +165,8 @@ def _papers_run(
         submitted: dict[int, Paper] = {}
         with SummaryStream(force=resummarize, model=model) as stream:
             for paper in Paper.objects.filter(pk__in=leased).order_by("pk"):
-                if clock() > deadline:
+                # The first paper always starts: every task makes progress, however short its time.
+                if (submitted or outcome.failed or outcome.done) and clock() > deadline:
                     outcome.handed_on.append(paper.pk)
                     continue
                 if _paper_prepare(paper, force=force, outcome=outcome):

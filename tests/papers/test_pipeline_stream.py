@@ -9,6 +9,7 @@ from papers.models import Paper, PaperStatus
 from papers.queue import REPROCESS, papers_enqueue
 from papers.services.pipeline import paper_lease_acquire, papers_process
 from papers.signals import papers_processed
+from papers.tasks import process_papers_task
 from tests.atom import make_pdf
 from tests.factories import PaperFactory
 from tests.fake_llm import Reply as LLMReply
@@ -129,18 +130,19 @@ def test_new_version_mid_run_is_processed_again_and_still_sends_once(server, sen
     assert sends == [sorted([paper.pk, other.pk])]
 
 
-def test_papers_not_started_by_half_the_task_timeout_are_queued_again(server, settings, sends):
-    settings.Q_TIMEOUT = 100
+def test_papers_not_started_within_the_time_limit_are_queued_again(server, sends):
     now = [0.0]
 
     def first_pdf(request):
-        now[0] = 51.0  # the first download ends past half the task's time
+        now[0] = 51.0  # the first download ends past the limit
         return Reply.pdf(make_pdf())
 
     first = paper_served(server, "2405.00001", first_pdf)
     rest = [paper_served(server, f"2405.0000{i}", Reply.pdf(make_pdf())) for i in (2, 3)]
 
-    outcome = papers_process(paper_ids=[first.pk] + [p.pk for p in rest], force=True, clock=lambda: now[0])
+    outcome = papers_process(
+        paper_ids=[first.pk] + [p.pk for p in rest], force=True, time_limit=50, clock=lambda: now[0]
+    )
 
     assert outcome.done == [first.pk] and outcome.handed_on == [p.pk for p in rest]
     assert [r.path for r in server.requests] == ["/pdf/2405.00001v1"]
@@ -149,8 +151,7 @@ def test_papers_not_started_by_half_the_task_timeout_are_queued_again(server, se
     assert sends == [[first.pk]]  # their digests are rebuilt by the task that processes them
 
 
-def test_a_paper_handed_on_keeps_the_lease_its_new_task_took(server, settings, monkeypatch):
-    settings.Q_TIMEOUT = 100
+def test_a_paper_handed_on_keeps_the_lease_its_new_task_took(server, monkeypatch):
     now = [0.0]
 
     def first_pdf(request):
@@ -166,8 +167,18 @@ def test_a_paper_handed_on_keeps_the_lease_its_new_task_took(server, settings, m
     first = paper_served(server, "2405.00001", first_pdf)
     second = paper_served(server, "2405.00002", Reply.pdf(make_pdf()))
 
-    outcome = papers_process(paper_ids=[first.pk, second.pk], clock=lambda: now[0])
+    outcome = papers_process(paper_ids=[first.pk, second.pk], time_limit=50, clock=lambda: now[0])
 
     assert outcome.handed_on == [second.pk]
     assert Paper.objects.get(pk=second.pk).processing_until is not None
     assert Paper.objects.get(pk=first.pk).processing_until is None
+
+
+def test_a_task_out_of_time_still_processes_its_first_paper_and_hands_on_the_rest(server, settings):
+    settings.Q_TIMEOUT = 0  # no time at all
+    first, second = (paper_served(server, f"2405.0000{i}", Reply.pdf(make_pdf())) for i in (1, 2))
+
+    result = process_papers_task([first.pk, second.pk])
+
+    assert (result["done"], result["handed_on"]) == ([first.pk], [second.pk])
+    assert [t["args"] for t in queued_tasks()] == [([second.pk],)]
