@@ -151,13 +151,17 @@ def db_retry(fn, *, attempts: int = 60, pause: float = 1.0):
 # --- arXiv played by a thread ---------------------------------------------
 
 
-def pdf_pool(size: int) -> list[bytes]:
-    """Generate ``size`` realistic papers (tests/pdfgen.py); papers reuse them round-robin."""
+def pdf_pool(size: int, variants: tuple[dict, ...] | None = None) -> list[bytes]:
+    """Generate ``size`` realistic papers (tests/pdfgen.py); papers reuse them round-robin.
+
+    ``variants`` are ``make_paper`` arguments taken in turn (default: its STANDARD_SET).
+    """
     from tests.pdfgen import STANDARD_SET, make_paper
 
+    variants = variants or STANDARD_SET
     pool = []
     for i in range(size):
-        kwargs = dict(STANDARD_SET[i % len(STANDARD_SET)])
+        kwargs = dict(variants[i % len(variants)])
         kwargs["seed"] = 5000 + i
         pool.append(make_paper(**kwargs).data)
     return pool
@@ -173,6 +177,7 @@ class FakeArxiv:
 
     papers: int
     pool_size: int = 12
+    variants: tuple[dict, ...] | None = None  # make_paper arguments of the pool (default STANDARD_SET)
     prefix: str = "2405"
     day: datetime.date = DIGEST_DATE
     server: object = None
@@ -182,7 +187,7 @@ class FakeArxiv:
         from tests.atom import Entry
         from tests.servers import FakeServer
 
-        self._pool = pdf_pool(self.pool_size)
+        self._pool = pdf_pool(self.pool_size, self.variants)
         self.server = FakeServer().start()
         start = datetime.datetime.combine(self.day - datetime.timedelta(days=1), datetime.time(0, 0), tzinfo=UTC)
         by_topic: dict[str, list] = {slug: [] for slug in TOPICS}
@@ -214,6 +219,18 @@ class FakeArxiv:
 
     def links(self) -> int:
         return sum(len(items) for items in self.entries.values())
+
+    @property
+    def pool(self) -> list[bytes]:
+        """The distinct PDFs served."""
+        return self._pool
+
+    def pdf_uses(self) -> list[int]:
+        """How many papers get each PDF of ``pool``."""
+        uses = [0] * len(self._pool)
+        for index in self._pdf_index.values():
+            uses[index] += 1
+        return uses
 
     def _api(self, request):
         from tests.atom import feed

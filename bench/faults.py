@@ -228,6 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--q-retry", type=int, default=30, help="Q_RETRY: broker re-delivery after, s (default 30)")
     parser.add_argument(
+        "--batch",
+        type=int,
+        default=8,
+        help="PIPELINE_BATCH_SIZE: papers per task, small enough for the short Q_TIMEOUT (default 8)",
+    )
+    parser.add_argument(
         "--fault-at", type=float, default=0.3, help="inject when this share of papers is terminal (default 0.3)"
     )
     parser.add_argument(
@@ -256,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
                 Q_TIMEOUT=str(args.q_timeout),
                 Q_RETRY=str(args.q_retry),
                 PIPELINE_RESUME_MINUTES="1",
+                PIPELINE_BATCH_SIZE=str(args.batch),
             )
             c.django_setup()
             for scenario in scenarios:

@@ -60,17 +60,19 @@ def task_enqueue(func: str, *args, group: str | None, name: str, **kwargs) -> No
 
 
 def paper_batches(paper_ids: list[int]) -> list[list[int]]:
-    """Split ids (duplicates dropped, order kept) into batches summarized together: LLM_CONCURRENCY each."""
-    size = max(1, settings.LLM_CONCURRENCY)
+    """Split ids (duplicates dropped, order kept) into pipeline tasks of PIPELINE_BATCH_SIZE papers."""
+    size = max(1, settings.PIPELINE_BATCH_SIZE)
     ids = list(dict.fromkeys(paper_ids))
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
-def papers_enqueue(*, paper_ids: list[int]) -> int:
-    """Queue the pipeline for these papers in batches; return how many tasks were queued."""
+def papers_enqueue(*, paper_ids: list[int], job: Job = PROCESS, model: str = "") -> int:
+    """Queue the pipeline (``job``) for these papers in batches; return how many tasks were queued."""
     batches = paper_batches(paper_ids)
+    kwargs = {"model": model} if job.takes_model and model else {}
     for batch in batches:
-        task_enqueue(PROCESS.func, batch, group=PIPELINE_GROUP, name=f"pipeline:{batch[0]}+{len(batch) - 1}")
+        name = f"pipeline:{batch[0]}+{len(batch) - 1}"
+        task_enqueue(job.func, batch, group=PIPELINE_GROUP, name=name, **kwargs)
     logger.info("Queued %d papers in %d pipeline tasks", sum(map(len, batches)), len(batches))
     return len(batches)
 

@@ -12,7 +12,7 @@ from papers.models import Paper, Topic
 from papers.queue import papers_enqueue
 from papers.services.ingest import topic_ingest
 from papers.services.metadata import paper_refresh_metadata
-from papers.services.pipeline import papers_process, papers_stalled
+from papers.services.pipeline import papers_process, papers_stalled, task_time_limit
 from papers.services.retry import retrying
 
 logger = logging.getLogger("paperdigest.tasks")
@@ -51,18 +51,20 @@ def _database_ping() -> None:
 
 def process_papers_task(paper_ids: list[int]) -> dict:
     database_wait()
-    return papers_process(paper_ids=list(paper_ids)).as_dict()
+    return papers_process(paper_ids=list(paper_ids), time_limit=task_time_limit()).as_dict()
 
 
 def reprocess_papers_task(paper_ids: list[int]) -> dict:
     """Parse the PDF again even if current, then summarize what changed."""
     database_wait()
-    return papers_process(paper_ids=list(paper_ids), force=True).as_dict()
+    return papers_process(paper_ids=list(paper_ids), force=True, time_limit=task_time_limit()).as_dict()
 
 
 def regenerate_summaries_task(paper_ids: list[int], model: str = "") -> dict:
     database_wait()
-    return papers_process(paper_ids=list(paper_ids), resummarize=True, model=model).as_dict()
+    return papers_process(
+        paper_ids=list(paper_ids), resummarize=True, model=model, time_limit=task_time_limit()
+    ).as_dict()
 
 
 def refresh_metadata_task(paper_id: int) -> str:

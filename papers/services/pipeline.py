@@ -3,12 +3,18 @@
 Each step is skipped when its result for the paper's current version is
 already stored, so a retry resumes where the paper failed. A failure is
 recorded on the paper (status, step, message) and never stops the batch.
+The batch streams: while the model answers one paper, the next is downloaded
+and parsed, so a day takes about as long as its slowest resource (the PDF
+pace, the model, the LLM budget), not their sum.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import math
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -17,10 +23,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from papers.models import Paper, PaperContent, PaperStatus, PipelineStep
+from papers.queue import PROCESS, REGENERATE, REPROCESS, papers_enqueue
 from papers.services.download import paper_download
 from papers.services.errors import PipelineError
 from papers.services.parse import paper_parse
-from papers.services.summarize import papers_summarize
+from papers.services.summarize import SummaryStream
 from papers.signals import papers_processed, public_data_changed_on_commit
 
 logger = logging.getLogger("paperdigest.pipeline")
@@ -28,6 +35,16 @@ logger = logging.getLogger("paperdigest.pipeline")
 # A lost database connection is not the paper's fault: the task fails, the
 # lease expires and ``papers_resume_task`` queues the paper again.
 INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
+
+# A task still running at Q_TIMEOUT is killed mid-batch. Once this share of it
+# has passed, a task starts no new paper: it queues the rest of its batch as a
+# new task and finishes the summaries it has in flight.
+TASK_TIME_SHARE = 0.5
+
+
+def task_time_limit() -> float:
+    """Seconds a pipeline task may spend starting papers (``papers_process(time_limit=...)``)."""
+    return TASK_TIME_SHARE * settings.Q_TIMEOUT
 
 
 @dataclass
@@ -37,6 +54,7 @@ class PipelineOutcome:
     busy: list[int] = field(default_factory=list)  # leased by another worker
     missing: list[int] = field(default_factory=list)
     changed: list[int] = field(default_factory=list)  # a new version arrived meanwhile
+    handed_on: list[int] = field(default_factory=list)  # queued again: the task ran out of time
 
     def as_dict(self) -> dict:
         return {
@@ -45,6 +63,7 @@ class PipelineOutcome:
             "busy": self.busy,
             "missing": self.missing,
             "changed": self.changed,
+            "handed_on": self.handed_on,
         }
 
 
@@ -79,14 +98,58 @@ def papers_process(
     force: bool = False,
     resummarize: bool = False,
     model: str = "",
-    _again: bool = True,
+    time_limit: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> PipelineOutcome:
-    """Bring each paper to SUMMARIZED (or FAILED with its error), then send ``papers_processed``.
+    """Bring each paper to SUMMARIZED (or FAILED with its error), then send ``papers_processed`` once.
 
     ``force`` re-parses even when the stored parse is current; ``resummarize``
     asks the model again (with ``model`` instead of the configured one, if
     given) even when the summary is current. An editor's text is never
-    replaced: a regeneration after an edit waits as a candidate.
+    replaced: a regeneration after an edit waits as a candidate. Papers not
+    started within ``time_limit`` seconds (by ``clock``) are queued again as a
+    new task (``handed_on``): a task passes ``task_time_limit()`` so that it
+    never runs into its timeout.
+    """
+    deadline = clock() + time_limit if time_limit is not None else math.inf
+    options = {"force": force, "resummarize": resummarize, "model": model, "clock": clock, "deadline": deadline}
+    outcome, leased = _papers_run(paper_ids=paper_ids, **options)
+    changed = outcome.changed
+    if changed:
+        # A new arXiv version arrived while we worked; its own task found the paper
+        # leased and skipped it, so process the new version now.
+        logger.info("Papers %s changed version during processing; processing again", changed)
+        again, _ = _papers_run(paper_ids=changed, **options)
+        outcome.done = [pk for pk in outcome.done if pk not in changed] + again.done
+        outcome.failed.update(again.failed)
+        outcome.handed_on += again.handed_on
+    if outcome.failed:
+        # Their digests' pages now count them among the papers that could not be processed.
+        public_data_changed_on_commit(paper_ids=list(outcome.failed))
+    worked = [pk for pk in leased if pk not in outcome.handed_on]
+    if worked:
+        # Listeners (the digests app) bring the days these papers belong to up to date:
+        # once per task, so a day is rebuilt once per batch, not once per paper.
+        papers_processed.send(sender=None, paper_ids=worked)
+    return outcome
+
+
+def _papers_run(
+    *,
+    paper_ids: list[int],
+    force: bool,
+    resummarize: bool,
+    model: str,
+    clock: Callable[[], float],
+    deadline: float,
+) -> tuple[PipelineOutcome, list[int]]:
+    """Lease, prepare and summarize the papers, streaming; return the outcome and the ids leased.
+
+    The calling thread downloads (at the shared PDF pace) and parses one paper
+    after the other and hands each parsed paper's summaries to the request
+    threads at once, so the model answers while the next PDF arrives. Between
+    papers, and at the end, it records the answers that came in: every
+    database write of a result stays in this thread.
     """
     outcome = PipelineOutcome()
     leased: list[int] = []
@@ -98,34 +161,38 @@ def papers_process(
         else:
             logger.info("Paper %s is being processed by another worker; skipped", paper_id)
             outcome.busy.append(paper_id)
-    changed: list[int] = []
     try:
-        prepared: list[Paper] = []
-        for paper in Paper.objects.filter(pk__in=leased).order_by("pk"):
-            if _paper_prepare(paper, force=force, outcome=outcome):
-                prepared.append(paper)
-        if prepared:
-            # The batch's summaries run together; give them a full lease.
-            _leases_renew([paper.pk for paper in prepared])
-            _papers_summarize(prepared, outcome=outcome, force=resummarize, model=model)
-        changed = outcome.changed
+        submitted: dict[int, Paper] = {}
+        with SummaryStream(force=resummarize, model=model) as stream:
+            for paper in Paper.objects.filter(pk__in=leased).order_by("pk"):
+                # The first paper always starts: every task makes progress, however short its time.
+                if (submitted or outcome.failed or outcome.done) and clock() > deadline:
+                    outcome.handed_on.append(paper.pk)
+                    continue
+                if _paper_prepare(paper, force=force, outcome=outcome):
+                    # Its summaries start now and may take long: give the paper a full lease.
+                    _leases_renew([paper.pk])
+                    submitted[paper.pk] = paper
+                    _summaries_submit(stream, paper, outcome=outcome)
+                _summaries_record(stream.finished(), submitted, outcome=outcome)
+            if outcome.handed_on:
+                # Queued now, not after the summaries in flight: another worker may start on them meanwhile.
+                _papers_hand_on(outcome.handed_on, force=force, resummarize=resummarize, model=model)
+            _summaries_record(stream.finished(wait=True), submitted, outcome=outcome)
     finally:
         for paper_id in leased:
-            paper_lease_release(paper_id=paper_id)
-    if changed and _again:
-        # A new arXiv version arrived while we worked; its own task found the paper
-        # leased and skipped it, so process the new version now.
-        logger.info("Papers %s changed version during processing; processing again", changed)
-        again = papers_process(paper_ids=changed, force=force, resummarize=resummarize, model=model, _again=False)
-        outcome.done = [pk for pk in outcome.done if pk not in changed] + again.done
-        outcome.failed.update(again.failed)
-    if outcome.failed:
-        # Their digests' pages now count them among the papers that could not be processed.
-        public_data_changed_on_commit(paper_ids=list(outcome.failed))
-    if leased:
-        # Listeners (the digests app) bring the days these papers belong to up to date.
-        papers_processed.send(sender=None, paper_ids=leased)
-    return outcome
+            # A paper handed on was released already; its new task may hold it by now.
+            if paper_id not in outcome.handed_on:
+                paper_lease_release(paper_id=paper_id)
+    return outcome, leased
+
+
+def _papers_hand_on(paper_ids: list[int], *, force: bool, resummarize: bool, model: str) -> None:
+    logger.info("Out of task time; %d papers queued again: %s", len(paper_ids), paper_ids)
+    for paper_id in paper_ids:  # free before their new task can look at them
+        paper_lease_release(paper_id=paper_id)
+    job = REGENERATE if resummarize else REPROCESS if force else PROCESS
+    papers_enqueue(paper_ids=paper_ids, job=job, model=model)
 
 
 def _leases_renew(paper_ids: list[int]) -> None:
@@ -154,15 +221,20 @@ def _paper_prepare(paper: Paper, *, force: bool, outcome: PipelineOutcome) -> bo
         return False
 
 
-def _papers_summarize(papers: list[Paper], *, outcome: PipelineOutcome, force: bool, model: str) -> None:
+def _summaries_submit(stream: SummaryStream, paper: Paper, *, outcome: PipelineOutcome) -> None:
     try:
-        results = papers_summarize(papers=papers, force=force, model=model)
+        stream.submit(paper)
     except INFRASTRUCTURE_ERRORS:
         raise
-    except Exception as exc:  # the contract says per-paper errors are returned; be safe anyway
-        results = {paper.pk: exc for paper in papers}
-    for paper in papers:
-        error = results.get(paper.pk)
+    except Exception as exc:  # the stream records per-paper errors itself; be safe anyway
+        _paper_fail(paper, step=PipelineStep.SUMMARIZE, exc=exc, outcome=outcome)
+
+
+def _summaries_record(
+    results: Iterator[tuple[int, Exception | None]], papers: dict[int, Paper], *, outcome: PipelineOutcome
+) -> None:
+    for paper_id, error in results:
+        paper = papers.pop(paper_id)  # done with it: a long batch keeps only the papers in flight
         if error is None:
             if _status_set(paper, PaperStatus.SUMMARIZED, clear_error=True):
                 outcome.done.append(paper.pk)

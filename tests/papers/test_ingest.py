@@ -202,7 +202,7 @@ def test_failed_fetch_writes_no_papers(arxiv_api, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_pipeline_is_enqueued_after_commit_in_batches(arxiv_api, settings):
-    settings.LLM_CONCURRENCY = 2
+    settings.PIPELINE_BATCH_SIZE = 2
     serve(arxiv_api, *[Entry(arxiv_id=f"2405.0000{i}") for i in range(5)])
     ingest(TopicFactory(), enqueue=True)
     assert len(queued_tasks()) == 3

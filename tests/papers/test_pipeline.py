@@ -13,16 +13,18 @@ from papers.services.download import paper_download
 from papers.services.pipeline import paper_lease_acquire, paper_process, papers_process
 from tests.atom import make_pdf
 from tests.factories import PaperFactory, TopicPaperFactory
+from tests.fake_llm import Reply as LLMReply
+from tests.fake_llm import answer
 from tests.servers import Reply
 from tests.threads import run_concurrently
 
 BROKEN_PDF = b"%PDF-1.7\n" + b"\0" * 200
 
 
-def paper_served(server, arxiv_id, reply):
+def paper_served(server, arxiv_id, reply, **fields):
     path = f"/pdf/{arxiv_id}v1"
     server.route(path, reply)
-    return PaperFactory(arxiv_id=arxiv_id, pdf_url=server.url(path))
+    return PaperFactory(arxiv_id=arxiv_id, pdf_url=server.url(path), **fields)
 
 
 @pytest.mark.django_db
@@ -82,22 +84,20 @@ def test_unexpected_exception_is_recorded_with_its_type(server, monkeypatch):
     assert paper.processing_until is None
 
 
-@pytest.mark.django_db
-def test_summarize_failure_is_recorded_per_paper(server, monkeypatch):
-    ok = paper_served(server, "2405.00001", Reply.pdf(make_pdf()))
-    bad = paper_served(server, "2405.00002", Reply.pdf(make_pdf()))
-    from papers.services.errors import SummarizeError
+@pytest.mark.django_db(transaction=True)
+def test_summarize_failure_is_recorded_per_paper(server, fake_llm):
+    # The bad paper comes first: its failure arrives while the next paper is still prepared.
+    bad = paper_served(server, "2405.00001", Reply.pdf(make_pdf()), title="Refused Paper")
+    ok = paper_served(server, "2405.00002", Reply.pdf(make_pdf()))
+    fake_llm.responder = lambda body: LLMReply("") if "Refused Paper" in str(body) else LLMReply(answer("en"))
 
-    monkeypatch.setattr(
-        "papers.services.pipeline.papers_summarize",
-        lambda *, papers, **_options: {
-            p.pk: (SummarizeError("The model refused") if p.pk == bad.pk else None) for p in papers
-        },
-    )
-    papers_process(paper_ids=[ok.pk, bad.pk])
+    outcome = papers_process(paper_ids=[bad.pk, ok.pk])
+
     bad.refresh_from_db()
+    assert outcome.done == [ok.pk] and list(outcome.failed) == [bad.pk]
     assert Paper.objects.get(pk=ok.pk).status == PaperStatus.SUMMARIZED
-    assert (bad.status, bad.failed_step, bad.last_error) == ("failed", "summarize", "The model refused")
+    assert (bad.status, bad.failed_step) == ("failed", "summarize")
+    assert "3 unusable answers" in bad.last_error
     assert bad.content.parsed_version == 1  # parse kept for the retry
 
 

@@ -3,10 +3,11 @@
 ``papers_summarize(*, papers)`` summarizes each paper for the language of each
 of its topics with up to ``LLM_CONCURRENCY`` requests in flight, and returns
 ``{paper_id: None | SummarizeError}``: one bad paper never stops the batch and
-nothing is raised. Worker threads only run the backend (HTTP); the calling
-thread reads the rows and stores every result through
-``summary_record_generated``, so an editor's text is never overwritten (a
-regeneration after an edit becomes a candidate revision).
+nothing is raised. It is a ``SummaryStream`` fed the whole list at once; the
+pipeline feeds one paper at a time, as each is parsed. Worker threads only
+run the backend (HTTP); the calling thread reads the rows and stores every
+result through ``summary_record_generated``, so an editor's text is never
+overwritten (a regeneration after an edit becomes a candidate revision).
 
 A summary is stored under the language its backend writes
 (``SummaryBackend.written_language``), which is the topic's for a model and
@@ -22,7 +23,8 @@ prompt version, backend and model.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -35,7 +37,7 @@ from papers.services.summarize.backends import SummaryBackend, SummaryRequest, S
 from papers.services.summarize.budget import input_token_budget, source_build
 from papers.services.summarize.prompt import PROMPT_VERSION
 
-__all__ = ["PROMPT_VERSION", "paper_summarize", "papers_summarize", "summary_is_current"]
+__all__ = ["PROMPT_VERSION", "SummaryStream", "paper_summarize", "papers_summarize", "summary_is_current"]
 
 logger = logging.getLogger("paperdigest.summarize")
 
@@ -178,47 +180,120 @@ def papers_summarize(
     request budget on their own connections (on SQLite they would wait for
     the caller's write lock).
     """
-    outcome: dict[int, Exception | None] = {}
-    errors: dict[int, list[SummarizeError]] = {}
-    try:
-        backend = _backend(backend, model)
-    except Exception as exc:  # a misconfiguration fails every paper, visibly
-        return {paper.pk: SummarizeError(f"Cannot start the summary backend: {exc}") for paper in papers}
+    with SummaryStream(backend=backend, force=force, model=model) as stream:
+        for paper in papers:
+            stream.submit(paper)
+        return dict(stream.finished(wait=True))
 
-    jobs: list[_Job] = []
-    for paper in papers:
-        outcome[paper.pk] = None
+
+class SummaryStream:
+    """Summaries submitted paper by paper, answered by ``LLM_CONCURRENCY`` request threads.
+
+    ``submit`` reads the paper's rows and queues its requests at once, so a
+    caller can keep preparing the next paper while the model answers;
+    ``finished`` records every answer that has arrived and yields
+    ``(paper_id, None | SummarizeError)`` for each paper whose requests are all
+    answered. Both run in the calling thread, which therefore does every
+    database write of a result (``summary_record_generated``); the request
+    threads only run the backend. A lost database connection is raised, any
+    other failure is the paper's. Use it as a context manager: leaving it
+    cancels requests not yet started and waits for those in flight.
+    """
+
+    def __init__(self, *, backend: SummaryBackend | str | None = None, force: bool = False, model: str = ""):
+        self.force = force
+        self._start_error: Exception | None = None
         try:
-            written_seen: set[str] = set()
-            for language in paper_languages(paper=paper):
-                written = _written_language(paper=paper, language=language, backend=backend)
-                if written in written_seen:  # two topic languages, one text (the offline backend)
-                    continue
-                written_seen.add(written)
-                if force or not summary_is_current(paper=paper, language=written, backend=backend):
-                    request = _request(paper=paper, language=language, backend=backend)
-                    jobs.append(_Job(paper=paper, language=written, request=request))
+            self.backend = _backend(backend, model)
+        except Exception as exc:  # a misconfiguration fails every paper, visibly
+            self.backend = None
+            self._start_error = SummarizeError(f"Cannot start the summary backend: {exc}")
+        self._pool: ThreadPoolExecutor | None = None
+        self._futures: dict[Future, _Job] = {}
+        self._waiting: dict[int, int] = {}  # paper id -> requests not yet recorded
+        self._errors: dict[int, list[SummarizeError]] = {}
+        self._complete: list[int] = []  # papers with every request recorded, not yet yielded
+
+    def __enter__(self) -> SummaryStream:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, paper: Paper) -> None:
+        """Queue the paper's summaries (one per language the backend writes) that are not current."""
+        if paper.pk in self._waiting:
+            return
+        if self._start_error is not None:
+            self._errors[paper.pk] = [self._start_error]
+            self._complete.append(paper.pk)
+            return
+        jobs: list[_Job] = []
+        try:
+            jobs = self._jobs(paper)
         except (OperationalError, InterfaceError):
             raise
         except Exception as exc:
-            errors.setdefault(paper.pk, []).append(_as_summarize_error("-", exc))
+            self._errors.setdefault(paper.pk, []).append(_as_summarize_error("-", exc))
+        if not jobs:
+            self._complete.append(paper.pk)
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                max_workers=max(1, settings.LLM_CONCURRENCY), thread_name_prefix="summarize"
+            )
+        self._waiting[paper.pk] = len(jobs)
+        for job in jobs:
+            self._futures[self._pool.submit(_generate, self.backend, job.request)] = job
 
-    if jobs:
-        workers = max(1, min(settings.LLM_CONCURRENCY, len(jobs)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="summarize") as pool:
-            futures = {pool.submit(_generate, backend, job.request): job for job in jobs}
-            for future in as_completed(futures):
-                job = futures[future]
-                try:
-                    _record(job=job, backend=backend, result=future.result())
-                except (OperationalError, InterfaceError):
-                    raise
-                except Exception as exc:
-                    errors.setdefault(job.paper.pk, []).append(_as_summarize_error(job.language, exc))
+    def _jobs(self, paper: Paper) -> list[_Job]:
+        jobs: list[_Job] = []
+        written_seen: set[str] = set()
+        for language in paper_languages(paper=paper):
+            written = _written_language(paper=paper, language=language, backend=self.backend)
+            if written in written_seen:  # two topic languages, one text (the offline backend)
+                continue
+            written_seen.add(written)
+            if self.force or not summary_is_current(paper=paper, language=written, backend=self.backend):
+                request = _request(paper=paper, language=language, backend=self.backend)
+                jobs.append(_Job(paper=paper, language=written, request=request))
+        return jobs
 
-    for paper_id, failures in errors.items():
-        if len(failures) == 1:
-            outcome[paper_id] = failures[0]
+    def finished(self, *, wait: bool = False) -> Iterator[tuple[int, Exception | None]]:
+        """Record the answers that have arrived; yield each paper now complete with its outcome.
+
+        With ``wait`` it blocks until every submitted paper is complete.
+        """
+        yield from self._yield_complete()
+        if wait:
+            pending = as_completed(list(self._futures))
         else:
-            outcome[paper_id] = SummarizeError("; ".join(str(f) for f in failures))
-    return outcome
+            pending = [future for future in list(self._futures) if future.done()]
+        for future in pending:
+            self._record(future)
+            yield from self._yield_complete()
+
+    def _record(self, future: Future) -> None:
+        job = self._futures.pop(future)
+        try:
+            _record(job=job, backend=self.backend, result=future.result())
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as exc:
+            self._errors.setdefault(job.paper.pk, []).append(_as_summarize_error(job.language, exc))
+        self._waiting[job.paper.pk] -= 1
+        if not self._waiting[job.paper.pk]:
+            del self._waiting[job.paper.pk]
+            self._complete.append(job.paper.pk)
+
+    def _yield_complete(self) -> Iterator[tuple[int, Exception | None]]:
+        while self._complete:
+            paper_id = self._complete.pop(0)
+            failures = self._errors.pop(paper_id, [])
+            if not failures:
+                yield paper_id, None
+            elif len(failures) == 1:
+                yield paper_id, failures[0]
+            else:
+                yield paper_id, SummarizeError("; ".join(str(f) for f in failures))

@@ -1,0 +1,184 @@
+"""The pipeline streams a batch: the next PDF downloads while earlier summaries are in flight."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from papers.models import Paper, PaperStatus
+from papers.queue import REPROCESS, papers_enqueue
+from papers.services.pipeline import paper_lease_acquire, papers_process
+from papers.signals import papers_processed
+from papers.tasks import process_papers_task
+from tests.atom import make_pdf
+from tests.factories import PaperFactory
+from tests.fake_llm import Reply as LLMReply
+from tests.fake_llm import answer
+from tests.queue import queued_tasks
+from tests.servers import Reply
+
+# The request threads reserve the LLM budget on their own connections.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# How long a handler waits for something that must already be under way; only reached when it is not.
+EVENT_WAIT = 10
+
+
+def paper_served(server, arxiv_id, reply, **fields):
+    path = f"/pdf/{arxiv_id}v1"
+    server.route(path, reply)
+    return PaperFactory(arxiv_id=arxiv_id, pdf_url=server.url(path), **fields)
+
+
+@pytest.fixture
+def sends():
+    """Every ``papers_processed`` send, as the list of paper ids it carried."""
+    seen: list[list[int]] = []
+
+    def receiver(sender, *, paper_ids, **kwargs):
+        seen.append(sorted(paper_ids))
+
+    papers_processed.connect(receiver, weak=False, dispatch_uid="test-sends")
+    yield seen
+    papers_processed.disconnect(dispatch_uid="test-sends")
+
+
+def test_next_pdf_is_downloaded_while_the_first_summary_is_in_flight(server, fake_llm):
+    first_asked, release = threading.Event(), threading.Event()
+    seen = {}
+
+    def respond(body):
+        if "First Paper" in str(body):
+            first_asked.set()
+            return LLMReply(answer("en"), wait_for=release)  # held until the second PDF is requested
+        return LLMReply(answer("en"))
+
+    def second_pdf(request):
+        # A pipeline that summarizes only after every download never gets here with the request out.
+        seen["first summary in flight"] = first_asked.wait(EVENT_WAIT) and not release.is_set()
+        seen["in flight"] = fake_llm.in_flight
+        release.set()
+        return Reply.pdf(make_pdf())
+
+    fake_llm.responder = respond
+    first = paper_served(server, "2405.00001", Reply.pdf(make_pdf()), title="First Paper")
+    second = paper_served(server, "2405.00002", second_pdf, title="Second Paper")
+
+    outcome = papers_process(paper_ids=[first.pk, second.pk])
+
+    assert seen == {"first summary in flight": True, "in flight": 1}
+    assert sorted(outcome.done) == [first.pk, second.pk]
+    assert set(Paper.objects.values_list("status", flat=True)) == {PaperStatus.SUMMARIZED}
+
+
+def test_a_paper_is_leased_afresh_when_its_summary_is_submitted(server, fake_llm, settings):
+    settings.Q_TIMEOUT = 600
+    leases = {}
+
+    def pdf(request):
+        # Longer leases from now on: only a renewal after the download can carry one.
+        settings.Q_TIMEOUT = 50_000
+        return Reply.pdf(make_pdf())
+
+    def respond(body):
+        try:
+            leases["at request"] = Paper.objects.get(pk=paper.pk).processing_until
+        finally:
+            connection.close()
+        return LLMReply(answer("en"))
+
+    fake_llm.responder = respond
+    paper = paper_served(server, "2405.00001", pdf)
+    started = paper.updated_at
+
+    papers_process(paper_ids=[paper.pk])
+
+    assert (leases["at request"] - started).total_seconds() > 49_000
+    assert Paper.objects.get(pk=paper.pk).processing_until is None  # released at the end
+
+
+def test_batch_sends_papers_processed_once_with_every_paper(server, sends):
+    papers = [paper_served(server, f"2405.0000{i}", Reply.pdf(make_pdf())) for i in range(1, 4)]
+    bad = paper_served(server, "2405.00009", Reply(404))
+
+    papers_process(paper_ids=[p.pk for p in papers] + [bad.pk])
+
+    assert sends == [sorted([p.pk for p in papers] + [bad.pk])]
+
+
+def test_new_version_mid_run_is_processed_again_and_still_sends_once(server, sends):
+    paper = PaperFactory(arxiv_id="2405.00001", pdf_url=server.url("/pdf/2405.00001v1"))
+    other = paper_served(server, "2405.00002", Reply.pdf(make_pdf()))
+    server.route("/pdf/2405.00001v2", Reply.pdf(make_pdf(pages=2)))
+
+    def v1_while_v2_is_ingested(request):
+        try:
+            Paper.objects.filter(pk=paper.pk).update(
+                version=2, pdf_url=server.url("/pdf/2405.00001v2"), status=PaperStatus.FETCHED
+            )
+        finally:
+            connection.close()
+        return Reply.pdf(make_pdf(pages=1))
+
+    server.route("/pdf/2405.00001v1", v1_while_v2_is_ingested)
+    outcome = papers_process(paper_ids=[paper.pk, other.pk])
+
+    paper.refresh_from_db()
+    assert sorted(outcome.done) == [paper.pk, other.pk] and outcome.changed == [paper.pk]
+    assert (paper.status, paper.content.pdf_version, paper.content.page_count) == ("summarized", 2, 2)
+    assert paper.summaries.get().source_version == 2
+    assert sends == [sorted([paper.pk, other.pk])]
+
+
+def test_papers_not_started_within_the_time_limit_are_queued_again(server, sends):
+    now = [0.0]
+
+    def first_pdf(request):
+        now[0] = 51.0  # the first download ends past the limit
+        return Reply.pdf(make_pdf())
+
+    first = paper_served(server, "2405.00001", first_pdf)
+    rest = [paper_served(server, f"2405.0000{i}", Reply.pdf(make_pdf())) for i in (2, 3)]
+
+    outcome = papers_process(
+        paper_ids=[first.pk] + [p.pk for p in rest], force=True, time_limit=50, clock=lambda: now[0]
+    )
+
+    assert outcome.done == [first.pk] and outcome.handed_on == [p.pk for p in rest]
+    assert [r.path for r in server.requests] == ["/pdf/2405.00001v1"]
+    assert list(Paper.objects.filter(processing_until__isnull=False)) == []
+    assert [(t["func"], t["args"]) for t in queued_tasks()] == [(REPROCESS.func, ([p.pk for p in rest],))]
+    assert sends == [[first.pk]]  # their digests are rebuilt by the task that processes them
+
+
+def test_a_paper_handed_on_keeps_the_lease_its_new_task_took(server, monkeypatch):
+    now = [0.0]
+
+    def first_pdf(request):
+        now[0] = 51.0
+        return Reply.pdf(make_pdf())
+
+    def enqueue_then_taken(*, paper_ids, **options):
+        papers_enqueue(paper_ids=paper_ids, **options)
+        for paper_id in paper_ids:  # what the worker that picks the new task does first
+            assert paper_lease_acquire(paper_id=paper_id)
+
+    monkeypatch.setattr("papers.services.pipeline.papers_enqueue", enqueue_then_taken)
+    first = paper_served(server, "2405.00001", first_pdf)
+    second = paper_served(server, "2405.00002", Reply.pdf(make_pdf()))
+
+    outcome = papers_process(paper_ids=[first.pk, second.pk], time_limit=50, clock=lambda: now[0])
+
+    assert outcome.handed_on == [second.pk]
+    assert Paper.objects.get(pk=second.pk).processing_until is not None
+    assert Paper.objects.get(pk=first.pk).processing_until is None
+
+
+def test_a_task_out_of_time_still_processes_its_first_paper_and_hands_on_the_rest(server, settings):
+    settings.Q_TIMEOUT = 0  # no time at all
+    first, second = (paper_served(server, f"2405.0000{i}", Reply.pdf(make_pdf())) for i in (1, 2))
+
+    result = process_papers_task([first.pk, second.pk])
+
+    assert (result["done"], result["handed_on"]) == ([first.pk], [second.pk])
+    assert [t["args"] for t in queued_tasks()] == [([second.pk],)]
