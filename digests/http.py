@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.gzip import re_accepts_gzip
+from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.cache import (
@@ -60,6 +61,22 @@ def validators(*parts: object, changed: list[datetime.datetime | None]) -> tuple
     last_modified = ceil_second(max([version_at, *(c for c in changed if c is not None)]))
     digest = hashlib.sha1(repr((public_cache_version(), *parts, *changed)).encode()).hexdigest()
     return quote_etag(digest[:32]), last_modified
+
+
+def render_in_language(language: str, request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """Render a public page in ``language`` (a topic's), saying so in Content-Language."""
+    with translation.override(language):
+        response = render(request, template, context)
+    response["Content-Language"] = language
+    return response
+
+
+def month_from_query(value: str) -> datetime.date | None:
+    """The first day of a ``?month=YYYY-MM`` parameter, or None when it is not one."""
+    try:
+        return datetime.date.fromisoformat(f"{value}-01")
+    except ValueError:
+        return None
 
 
 def stamp(response: HttpResponse, *, etag: str, last_modified: datetime.datetime) -> HttpResponse:

@@ -23,21 +23,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 
-from . import selectors
-from .http import conditional, is_staff_request, public_page, stamp, validators
+from . import selectors, views_trust
+from .http import conditional, is_staff_request, month_from_query, public_page, render_in_language, stamp, validators
 from .presentation import description_shown, summary_banner
 from .search import search_papers
 
 DIGESTS_PER_PAGE = 30
 RESULTS_PER_PAGE = 20
 MAX_QUERY_LENGTH = 200
-
-
-def _in_language(language: str, request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    with translation.override(language):
-        response = render(request, template, context)
-    response["Content-Language"] = language
-    return response
 
 
 @public_page
@@ -49,7 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     if (not_modified := conditional(request, etag=etag, last_modified=last_modified)) is not None:
         return not_modified
-    response = _in_language(
+    response = render_in_language(
         language, request, "digests/home.html", {"digests": selectors.home_digests(user=request.user)}
     )
     return stamp(response, etag=etag, last_modified=last_modified)
@@ -60,19 +53,12 @@ def _shared_language(request: HttpRequest) -> str:
     return selectors.site_language() or request.LANGUAGE_CODE
 
 
-def _month(value: str) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(f"{value}-01")
-    except ValueError:
-        return None
-
-
 @public_page
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = selectors.active_topic(slug=slug)
     if topic is None:
         raise Http404("No such topic")
-    month = _month(request.GET.get("month", ""))
+    month = month_from_query(request.GET.get("month", ""))
     state = selectors.topic_state(topic=topic, user=request.user)
     etag, last_modified = validators(
         "topic",
@@ -95,7 +81,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "months": selectors.topic_months(topic=topic, user=request.user),
         "canonical": request.build_absolute_uri(topic.get_absolute_url()),
     }
-    response = _in_language(topic.language, request, "digests/topic.html", context)
+    response = render_in_language(topic.language, request, "digests/topic.html", context)
     return stamp(response, etag=etag, last_modified=last_modified)
 
 
@@ -103,7 +89,8 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def digest_detail(request: HttpRequest, slug: str, date: datetime.date) -> HttpResponse:
     digest = selectors.digest_for_page(slug=slug, date=date, user=request.user)
     if digest is None:
-        raise Http404("No such digest")
+        # Still a 404; a day arXiv announced nothing says so.
+        return views_trust.day_without_digest(request, slug=slug, date=date)
     state = selectors.digest_state(digest=digest)
     neighbours = selectors.digest_neighbours(digest=digest)
     etag, last_modified = validators(
@@ -140,7 +127,7 @@ def digest_detail(request: HttpRequest, slug: str, date: datetime.date) -> HttpR
         "previous_day": neighbours.previous,
         "next_day": neighbours.next,
     }
-    response = _in_language(digest.topic.language, request, "digests/digest.html", context)
+    response = render_in_language(digest.topic.language, request, "digests/digest.html", context)
     return stamp(response, etag=etag, last_modified=last_modified)
 
 
@@ -192,7 +179,7 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         "canonical": request.build_absolute_uri(page.paper.get_absolute_url()),
         "related": selectors.related_papers_for(page.paper),
     }
-    response = _in_language(language, request, "digests/paper.html", context)
+    response = render_in_language(language, request, "digests/paper.html", context)
     return stamp(response, etag=etag, last_modified=last_modified)
 
 
@@ -242,7 +229,9 @@ def search(request: HttpRequest) -> HttpResponse:
         papers = selectors.papers_for_results(ids=results.paper_ids)
         for paper in papers:
             # The summary the digest a result links to shows.
-            paper.summary = selectors.summary_in_language(paper.summaries.all(), paper.digest_language or language)
+            paper.summary = selectors.summary_in_language(
+                paper.summaries.all(), paper.digest_language or language
+            )
     pages = max(1, -(-total // RESULTS_PER_PAGE))
     context = {
         "query": query,
@@ -253,7 +242,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "previous": number - 1 if number > 1 else None,
         "next": number + 1 if number < pages else None,
     }
-    return _in_language(language, request, "digests/search.html", context)
+    return render_in_language(language, request, "digests/search.html", context)
 
 
 @public_page

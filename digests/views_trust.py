@@ -6,11 +6,9 @@ import datetime
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import translation
 
 from . import selectors, selectors_trust
-from .http import public_page
+from .http import month_from_query, public_page, render_in_language
 
 CORRECTIONS_PER_PAGE = 100
 
@@ -22,13 +20,6 @@ def _topic(slug: str):
     return topic
 
 
-def _in_language(language: str, request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    with translation.override(language):
-        response = render(request, template, context)
-    response["Content-Language"] = language
-    return response
-
-
 @public_page
 def topic_corrections(request: HttpRequest, slug: str) -> HttpResponse:
     topic = _topic(slug)
@@ -36,26 +27,19 @@ def topic_corrections(request: HttpRequest, slug: str) -> HttpResponse:
         request.GET.get("page")
     )
     context = {"topic": topic, "page": page, "canonical": request.build_absolute_uri(request.path)}
-    return _in_language(topic.language, request, "digests/corrections.html", context)
-
-
-def _month(value: str) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(f"{value}-01")
-    except ValueError:
-        return None
+    return render_in_language(topic.language, request, "digests/corrections.html", context)
 
 
 @public_page
 def topic_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     topic = _topic(slug)
-    month = _month(request.GET.get("month", "")) or selectors_trust.calendar_default_month(topic=topic)
+    month = month_from_query(request.GET.get("month", "")) or selectors_trust.calendar_default_month(topic=topic)
     context = {
         "topic": topic,
         "calendar": selectors_trust.topic_calendar(topic=topic, month=month),
         "canonical": request.build_absolute_uri(request.path),
     }
-    return _in_language(topic.language, request, "digests/calendar.html", context)
+    return render_in_language(topic.language, request, "digests/calendar.html", context)
 
 
 def day_without_digest(request: HttpRequest, *, slug: str, date: datetime.date) -> HttpResponse:
@@ -68,6 +52,6 @@ def day_without_digest(request: HttpRequest, *, slug: str, date: datetime.date) 
     ):
         raise Http404("No such digest")
     context = {"topic": topic, "date": date, "weekend": date.weekday() in selectors_trust.NO_ANNOUNCEMENT_WEEKDAYS}
-    response = _in_language(topic.language, request, "digests/no_announcement.html", context)
+    response = render_in_language(topic.language, request, "digests/no_announcement.html", context)
     response.status_code = 404
     return response

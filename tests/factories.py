@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from digests.models import Digest, DigestEntry
-from papers.models import Figure, Paper, RevisionKind, Summary, SummaryRevision, Topic, TopicPaper
+from papers.models import Figure, IngestRun, Paper, RevisionKind, Summary, SummaryRevision, Topic, TopicPaper
 
 
 class TopicFactory(factory.django.DjangoModelFactory):
@@ -49,6 +49,21 @@ class TopicPaperFactory(factory.django.DjangoModelFactory):
     topic = factory.SubFactory(TopicFactory)
     paper = factory.SubFactory(PaperFactory)
     digest_date = datetime.date(2024, 5, 2)
+
+
+class IngestRunFactory(factory.django.DjangoModelFactory):
+    """A finished ingest of one topic's day; ``status`` and the counts are what a test is about."""
+
+    class Meta:
+        model = IngestRun
+
+    topic = factory.SubFactory(TopicFactory)
+    digest_date = datetime.date(2024, 5, 2)
+    window_start = factory.LazyFunction(timezone.now)
+    window_end = factory.LazyFunction(timezone.now)
+    query = "q"
+    api_url = "http://127.0.0.1/"
+    status = "ok"
 
 
 # A summary's provenance lives on its live revision; SummaryFactory builds that from these.

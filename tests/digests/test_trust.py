@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from digests.models import Digest, DigestEntry
 from digests.services.cache import public_cache_invalidate
-from papers.models import IngestRun, Paper, PaperStatus, SummaryRevision
+from papers.models import Paper, PaperStatus, SummaryRevision
 from papers.services.revisions import summary_edit, summary_mark_reviewed
 from tests.atom import Entry, feed, make_pdf
 from tests.digests.builders import make_digest
-from tests.factories import PaperFactory, TopicFactory, TopicPaperFactory
+from tests.factories import IngestRunFactory, PaperFactory, TopicFactory, TopicPaperFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -297,13 +297,9 @@ def test_ledger_counts_hidden_entries_and_papers_still_in_the_pipeline(client):
     digest = make_digest(papers=3)
     entries = list(digest.entries.order_by("position"))
     DigestEntry.objects.filter(pk=entries[0].pk).update(hidden=True)
-    run = IngestRun.objects.create(
+    run = IngestRunFactory(
         topic=digest.topic,
         digest_date=DAY,
-        window_start=timezone.now(),
-        window_end=timezone.now(),
-        query="q",
-        api_url="http://127.0.0.1/",
         status="ok",
         total_results=4,
         added_count=4,
@@ -320,13 +316,9 @@ def test_ledger_counts_hidden_entries_and_papers_still_in_the_pipeline(client):
 
 def test_ledger_of_a_run_from_before_the_counts_says_not_recorded(client):
     digest = make_digest(papers=1)
-    IngestRun.objects.create(
+    IngestRunFactory(
         topic=digest.topic,
         digest_date=DAY,
-        window_start=timezone.now(),
-        window_end=timezone.now(),
-        query="q",
-        api_url="http://127.0.0.1/",
         status="ok",
         total_results=1,
     )
@@ -345,18 +337,10 @@ def test_ledger_ignores_failed_runs_and_reads_the_latest_finished_one(client):
     common = {
         "topic": digest.topic,
         "digest_date": DAY,
-        "window_start": timezone.now(),
-        "window_end": timezone.now(),
-        "query": "q",
-        "api_url": "http://127.0.0.1/",
     }
-    IngestRun.objects.create(
-        **common, status="ok", total_results=7, started_at=timezone.now() - datetime.timedelta(hours=2)
-    )
-    IngestRun.objects.create(
-        **common, status="ok", total_results=9, started_at=timezone.now() - datetime.timedelta(hours=1)
-    )
-    IngestRun.objects.create(**common, status="failed", total_results=0)
+    IngestRunFactory(**common, status="ok", total_results=7, started_at=timezone.now() - datetime.timedelta(hours=2))
+    IngestRunFactory(**common, status="ok", total_results=9, started_at=timezone.now() - datetime.timedelta(hours=1))
+    IngestRunFactory(**common, status="failed", total_results=0)
     assert counts(page(client, digest.get_absolute_url()))["returned"] == "9"
 
 
@@ -382,13 +366,9 @@ def test_calendar_says_saturday_has_no_arxiv_announcement(client):
 def test_calendar_says_a_weekday_whose_runs_found_nothing_new_had_no_announcement(client):
     topic = make_digest(papers=1, date=DAY).topic
     friday = DAY + datetime.timedelta(days=1)
-    IngestRun.objects.create(
+    IngestRunFactory(
         topic=topic,
         digest_date=friday,
-        window_start=timezone.now(),
-        window_end=timezone.now(),
-        query="q",
-        api_url="http://127.0.0.1/",
         status="empty",
     )
     assert day_cell(page(client, calendar_url(topic)), friday)[1] == "no-announcement"
@@ -494,13 +474,9 @@ def test_saturday_address_says_arxiv_announces_nothing_on_weekends():
 def test_weekday_address_whose_run_found_nothing_says_no_announcement():
     topic = make_digest(papers=1, date=DAY).topic
     friday = DAY + datetime.timedelta(days=1)
-    IngestRun.objects.create(
+    IngestRunFactory(
         topic=topic,
         digest_date=friday,
-        window_start=timezone.now(),
-        window_end=timezone.now(),
-        query="q",
-        api_url="http://127.0.0.1/",
         status="empty",
     )
     assert "arXiv announced no new papers" in no_digest_answer(topic, friday).content.decode()
@@ -517,14 +493,17 @@ def test_weekday_address_without_a_record_is_a_plain_404():
 def test_ledger_says_when_arxivs_answer_hit_the_topics_limit(client):
     topic = TopicFactory(max_papers_per_day=3)
     digest = make_digest(papers=1, topic=topic)
-    IngestRun.objects.create(
+    IngestRunFactory(
         topic=topic,
         digest_date=DAY,
-        window_start=timezone.now(),
-        window_end=timezone.now(),
-        query="q",
-        api_url="http://127.0.0.1/",
         status="ok",
         total_results=3,
     )
     assert "arXiv's answer stops at this topic's limit of 3 papers." in page(client, digest.get_absolute_url())
+
+
+def test_a_saturday_digest_address_says_arxiv_announced_nothing(client):
+    topic = make_digest(papers=1, date=DAY).topic
+    response = client.get(f"/topics/{topic.slug}/2024-05-04/")  # a Saturday
+    assert response.status_code == 404
+    assert "arXiv announces no new papers on Saturdays and Sundays" in response.content.decode()

@@ -1,13 +1,10 @@
 """The coverage ledger and calendar in headless Chromium at phone width (no script, CSS only)."""
 
-import datetime
-
 import pytest
-from django.utils import timezone
 
-from papers.models import IngestRun
 from tests.digests.builders import make_digest
 from tests.digests.test_browser import browser, open_page  # noqa: F401 (fixtures)
+from tests.factories import IngestRunFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,13 +15,9 @@ def no_horizontal_scroll(page) -> bool:
 
 def test_open_ledger_fits_a_phone(open_page):  # noqa: F811
     digest = make_digest(papers=1)
-    IngestRun.objects.create(
+    IngestRunFactory(
         topic=digest.topic,
         digest_date=digest.date,
-        window_start=timezone.now() - datetime.timedelta(days=2),
-        window_end=timezone.now(),
-        query="q",
-        api_url="http://127.0.0.1/",
         status="ok",
         total_results=12,
         added_count=1,
