@@ -156,13 +156,12 @@ def test_current_content_is_not_downloaded_again(server):
     assert len(server.requests_to("/pdf/2405.00001v1")) == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_new_version_arriving_mid_run_is_processed_before_the_paper_counts_as_done(server):
+def paper_with_v2_arriving_mid_download(server) -> Paper:
+    """A v1 paper whose PDF download sees v2 ingested meanwhile (what an ingest in another process does)."""
     paper = PaperFactory(arxiv_id="2405.00001", pdf_url=server.url("/pdf/2405.00001v1"))
     server.route("/pdf/2405.00001v2", Reply.pdf(make_pdf(pages=2)))
 
     def v1_while_v2_is_ingested(request):
-        # What an ingest in another process does while this worker downloads v1.
         try:
             Paper.objects.filter(pk=paper.pk).update(
                 version=2, pdf_url=server.url("/pdf/2405.00001v2"), status=PaperStatus.FETCHED
@@ -172,6 +171,12 @@ def test_new_version_arriving_mid_run_is_processed_before_the_paper_counts_as_do
         return Reply.pdf(make_pdf(pages=1))
 
     server.route("/pdf/2405.00001v1", v1_while_v2_is_ingested)
+    return paper
+
+
+@pytest.mark.django_db(transaction=True)
+def test_new_version_arriving_mid_run_is_processed_before_the_paper_counts_as_done(server):
+    paper = paper_with_v2_arriving_mid_download(server)
     outcome = paper_process(paper_id=paper.pk)
     paper.refresh_from_db()
     assert outcome.done == [paper.pk]

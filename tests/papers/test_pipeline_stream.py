@@ -11,9 +11,9 @@ from papers.services.pipeline import paper_lease_acquire, papers_process
 from papers.signals import papers_processed
 from papers.tasks import process_papers_task
 from tests.atom import make_pdf
-from tests.factories import PaperFactory
 from tests.fake_llm import Reply as LLMReply
 from tests.fake_llm import answer
+from tests.papers.test_pipeline import paper_served, paper_with_v2_arriving_mid_download
 from tests.queue import queued_tasks
 from tests.servers import Reply
 
@@ -22,12 +22,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # How long a handler waits for something that must already be under way; only reached when it is not.
 EVENT_WAIT = 10
-
-
-def paper_served(server, arxiv_id, reply, **fields):
-    path = f"/pdf/{arxiv_id}v1"
-    server.route(path, reply)
-    return PaperFactory(arxiv_id=arxiv_id, pdf_url=server.url(path), **fields)
 
 
 @pytest.fixture
@@ -107,20 +101,8 @@ def test_batch_sends_papers_processed_once_with_every_paper(server, sends):
 
 
 def test_new_version_mid_run_is_processed_again_and_still_sends_once(server, sends):
-    paper = PaperFactory(arxiv_id="2405.00001", pdf_url=server.url("/pdf/2405.00001v1"))
+    paper = paper_with_v2_arriving_mid_download(server)
     other = paper_served(server, "2405.00002", Reply.pdf(make_pdf()))
-    server.route("/pdf/2405.00001v2", Reply.pdf(make_pdf(pages=2)))
-
-    def v1_while_v2_is_ingested(request):
-        try:
-            Paper.objects.filter(pk=paper.pk).update(
-                version=2, pdf_url=server.url("/pdf/2405.00001v2"), status=PaperStatus.FETCHED
-            )
-        finally:
-            connection.close()
-        return Reply.pdf(make_pdf(pages=1))
-
-    server.route("/pdf/2405.00001v1", v1_while_v2_is_ingested)
     outcome = papers_process(paper_ids=[paper.pk, other.pk])
 
     paper.refresh_from_db()
