@@ -238,6 +238,7 @@ class FigurePage:
     count: int
     previous: int | None
     next: int | None
+    language: str | None = None  # the language of the paper's topics when they share one
 
 
 def figure_for_page(*, arxiv_id: str, number: int, user) -> FigurePage | None:
@@ -258,7 +259,15 @@ def figure_for_page(*, arxiv_id: str, number: int, user) -> FigurePage | None:
     figures = list(paper.figures.all())
     if not 1 <= number <= len(figures):
         return None
+    # Like the paper page: a paper all of whose digests speak one language is shown in it.
+    languages = list(
+        DigestEntry.objects.shown()
+        .filter(paper=paper, digest__in=digests_visible_to(user))
+        .values_list("digest__topic__language", flat=True)
+        .distinct()[:2]
+    )
     return FigurePage(
+        language=languages[0] if len(languages) == 1 else None,
         paper=paper,
         figure=figures[number - 1],
         number=number,

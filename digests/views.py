@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 
@@ -189,6 +189,7 @@ def figure_detail(request: HttpRequest, arxiv_id: str, number: int) -> HttpRespo
     page = selectors.figure_for_page(arxiv_id=arxiv_id, number=number, user=request.user)
     if page is None:
         raise Http404("No such figure")
+    language = page.language or _shared_language(request)
     etag, last_modified = validators(
         "figure",
         page.figure.pk,
@@ -198,7 +199,7 @@ def figure_detail(request: HttpRequest, arxiv_id: str, number: int) -> HttpRespo
         page.figure.label,
         page.figure.caption,
         page.figure.image.name,
-        request.LANGUAGE_CODE,
+        language,
         is_staff_request(request),
         changed=[page.paper.updated_at, page.figure.created_at],
     )
@@ -210,7 +211,7 @@ def figure_detail(request: HttpRequest, arxiv_id: str, number: int) -> HttpRespo
         "page": page,
         "canonical": request.build_absolute_uri(request.path),
     }
-    response = render(request, "digests/figure.html", context)
+    response = render_in_language(language, request, "digests/figure.html", context)
     return stamp(response, etag=etag, last_modified=last_modified)
 
 
@@ -229,9 +230,7 @@ def search(request: HttpRequest) -> HttpResponse:
         papers = selectors.papers_for_results(ids=results.paper_ids)
         for paper in papers:
             # The summary the digest a result links to shows.
-            paper.summary = selectors.summary_in_language(
-                paper.summaries.all(), paper.digest_language or language
-            )
+            paper.summary = selectors.summary_in_language(paper.summaries.all(), paper.digest_language or language)
     pages = max(1, -(-total // RESULTS_PER_PAGE))
     context = {
         "query": query,

@@ -196,3 +196,13 @@ def test_home_speaks_the_readers_language_when_topics_speak_several(client):
     make_digest(papers=1, language="en")
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
     assert '<html lang="en"' in response.content.decode()
+
+
+def test_a_figure_page_speaks_the_language_of_its_papers_topic(client):
+    from tests.digests.builders import make_digest
+
+    digest = make_digest(papers=1, language="zh-hans", figures=1)
+    paper = digest.entries.get().paper
+    response = client.get(f"/papers/{paper.arxiv_id}/figures/1/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert '<html lang="zh-hans"' in response.content.decode()
