@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from papers.models import TopicPaper
+from papers.models import Paper, TopicPaper
 
 from ..models import Digest, DigestEntry, DigestStatus
 from ..search import backend
@@ -48,13 +48,16 @@ def papers_seen_by_public(paper_ids: Iterable[int]) -> bool:
     see yet; their changes must not make every cached page stale.
     """
     ids = list(paper_ids)
-    if DigestEntry.objects.filter(paper_id__in=ids, digest__status=DigestStatus.PUBLISHED).exists():
-        return True
-    # A paper of a published day that is no entry (it failed, or came late) is counted on the digest's page.
-    published_day = Digest.objects.filter(
-        topic_id=OuterRef("topic_id"), date=OuterRef("digest_date"), status=DigestStatus.PUBLISHED
+    # An entry, or a paper of a published day that is no entry (it failed, or came late): one query for both.
+    on_published_digest = DigestEntry.objects.filter(paper=OuterRef("pk"), digest__status=DigestStatus.PUBLISHED)
+    of_published_day = TopicPaper.objects.filter(paper=OuterRef("pk")).filter(
+        Exists(
+            Digest.objects.filter(
+                topic_id=OuterRef("topic_id"), date=OuterRef("digest_date"), status=DigestStatus.PUBLISHED
+            )
+        )
     )
-    if TopicPaper.objects.filter(paper_id__in=ids).filter(Exists(published_day)).exists():
+    if Paper.objects.filter(pk__in=ids).filter(Exists(on_published_digest) | Exists(of_published_day)).exists():
         return True
     return bool(backend().fingerprints(ids))
 
