@@ -8,7 +8,7 @@ however many papers a digest holds.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -238,7 +238,7 @@ class FigurePage:
     count: int
     previous: int | None
     next: int | None
-    language: str | None = None  # the language of the paper's topics when they share one
+    topic_languages: set[str] = field(default_factory=set)  # of the digests showing the paper
 
 
 def figure_for_page(*, arxiv_id: str, number: int, user) -> FigurePage | None:
@@ -259,15 +259,14 @@ def figure_for_page(*, arxiv_id: str, number: int, user) -> FigurePage | None:
     figures = list(paper.figures.all())
     if not 1 <= number <= len(figures):
         return None
-    # Like the paper page: a paper all of whose digests speak one language is shown in it.
-    languages = list(
+    languages = (
         DigestEntry.objects.shown()
         .filter(paper=paper, digest__in=digests_visible_to(user))
         .values_list("digest__topic__language", flat=True)
-        .distinct()[:2]
+        .distinct()
     )
     return FigurePage(
-        language=languages[0] if len(languages) == 1 else None,
+        topic_languages=set(languages),
         paper=paper,
         figure=figures[number - 1],
         number=number,

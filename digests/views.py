@@ -131,10 +131,9 @@ def digest_detail(request: HttpRequest, slug: str, date: datetime.date) -> HttpR
     return stamp(response, etag=etag, last_modified=last_modified)
 
 
-def _page_language(paper_page: selectors.PaperPage, request: HttpRequest) -> str:
-    """The language of the paper's topics when they share one (so the paper page speaks like its digests)."""
-    languages = {digest.topic.language for digest in paper_page.appearances}
-    return languages.pop() if len(languages) == 1 else _shared_language(request)
+def _paper_language(topic_languages: set[str], request: HttpRequest) -> str:
+    """The language of a paper's pages: its topics' when they share one (so it speaks like its digests)."""
+    return next(iter(topic_languages)) if len(topic_languages) == 1 else _shared_language(request)
 
 
 @public_page
@@ -149,7 +148,7 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
             if page and (version == page.paper.version or page.paper.versions.filter(version=version).exists()):
                 return redirect(page.paper.get_absolute_url(), permanent=True)
         raise Http404("No such paper")
-    language = _page_language(page, request)
+    language = _paper_language({digest.topic.language for digest in page.appearances}, request)
     etag, last_modified = validators(
         "paper",
         page.paper.pk,
@@ -189,7 +188,7 @@ def figure_detail(request: HttpRequest, arxiv_id: str, number: int) -> HttpRespo
     page = selectors.figure_for_page(arxiv_id=arxiv_id, number=number, user=request.user)
     if page is None:
         raise Http404("No such figure")
-    language = page.language or _shared_language(request)
+    language = _paper_language(page.topic_languages, request)
     etag, last_modified = validators(
         "figure",
         page.figure.pk,
