@@ -93,6 +93,23 @@ def parse_cpu_seconds(pool: list[bytes], uses: list[int]) -> float:
     return sum(per_pdf[i] * n for i, n in enumerate(uses))
 
 
+def pace_gaps(times: list[float], delay: float) -> list[tuple[float, float]]:
+    """(when, seconds lost) for each pause between downloads longer than the pace, largest first."""
+    gaps = [(a, b - a - delay) for a, b in zip(times, times[1:]) if b - a > 1.5 * delay]
+    return sorted(gaps, key=lambda gap: -gap[1])
+
+
+def pipeline_tasks(started_at: float) -> list[tuple[float, float, int]]:
+    """(start, stop, papers) of each pipeline task, in seconds after the ingest was queued."""
+    from django_q.models import Task
+
+    rows = Task.objects.filter(func="papers.tasks.process_papers_task").order_by("started")
+    return [
+        (t.started.timestamp() - started_at, t.stopped.timestamp() - started_at, len(t.args[0]) if t.args else 0)
+        for t in rows
+    ]
+
+
 def day_run(args, *, tmp: Path) -> dict:
     rng = random.Random(19)
     delays: list[float] = []
@@ -160,6 +177,7 @@ def day_run(args, *, tmp: Path) -> dict:
             for cluster in clusters:
                 cluster.stop()
         first = Summary.objects.aggregate(first=Min("created_at"))["first"]
+        tasks = pipeline_tasks(started_at)
         report = c.integrity()
         requests = len(llm.requests)
         in_flight = llm.max_in_flight
@@ -190,6 +208,8 @@ def day_run(args, *, tmp: Path) -> dict:
         "slots": slots,
         "pdf_requests": pdf_requests,
         "pdf_span": (min(pdf_times), max(pdf_times)) if pdf_times else (float("nan"), float("nan")),
+        "pdf_gaps": pace_gaps(sorted(pdf_times), args.pdf_delay),
+        "tasks": tasks,
         "parse_cpu": parse_cpu,
         "workers": workers,
         "clusters": clusters_n,
@@ -237,6 +257,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     first_pdf, last_pdf = row["pdf_span"]
     print(f"  PDF downloads from {first_pdf:.1f} s to {last_pdf:.1f} s after the ingest was queued")
+    gaps = row["pdf_gaps"]
+    if gaps:
+        largest = ", ".join(f"{lost:.1f} s at {at:.0f} s" for at, lost in gaps[:5])
+        print(f"  PDF pace lost: {sum(lost for _, lost in gaps):.1f} s in {len(gaps)} pauses (largest: {largest})")
+    tasks = ", ".join(f"{start:.0f}-{stop:.0f} s ({n})" for start, stop, n in row["tasks"])
+    print(f"  pipeline tasks (start-stop, papers): {tasks}")
     for name, value in row["bounds"].items():
         print(f"  lower bound, {name:<11}: {value:7.1f} s")
     print(f"  wall                    : {row['wall']:7.1f} s")

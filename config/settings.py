@@ -300,10 +300,12 @@ LLM_REQUESTS_PER_MINUTE = env_int("LLM_REQUESTS_PER_MINUTE", 60)
 RELATED_EMBEDDINGS_MODEL = env("RELATED_EMBEDDINGS_MODEL", "")
 # Papers per pipeline task. A task streams its batch (downloads while the model
 # answers), so only its last few papers wait on the model alone: a batch several
-# times LLM_CONCURRENCY keeps that tail short, and the day's digests are rebuilt
-# once per batch (bench/day.py: 4x took 1.40x the slowest resource's bound, 8x
-# 1.19x). A task past half its Q_TIMEOUT queues the rest of its batch anew.
+# times LLM_CONCURRENCY keeps that tail short (bench/day.py: 4x took 1.40x the
+# slowest resource's bound, 8x 1.19x). A task past half its Q_TIMEOUT queues the
+# rest of its batch anew.
 PIPELINE_BATCH_SIZE = env_int("PIPELINE_BATCH_SIZE", 8 * LLM_CONCURRENCY)
+# A task rebuilds its papers' digests (a draft fills in) at most this often while it runs, and at its end.
+PIPELINE_PROGRESS_SECONDS = env_float("PIPELINE_PROGRESS_SECONDS", 60.0)
 LLM_INPUT_TOKEN_BUDGET = env_int("LLM_INPUT_TOKEN_BUDGET", 12000)
 # Per-model input budgets, "model=tokens,model=tokens"; other models use LLM_INPUT_TOKEN_BUDGET.
 LLM_INPUT_TOKEN_BUDGETS = {

@@ -103,8 +103,13 @@ def _reviewed_shown_summary():
 
 
 def pipeline_counts(*, since: datetime.date):
-    """Per topic and digest day: fetched / parsed / summarized / failed / reviewed, in one query."""
+    """Per topic and digest day: fetched / parsed / summarized / failed / pending / reviewed, in one query.
+
+    Pending counts the papers the pipeline has not finished (neither summarized
+    nor failed): while a day runs, the editor sees how many are still to come.
+    """
     parsed = [PaperStatus.PARSED, PaperStatus.SUMMARIZED]
+    finished = [PaperStatus.SUMMARIZED, PaperStatus.FAILED]
     return (
         TopicPaper.objects.filter(digest_date__gte=since)
         .values("topic_id", "topic__name", "digest_date")
@@ -113,6 +118,7 @@ def pipeline_counts(*, since: datetime.date):
             parsed=Count("paper", distinct=True, filter=Q(paper__status__in=parsed)),
             summarized=Count("paper", distinct=True, filter=Q(paper__status=PaperStatus.SUMMARIZED)),
             failed=Count("paper", distinct=True, filter=Q(paper__status=PaperStatus.FAILED)),
+            pending=Count("paper", distinct=True, filter=~Q(paper__status__in=finished)),
             reviewed=Count("paper", distinct=True, filter=Exists(_reviewed_shown_summary())),
         )
         .order_by("-digest_date", "topic__name")

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
 import tempfile
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO
 from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from papers.models import Paper, PaperContent
@@ -31,21 +36,24 @@ def paper_pdf_url(paper: Paper) -> str:
     return paper.pdf_url or paper.abs_url.replace("/abs/", "/pdf/", 1)
 
 
-def paper_download(*, paper: Paper) -> PaperContent:
+def paper_download(*, paper: Paper, fetched: FetchedPdf | None = None) -> PaperContent:
     """Store the PDF of the paper's current version and return its content row.
 
-    Skips the download when the current version is already stored. Raises
-    ``DownloadError`` with a readable message; a failed download changes nothing.
+    Skips the download when the current version is already stored. ``fetched``
+    is the PDF a ``PdfPrefetch`` already fetched for this paper (its failure is
+    raised here, as if fetched now). Raises ``DownloadError`` with a readable
+    message; a failed download changes nothing.
     """
     content = PaperContent.objects.filter(paper=paper).first()
-    if content is not None and content.pdf and content.pdf_version >= paper.version:
-        if content.pdf.storage.exists(content.pdf.name):
-            return content
+    if paper_pdf_is_stored(paper, content) and content.pdf.storage.exists(content.pdf.name):
+        if fetched is not None:
+            fetched.close()
+        return content
 
-    url = paper_pdf_url(paper)
-    with tempfile.TemporaryFile() as tmp:
-        sha256, size = _fetch_pdf(url, tmp)
-        tmp.seek(0)
+    if fetched is None:
+        fetched = pdf_fetch(paper)
+    with fetched:
+        tmp = fetched.file()
         name = f"{paper.arxiv_id.replace('/', '_')}v{paper.version}.pdf"
         old_name = content.pdf.name if content is not None and content.pdf else ""
         if content is None:
@@ -58,15 +66,163 @@ def paper_download(*, paper: Paper) -> PaperContent:
         content.pdf.save(name, File(tmp, name=name), save=False)
 
     content.pdf_version = paper.version
-    content.pdf_sha256 = sha256
-    content.pdf_bytes = size
+    content.pdf_sha256 = fetched.sha256
+    content.pdf_bytes = fetched.size
     content.downloaded_at = timezone.now()
     content.save()
     if old_name and old_name != content.pdf.name:
         storage = content.pdf.storage
         transaction.on_commit(lambda: storage.delete(old_name) if storage.exists(old_name) else None)
-    logger.info("Downloaded %s (%d bytes) from %s", paper.versioned_id, size, url)
+    logger.info("Downloaded %s (%d bytes) from %s", paper.versioned_id, fetched.size, fetched.url)
     return content
+
+
+def paper_pdf_is_stored(paper: Paper, content: PaperContent | None) -> bool:
+    """Whether ``content`` (the paper's row, if any) holds the PDF of the paper's current version."""
+    return content is not None and bool(content.pdf) and content.pdf_version >= paper.version
+
+
+@dataclass
+class FetchedPdf:
+    """A PDF fetched into a temporary file, or the ``DownloadError`` fetching it raised."""
+
+    url: str
+    tmp: IO[bytes] | None = None
+    sha256: str = ""
+    size: int = 0
+    error: DownloadError | None = None
+
+    def file(self) -> IO[bytes]:
+        """The fetched file, read from its start; raises the fetch's error if it failed."""
+        if self.error is not None:
+            raise self.error
+        self.tmp.seek(0)
+        return self.tmp
+
+    def close(self) -> None:
+        if self.tmp is not None:
+            self.tmp.close()
+
+    def __enter__(self) -> FetchedPdf:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def pdf_fetch(paper: Paper) -> FetchedPdf:
+    """Fetch the paper's PDF at the shared pace into a temporary file; a failure is kept, not raised."""
+    url = paper_pdf_url(paper)
+    tmp = tempfile.TemporaryFile()
+    try:
+        sha256, size = _fetch_pdf(url, tmp)
+    except DownloadError as exc:
+        tmp.close()
+        return FetchedPdf(url=url, error=exc)
+    except BaseException:
+        tmp.close()
+        raise
+    return FetchedPdf(url=url, tmp=tmp, sha256=sha256, size=size)
+
+
+class PdfPrefetch:
+    """Fetch the PDFs of ``papers`` in their order in one thread, up to ``ahead`` before they are taken.
+
+    The PDF pace is shared by every worker, so a worker that fetched only
+    between parses would leave its slots unused while it parses (or records
+    answers, or rebuilds a digest); with the next PDF fetched meanwhile, the
+    pace stays busy. Only the network and the pacing row are touched in the
+    thread: storing the file and its row stays with the caller, in
+    ``paper_download(fetched=...)``. A paper is taken once, in order; papers
+    passed over are dropped with their files. ``go_on`` is asked before each
+    paper after the first: the caller's own rule for starting one, so a task
+    out of time does not fetch what its successor will. Use it as a context
+    manager: leaving it stops the thread and drops the rest.
+    """
+
+    def __init__(
+        self,
+        papers: list[Paper],
+        *,
+        ahead: int = 1,
+        go_on: Callable[[], bool] = lambda: True,
+        fetch: Callable[[Paper], FetchedPdf] = pdf_fetch,
+    ):
+        self._order = [paper.pk for paper in papers]
+        self._go_on = go_on
+        self._papers = list(papers)
+        self._fetch = fetch
+        self._ready: queue.Queue[tuple[int | None, FetchedPdf]] = queue.Queue(maxsize=max(1, ahead))
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+
+    def __enter__(self) -> PdfPrefetch:
+        if self._papers:
+            self._thread = threading.Thread(target=self._run, name="pdf-prefetch", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            while self._thread.is_alive():
+                self._drop_ready()
+                self._thread.join(timeout=0.1)
+        self._drop_ready()
+
+    def take(self, paper: Paper) -> FetchedPdf | None:
+        """The fetched PDF of ``paper`` (waiting for it), or None if the caller must fetch it itself."""
+        if paper.pk not in self._order:
+            return None
+        while self._order:
+            wanted = self._order.pop(0)
+            if wanted == paper.pk:
+                break
+        while True:
+            try:
+                paper_id, fetched = self._ready.get(timeout=0.1)
+            except queue.Empty:
+                if self._thread.is_alive() or not self._ready.empty():
+                    continue
+                # It stopped before this paper (its time was up first): the caller fetches it itself.
+                return None
+            if paper_id == paper.pk:
+                return fetched
+            if self._failure is not None:
+                raise self._failure
+            fetched.close()  # passed over by the caller
+
+    def _run(self) -> None:
+        try:
+            for n, paper in enumerate(self._papers):
+                # Like the caller, past its time it starts no new paper (the first always starts).
+                if self._stop.is_set() or (n and not self._go_on()):
+                    return
+                self._hand(paper.pk, self._fetch(paper))
+        except BaseException as exc:
+            # Not the paper's fault (the pacing row's database is gone): the caller raises it at its next take.
+            self._failure = exc
+            self._hand(None, FetchedPdf(url=""))
+        finally:
+            connections.close_all()  # the pacing row's connection belongs to this thread
+
+    def _hand(self, paper_id: int | None, fetched: FetchedPdf) -> None:
+        while not self._stop.is_set():
+            try:
+                self._ready.put((paper_id, fetched), timeout=0.1)
+                return
+            except queue.Full:
+                continue
+        fetched.close()
+
+    def _drop_ready(self) -> None:
+        while True:
+            try:
+                _, fetched = self._ready.get_nowait()
+            except queue.Empty:
+                return
+            fetched.close()
 
 
 def _storage_path(content: PaperContent, name: str) -> str:

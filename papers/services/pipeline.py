@@ -3,9 +3,9 @@
 Each step is skipped when its result for the paper's current version is
 already stored, so a retry resumes where the paper failed. A failure is
 recorded on the paper (status, step, message) and never stops the batch.
-The batch streams: while the model answers one paper, the next is downloaded
-and parsed, so a day takes about as long as its slowest resource (the PDF
-pace, the model, the LLM budget), not their sum.
+The batch streams: while the model answers one paper, the next is parsed and
+the one after it downloaded, so a day takes about as long as its slowest
+resource (the PDF pace, the model, the LLM budget), not their sum.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from papers.models import Paper, PaperContent, PaperStatus, PipelineStep
 from papers.queue import PROCESS, REGENERATE, REPROCESS, papers_enqueue
-from papers.services.download import paper_download
+from papers.services.download import PdfPrefetch, paper_download, paper_pdf_is_stored
 from papers.services.errors import PipelineError
 from papers.services.parse import paper_parse
 from papers.services.summarize import SummaryStream
@@ -101,7 +101,7 @@ def papers_process(
     time_limit: float | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> PipelineOutcome:
-    """Bring each paper to SUMMARIZED (or FAILED with its error), then send ``papers_processed`` once.
+    """Bring each paper to SUMMARIZED (or FAILED with its error), sending ``papers_processed`` as groups finish.
 
     ``force`` re-parses even when the stored parse is current; ``resummarize``
     asks the model again (with ``model`` instead of the configured one, if
@@ -112,7 +112,8 @@ def papers_process(
     never runs into its timeout.
     """
     deadline = clock() + time_limit if time_limit is not None else math.inf
-    options = {"force": force, "resummarize": resummarize, "model": model, "clock": clock, "deadline": deadline}
+    progress = _Progress(clock)
+    options = {"force": force, "resummarize": resummarize, "model": model, "deadline": deadline, "progress": progress}
     outcome, leased = _papers_run(paper_ids=paper_ids, **options)
     changed = outcome.changed
     if changed:
@@ -126,12 +127,34 @@ def papers_process(
     if outcome.failed:
         # Their digests' pages now count them among the papers that could not be processed.
         public_data_changed_on_commit(paper_ids=list(outcome.failed))
-    worked = [pk for pk in leased if pk not in outcome.handed_on]
-    if worked:
-        # Listeners (the digests app) bring the days these papers belong to up to date:
-        # once per task, so a day is rebuilt once per batch, not once per paper.
-        papers_processed.send(sender=None, paper_ids=worked)
+    progress.send([pk for pk in leased if pk not in outcome.handed_on])
     return outcome
+
+
+class _Progress:
+    """Tells listeners (the digests app) which papers finished: every ``PIPELINE_PROGRESS_SECONDS`` and at the end.
+
+    A listener brings the days of those papers up to date, so a day is rebuilt
+    once per group of finished papers, not once per paper, and a draft digest
+    fills in while a batch of many minutes runs instead of only at its end.
+    """
+
+    def __init__(self, clock: Callable[[], float]):
+        self.clock = clock
+        self.sent: set[int] = set()
+        self.last = clock()
+
+    def tick(self, outcome: PipelineOutcome) -> None:
+        if self.clock() - self.last >= settings.PIPELINE_PROGRESS_SECONDS:
+            # A paper left in ``changed`` is processed again; it is told when it is done.
+            self.send([*outcome.done, *outcome.failed])
+
+    def send(self, paper_ids: list[int]) -> None:
+        self.last = self.clock()
+        news = [pk for pk in dict.fromkeys(paper_ids) if pk not in self.sent]
+        if news:
+            self.sent.update(news)
+            papers_processed.send(sender=None, paper_ids=news)
 
 
 def _papers_run(
@@ -140,18 +163,20 @@ def _papers_run(
     force: bool,
     resummarize: bool,
     model: str,
-    clock: Callable[[], float],
     deadline: float,
+    progress: _Progress,
 ) -> tuple[PipelineOutcome, list[int]]:
     """Lease, prepare and summarize the papers, streaming; return the outcome and the ids leased.
 
-    The calling thread downloads (at the shared PDF pace) and parses one paper
-    after the other and hands each parsed paper's summaries to the request
-    threads at once, so the model answers while the next PDF arrives. Between
-    papers, and at the end, it records the answers that came in: every
-    database write of a result stays in this thread.
+    A prefetch thread fetches the PDFs at the shared pace, one ahead; the
+    calling thread stores and parses one paper after the other and hands each
+    parsed paper's summaries to the request threads at once, so the model
+    answers while the next PDF arrives. Between papers, and at the end, it
+    records the answers that came in: every database write of a result stays
+    in this thread.
     """
     outcome = PipelineOutcome()
+    clock = progress.clock
     leased: list[int] = []
     for paper_id in dict.fromkeys(paper_ids):
         if not Paper.objects.filter(pk=paper_id).exists():
@@ -163,22 +188,26 @@ def _papers_run(
             outcome.busy.append(paper_id)
     try:
         submitted: dict[int, Paper] = {}
-        with SummaryStream(force=resummarize, model=model) as stream:
-            for paper in Paper.objects.filter(pk__in=leased).order_by("pk"):
+        papers = list(Paper.objects.filter(pk__in=leased).order_by("pk"))
+        with (
+            SummaryStream(force=resummarize, model=model) as stream,
+            PdfPrefetch(_pdfs_missing(papers), go_on=lambda: clock() <= deadline) as pdfs,
+        ):
+            for paper in papers:
                 # The first paper always starts: every task makes progress, however short its time.
                 if (submitted or outcome.failed or outcome.done) and clock() > deadline:
                     outcome.handed_on.append(paper.pk)
                     continue
-                if _paper_prepare(paper, force=force, outcome=outcome):
+                if _paper_prepare(paper, force=force, outcome=outcome, pdfs=pdfs):
                     # Its summaries start now and may take long: give the paper a full lease.
                     _leases_renew([paper.pk])
                     submitted[paper.pk] = paper
                     _summaries_submit(stream, paper, outcome=outcome)
-                _summaries_record(stream.finished(), submitted, outcome=outcome)
+                _summaries_record(stream.finished(), submitted, outcome=outcome, progress=progress)
             if outcome.handed_on:
                 # Queued now, not after the summaries in flight: another worker may start on them meanwhile.
                 _papers_hand_on(outcome.handed_on, force=force, resummarize=resummarize, model=model)
-            _summaries_record(stream.finished(wait=True), submitted, outcome=outcome)
+            _summaries_record(stream.finished(wait=True), submitted, outcome=outcome, progress=progress)
     finally:
         for paper_id in leased:
             # A paper handed on was released already; its new task may hold it by now.
@@ -200,13 +229,21 @@ def _leases_renew(paper_ids: list[int]) -> None:
     Paper.objects.filter(pk__in=paper_ids).update(processing_until=until)
 
 
-def _paper_prepare(paper: Paper, *, force: bool, outcome: PipelineOutcome) -> bool:
+def _pdfs_missing(papers: list[Paper]) -> list[Paper]:
+    """The papers whose current version's PDF is not stored yet, in order."""
+    contents = {
+        c.paper_id: c for c in PaperContent.objects.filter(paper__in=papers).only("paper", "pdf", "pdf_version")
+    }
+    return [paper for paper in papers if not paper_pdf_is_stored(paper, contents.get(paper.pk))]
+
+
+def _paper_prepare(paper: Paper, *, force: bool, outcome: PipelineOutcome, pdfs: PdfPrefetch) -> bool:
     """Download and parse as needed; record a failure and return False on error."""
     step = PipelineStep.DOWNLOAD
     try:
         content = PaperContent.objects.filter(paper=paper).first()
-        if content is None or not content.pdf or content.pdf_version < paper.version:
-            content = paper_download(paper=paper)
+        if not paper_pdf_is_stored(paper, content):
+            content = paper_download(paper=paper, fetched=pdfs.take(paper))
             _status_set(paper, PaperStatus.PDF_READY)
         step = PipelineStep.PARSE
         if force or content.parsed_version != paper.version:
@@ -231,7 +268,11 @@ def _summaries_submit(stream: SummaryStream, paper: Paper, *, outcome: PipelineO
 
 
 def _summaries_record(
-    results: Iterator[tuple[int, Exception | None]], papers: dict[int, Paper], *, outcome: PipelineOutcome
+    results: Iterator[tuple[int, Exception | None]],
+    papers: dict[int, Paper],
+    *,
+    outcome: PipelineOutcome,
+    progress: _Progress,
 ) -> None:
     for paper_id, error in results:
         paper = papers.pop(paper_id)  # done with it: a long batch keeps only the papers in flight
@@ -242,6 +283,7 @@ def _summaries_record(
                 outcome.changed.append(paper.pk)
         else:
             _paper_fail(paper, step=PipelineStep.SUMMARIZE, exc=error, outcome=outcome)
+        progress.tick(outcome)
 
 
 def _status_set(paper: Paper, status: str, *, clear_error: bool = False) -> bool:

@@ -147,6 +147,7 @@ def test_dashboard_counts_per_topic_and_day_in_one_query(django_assert_num_queri
     with django_assert_num_queries(1):
         (row,) = list(pipeline_counts(since=day))
     assert (row["fetched"], row["parsed"], row["summarized"], row["failed"], row["reviewed"]) == (5, 3, 2, 1, 1)
+    assert row["pending"] == 2  # the parsed and the fetched paper: still on their way
 
 
 def _failure(func="papers.tasks.process_papers_task", args=([1],)):

@@ -3,14 +3,17 @@
 import threading
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 
 from papers.models import Paper, PaperStatus
 from papers.queue import REPROCESS, papers_enqueue
+from papers.services import pipeline
+from papers.services.download import PdfPrefetch, pdf_fetch
 from papers.services.pipeline import paper_lease_acquire, papers_process
 from papers.signals import papers_processed
 from papers.tasks import process_papers_task
 from tests.atom import make_pdf
+from tests.factories import PaperFactory
 from tests.fake_llm import Reply as LLMReply
 from tests.fake_llm import answer
 from tests.papers.test_pipeline import paper_served, paper_with_v2_arriving_mid_download
@@ -164,3 +167,98 @@ def test_a_task_out_of_time_still_processes_its_first_paper_and_hands_on_the_res
 
     assert (result["done"], result["handed_on"]) == ([first.pk], [second.pk])
     assert [t["args"] for t in queued_tasks()] == [([second.pk],)]
+
+
+def test_the_next_pdf_is_fetched_while_a_paper_parses(server, monkeypatch):
+    second_requested = threading.Event()
+    seen = {}
+    parse = pipeline.paper_parse
+
+    def parse_first_after_second_is_requested(*, paper):
+        if paper.arxiv_id == "2405.00001":
+            # A worker that fetched only between parses would leave the PDF pace idle here.
+            seen["second requested during the first parse"] = second_requested.wait(EVENT_WAIT)
+        return parse(paper=paper)
+
+    def second_pdf(request):
+        second_requested.set()
+        return Reply.pdf(make_pdf())
+
+    monkeypatch.setattr(pipeline, "paper_parse", parse_first_after_second_is_requested)
+    first = paper_served(server, "2405.00001", Reply.pdf(make_pdf()))
+    second = paper_served(server, "2405.00002", second_pdf)
+
+    outcome = papers_process(paper_ids=[first.pk, second.pk])
+
+    assert seen == {"second requested during the first parse": True}
+    assert sorted(outcome.done) == [first.pk, second.pk]
+    assert [r.path for r in server.requests] == ["/pdf/2405.00001v1", "/pdf/2405.00002v1"]
+
+
+def test_papers_finished_are_told_in_groups_while_the_batch_runs(server, fake_llm, settings, sends):
+    settings.PIPELINE_PROGRESS_SECONDS = 60
+    now = [0.0]
+    first_told = threading.Event()
+    seen = {}
+
+    def respond(body):
+        if "First Paper" in str(body):
+            now[0] = 61.0  # the first answer arrives a minute into the task
+        else:
+            # Held until the first paper's group was told: a task that tells only at its end never lets go.
+            seen["first told while the second was in flight"] = first_told.wait(EVENT_WAIT)
+        return LLMReply(answer("en"))
+
+    def receiver(sender, *, paper_ids, **kwargs):
+        first_told.set()
+
+    fake_llm.responder = respond
+    papers_processed.connect(receiver, weak=False, dispatch_uid="test-first-told")
+    try:
+        first = paper_served(server, "2405.00001", Reply.pdf(make_pdf()), title="First Paper")
+        second = paper_served(server, "2405.00002", Reply.pdf(make_pdf()), title="Second Paper")
+        papers_process(paper_ids=[first.pk, second.pk], clock=lambda: now[0])
+    finally:
+        papers_processed.disconnect(dispatch_uid="test-first-told")
+
+    assert seen == {"first told while the second was in flight": True}
+    assert sends == [[first.pk], [second.pk]]  # each paper told once, the second at the end
+
+
+def test_a_pacing_failure_in_the_prefetch_is_raised_to_the_task_not_blamed_on_the_paper():
+    paper = PaperFactory()
+
+    def fetch(paper):
+        raise OperationalError("database is gone")
+
+    with PdfPrefetch([paper], fetch=fetch) as pdfs, pytest.raises(OperationalError, match="database is gone"):
+        pdfs.take(paper)
+
+
+def test_a_prefetch_left_early_closes_the_files_it_fetched(server):
+    papers = [paper_served(server, f"2405.0000{i}", Reply.pdf(make_pdf())) for i in (1, 2, 3)]
+    fetched = []
+    second_fetched = threading.Event()
+
+    def fetch(paper):
+        fetched.append(pdf_fetch(paper))
+        if len(fetched) == 2:
+            second_fetched.set()
+        return fetched[-1]
+
+    with PdfPrefetch(papers, fetch=fetch) as pdfs:
+        pdfs.take(papers[0]).close()
+        assert second_fetched.wait(EVENT_WAIT)  # fetched ahead, never taken
+
+    assert len(fetched) >= 2 and all(f.tmp.closed for f in fetched)
+
+
+def test_a_prefetch_out_of_time_leaves_the_next_paper_to_its_caller(server):
+    first, second = (paper_served(server, f"2405.0000{i}", Reply.pdf(make_pdf())) for i in (1, 2))
+
+    with PdfPrefetch([first, second], go_on=lambda: False) as pdfs:
+        with pdfs.take(first) as fetched:
+            assert fetched.size > 0
+        assert pdfs.take(second) is None
+
+    assert [r.path for r in server.requests] == ["/pdf/2405.00001v1"]
