@@ -91,6 +91,14 @@ class PipelineStep(models.TextChoices):
     SUMMARIZE = "summarize", "Summarize"
 
 
+class PaperQuerySet(models.QuerySet):
+    def unfinished_and_free(self):
+        """Papers the pipeline has not finished (neither summarized nor failed) that no worker holds."""
+        return self.exclude(status__in=[PaperStatus.SUMMARIZED, PaperStatus.FAILED]).filter(
+            Q(processing_until__isnull=True) | Q(processing_until__lte=timezone.now())
+        )
+
+
 class Paper(models.Model):
     arxiv_id = models.CharField(max_length=40, unique=True, help_text="Without version, e.g. 2404.19382")
     version = models.PositiveSmallIntegerField(default=1)
@@ -117,6 +125,8 @@ class Paper(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PaperQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published", "arxiv_id"]

@@ -50,8 +50,9 @@ def _database_ping() -> None:
 
 
 def process_papers_task(paper_ids: list[int]) -> dict:
+    """Process the papers; with time left, take on papers still waiting for a worker rather than idle."""
     database_wait()
-    return papers_process(paper_ids=list(paper_ids), time_limit=task_time_limit()).as_dict()
+    return papers_process(paper_ids=list(paper_ids), time_limit=task_time_limit(), take_more=True).as_dict()
 
 
 def reprocess_papers_task(paper_ids: list[int]) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import logging
 import queue
@@ -133,11 +134,12 @@ class PdfPrefetch:
     answers, or rebuilds a digest); with the next PDF fetched meanwhile, the
     pace stays busy. Only the network and the pacing row are touched in the
     thread: storing the file and its row stays with the caller, in
-    ``paper_download(fetched=...)``. A paper is taken once, in order; papers
-    passed over are dropped with their files. ``go_on`` is asked before each
-    paper after the first: the caller's own rule for starting one, so a task
-    out of time does not fetch what its successor will. Use it as a context
-    manager: leaving it stops the thread and drops the rest.
+    ``paper_download(fetched=...)``. A paper is taken once, in order, and
+    ``extend`` adds papers at the end; papers passed over are dropped with
+    their files. ``go_on`` is asked before each paper after the first: the
+    caller's own rule for starting one, so a task out of time does not fetch
+    what its successor will. Use it as a context manager: leaving it stops the
+    thread and drops the rest.
     """
 
     def __init__(
@@ -148,43 +150,59 @@ class PdfPrefetch:
         go_on: Callable[[], bool] = lambda: True,
         fetch: Callable[[Paper], FetchedPdf] = pdf_fetch,
     ):
-        self._order = [paper.pk for paper in papers]
         self._go_on = go_on
-        self._papers = list(papers)
         self._fetch = fetch
+        self._order: list[int] = []  # ids still to be taken, in order
+        self._pending: collections.deque[Paper] = collections.deque()  # still to be fetched
         self._ready: queue.Queue[tuple[int | None, FetchedPdf]] = queue.Queue(maxsize=max(1, ahead))
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._started = False
+        self._fetches = 0
         self._failure: BaseException | None = None
+        self._queued = list(papers)
 
     def __enter__(self) -> PdfPrefetch:
-        if self._papers:
-            self._thread = threading.Thread(target=self._run, name="pdf-prefetch", daemon=True)
-            self._thread.start()
+        self._started = True
+        self.extend(self._queued)
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
-        if self._thread is not None:
-            while self._thread.is_alive():
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            while thread.is_alive():
                 self._drop_ready()
-                self._thread.join(timeout=0.1)
+                thread.join(timeout=0.1)
         self._drop_ready()
+
+    def extend(self, papers: list[Paper]) -> None:
+        """Fetch these papers too, after those already given."""
+        with self._lock:
+            self._order += [paper.pk for paper in papers]
+            self._pending.extend(papers)
+            if self._pending and self._thread is None and self._started and not self._stop.is_set():
+                self._thread = threading.Thread(target=self._run, name="pdf-prefetch", daemon=True)
+                self._thread.start()
 
     def take(self, paper: Paper) -> FetchedPdf | None:
         """The fetched PDF of ``paper`` (waiting for it), or None if the caller must fetch it itself."""
-        if paper.pk not in self._order:
-            return None
-        while self._order:
-            wanted = self._order.pop(0)
-            if wanted == paper.pk:
-                break
+        with self._lock:
+            if paper.pk not in self._order:
+                return None
+            del self._order[: self._order.index(paper.pk) + 1]
         while True:
             try:
                 paper_id, fetched = self._ready.get(timeout=0.1)
             except queue.Empty:
-                if self._thread.is_alive() or not self._ready.empty():
+                with self._lock:
+                    running = self._thread is not None
+                if running or not self._ready.empty():
                     continue
+                if self._failure is not None:
+                    raise self._failure from None
                 # It stopped before this paper (its time was up first): the caller fetches it itself.
                 return None
             if paper_id == paper.pk:
@@ -193,16 +211,24 @@ class PdfPrefetch:
                 raise self._failure
             fetched.close()  # passed over by the caller
 
+    def _next(self) -> Paper | None:
+        with self._lock:
+            # Like the caller, past its time it starts no new paper (the first always starts).
+            if self._pending and not self._stop.is_set() and (not self._fetches or self._go_on()):
+                self._fetches += 1
+                return self._pending.popleft()
+            self._thread = None  # under the lock: an ``extend`` from now on starts a new thread
+            return None
+
     def _run(self) -> None:
         try:
-            for n, paper in enumerate(self._papers):
-                # Like the caller, past its time it starts no new paper (the first always starts).
-                if self._stop.is_set() or (n and not self._go_on()):
-                    return
+            while (paper := self._next()) is not None:
                 self._hand(paper.pk, self._fetch(paper))
         except BaseException as exc:
             # Not the paper's fault (the pacing row's database is gone): the caller raises it at its next take.
             self._failure = exc
+            with self._lock:
+                self._thread = None
             self._hand(None, FetchedPdf(url=""))
         finally:
             connections.close_all()  # the pacing row's connection belongs to this thread

@@ -10,6 +10,7 @@ resource (the PDF pace, the model, the LLM budget), not their sum.
 
 from __future__ import annotations
 
+import collections
 import datetime
 import logging
 import math
@@ -100,6 +101,7 @@ def papers_process(
     model: str = "",
     time_limit: float | None = None,
     clock: Callable[[], float] = time.monotonic,
+    take_more: bool = False,
 ) -> PipelineOutcome:
     """Bring each paper to SUMMARIZED (or FAILED with its error), sending ``papers_processed`` as groups finish.
 
@@ -109,12 +111,15 @@ def papers_process(
     replaced: a regeneration after an edit waits as a candidate. Papers not
     started within ``time_limit`` seconds (by ``clock``) are queued again as a
     new task (``handed_on``): a task passes ``task_time_limit()`` so that it
-    never runs into its timeout.
+    never runs into its timeout. With ``take_more``, a run that has started all
+    its papers with time left takes on papers waiting for a worker
+    (``papers_waiting``) instead of idling on its last summaries; they are
+    reported among ``done`` and ``failed`` like its own.
     """
     deadline = clock() + time_limit if time_limit is not None else math.inf
     progress = _Progress(clock)
     options = {"force": force, "resummarize": resummarize, "model": model, "deadline": deadline, "progress": progress}
-    outcome, leased = _papers_run(paper_ids=paper_ids, **options)
+    outcome, leased = _papers_run(paper_ids=paper_ids, take_more=take_more, **options)
     changed = outcome.changed
     if changed:
         # A new arXiv version arrived while we worked; its own task found the paper
@@ -165,6 +170,7 @@ def _papers_run(
     model: str,
     deadline: float,
     progress: _Progress,
+    take_more: bool = False,
 ) -> tuple[PipelineOutcome, list[int]]:
     """Lease, prepare and summarize the papers, streaming; return the outcome and the ids leased.
 
@@ -178,22 +184,16 @@ def _papers_run(
     outcome = PipelineOutcome()
     clock = progress.clock
     leased: list[int] = []
-    for paper_id in dict.fromkeys(paper_ids):
-        if not Paper.objects.filter(pk=paper_id).exists():
-            outcome.missing.append(paper_id)
-        elif paper_lease_acquire(paper_id=paper_id):
-            leased.append(paper_id)
-        else:
-            logger.info("Paper %s is being processed by another worker; skipped", paper_id)
-            outcome.busy.append(paper_id)
+    papers = _papers_lease(paper_ids, leased=leased, outcome=outcome)
     try:
         submitted: dict[int, Paper] = {}
-        papers = list(Paper.objects.filter(pk__in=leased).order_by("pk"))
+        todo = collections.deque(papers)
         with (
             SummaryStream(force=resummarize, model=model) as stream,
             PdfPrefetch(_pdfs_missing(papers), go_on=lambda: clock() <= deadline) as pdfs,
         ):
-            for paper in papers:
+            while todo:
+                paper = todo.popleft()
                 # The first paper always starts: every task makes progress, however short its time.
                 if (submitted or outcome.failed or outcome.done) and clock() > deadline:
                     outcome.handed_on.append(paper.pk)
@@ -204,6 +204,14 @@ def _papers_run(
                     submitted[paper.pk] = paper
                     _summaries_submit(stream, paper, outcome=outcome)
                 _summaries_record(stream.finished(), submitted, outcome=outcome, progress=progress)
+                if take_more and not todo and clock() <= deadline:
+                    # Rather than wait on its last summaries with the PDF pace idle, take on papers
+                    # still waiting for a worker (their own tasks will find them done).
+                    more = _papers_lease(papers_waiting(limit=settings.PIPELINE_BATCH_SIZE), leased=leased)
+                    if more:
+                        logger.info("Taking on %d waiting papers: %s", len(more), [p.pk for p in more])
+                        pdfs.extend(_pdfs_missing(more))
+                        todo.extend(more)
             if outcome.handed_on:
                 # Queued now, not after the summaries in flight: another worker may start on them meanwhile.
                 _papers_hand_on(outcome.handed_on, force=force, resummarize=resummarize, model=model)
@@ -214,6 +222,31 @@ def _papers_run(
             if paper_id not in outcome.handed_on:
                 paper_lease_release(paper_id=paper_id)
     return outcome, leased
+
+
+def _papers_lease(paper_ids: list[int], *, leased: list[int], outcome: PipelineOutcome | None = None) -> list[Paper]:
+    """Take the lease of each paper free to take (appending its id to ``leased``); return those papers, in order.
+
+    With ``outcome``, papers that do not exist or that another worker holds are recorded there.
+    """
+    taken: list[int] = []
+    for paper_id in dict.fromkeys(paper_ids):
+        if paper_id in leased:
+            continue
+        if outcome is not None and not Paper.objects.filter(pk=paper_id).exists():
+            outcome.missing.append(paper_id)
+        elif paper_lease_acquire(paper_id=paper_id):
+            taken.append(paper_id)
+        elif outcome is not None:
+            logger.info("Paper %s is being processed by another worker; skipped", paper_id)
+            outcome.busy.append(paper_id)
+    leased += taken
+    return list(Paper.objects.filter(pk__in=taken).order_by("pk"))
+
+
+def papers_waiting(*, limit: int) -> list[int]:
+    """Papers the pipeline has not finished and no worker holds, oldest first: at most ``limit`` ids."""
+    return list(Paper.objects.unfinished_and_free().order_by("pk").values_list("pk", flat=True)[:limit])
 
 
 def _papers_hand_on(paper_ids: list[int], *, force: bool, resummarize: bool, model: str) -> None:
@@ -326,11 +359,10 @@ def papers_stalled(*, idle_seconds: float) -> list[int]:
     restart empties the queue) leaves its papers like this, and django-q2's
     Redis broker never re-delivers a task, so nothing else picks them up.
     """
-    now = timezone.now()
+    idle_since = timezone.now() - datetime.timedelta(seconds=idle_seconds)
     return list(
-        Paper.objects.exclude(status__in=[PaperStatus.SUMMARIZED, PaperStatus.FAILED])
-        .filter(Q(processing_until__isnull=True) | Q(processing_until__lte=now))
-        .filter(updated_at__lte=now - datetime.timedelta(seconds=idle_seconds))
+        Paper.objects.unfinished_and_free()
+        .filter(updated_at__lte=idle_since)
         .order_by("pk")
         .values_list("pk", flat=True)
     )

@@ -11,7 +11,7 @@ from papers.services import pipeline
 from papers.services.download import PdfPrefetch, pdf_fetch
 from papers.services.pipeline import paper_lease_acquire, papers_process
 from papers.signals import papers_processed
-from papers.tasks import process_papers_task
+from papers.tasks import process_papers_task, reprocess_papers_task
 from tests.atom import make_pdf
 from tests.factories import PaperFactory
 from tests.fake_llm import Reply as LLMReply
@@ -262,3 +262,36 @@ def test_a_prefetch_out_of_time_leaves_the_next_paper_to_its_caller(server):
         assert pdfs.take(second) is None
 
     assert [r.path for r in server.requests] == ["/pdf/2405.00001v1"]
+
+
+def test_a_run_with_time_left_takes_on_papers_waiting_for_a_worker(server):
+    own, waiting, held, finished = (paper_served(server, f"2405.0000{i}", Reply.pdf(make_pdf())) for i in (1, 2, 3, 4))
+    assert paper_lease_acquire(paper_id=held.pk)  # another worker's
+    Paper.objects.filter(pk=finished.pk).update(status=PaperStatus.SUMMARIZED)
+
+    outcome = papers_process(paper_ids=[own.pk], take_more=True)
+
+    assert outcome.done == [own.pk, waiting.pk]
+    assert [r.path for r in server.requests] == ["/pdf/2405.00001v1", "/pdf/2405.00002v1"]
+    assert Paper.objects.get(pk=waiting.pk).status == PaperStatus.SUMMARIZED
+    assert Paper.objects.get(pk=held.pk).processing_until is not None  # still the other worker's
+
+
+def test_a_run_out_of_time_takes_on_no_waiting_paper(server):
+    own, waiting = (paper_served(server, f"2405.0000{i}", Reply.pdf(make_pdf())) for i in (1, 2))
+
+    now = iter(range(1000))  # every look at the clock is a second later: the 0.5 s limit passes at once
+
+    outcome = papers_process(paper_ids=[own.pk], take_more=True, time_limit=0.5, clock=lambda: next(now))
+
+    assert outcome.done == [own.pk]
+    assert Paper.objects.get(pk=waiting.pk).status == PaperStatus.FETCHED
+
+
+def test_only_the_plain_process_task_takes_on_waiting_papers(server):
+    own, waiting = (paper_served(server, f"2405.0000{i}", Reply.pdf(make_pdf())) for i in (1, 2))
+
+    reprocessed = reprocess_papers_task([own.pk])
+    processed = process_papers_task([own.pk])
+
+    assert (reprocessed["done"], processed["done"]) == ([own.pk], [own.pk, waiting.pk])
