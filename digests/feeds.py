@@ -22,6 +22,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.http import http_date, parse_http_date_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from papers.models import Topic
 
@@ -34,6 +36,13 @@ ITEMS_PER_FEED = 10
 PAPERS_PER_FEED = 50
 # An item's author line; a thousand-author collaboration paper is no byline.
 AUTHORS_IN_BYLINE = 10
+
+# How a paper feed's description names each filter, included or excluded.
+FILTER_LABELS = {
+    "q": gettext_lazy("keywords %(value)s"),
+    "author": gettext_lazy("author %(value)s"),
+    "affil": gettext_lazy("affiliation %(value)s"),
+}
 
 
 def _tag_authority() -> str:
@@ -206,9 +215,9 @@ class PaperFeed(PublicFeed):
         )
 
     def description(self, scope: FeedScope) -> str:
-        text = f"New arXiv papers on {scope.topic.name}, one item per paper, with their summaries"
-        shown = ", ".join(f"{name}={value}" for name, value in vars(scope.filters).items() if value)
-        return f"{text}, where {shown}." if shown else f"{text}."
+        # Written in the topic's language, as the feed's items and its filtered page are.
+        with translation.override(scope.topic.language):
+            return _paper_feed_description(scope.topic, scope.filters)
 
     def items(self, scope: FeedScope):
         papers = topic_papers_matching(scope.topic, scope.filters) if scope.filters else None
@@ -277,6 +286,25 @@ class PaperFeed(PublicFeed):
     def item_enclosure_mime_type(self, entry) -> str:
         figure = entry.first_figure
         return (mimetypes.guess_type(figure.image.name)[0] if figure else None) or "image/png"
+
+
+def _paper_feed_description(topic: Topic, filters: PaperFilters) -> str:
+    separator = pgettext("between items of a list", ", ")
+    clauses = []
+    for prefix, clause in (("", _("including %(filters)s")), ("not_", _("excluding %(filters)s"))):
+        shown = [
+            str(label) % {"value": f"“{value}”"}
+            for name, label in FILTER_LABELS.items()
+            if (value := getattr(filters, prefix + name))
+        ]
+        if shown:
+            clauses.append(clause % {"filters": separator.join(shown)})
+    if not clauses:
+        return _("New arXiv papers on %(topic)s, one item per paper, with their summaries.") % {"topic": topic.name}
+    return _("New arXiv papers on %(topic)s, one item per paper, with their summaries, %(filters)s.") % {
+        "topic": topic.name,
+        "filters": pgettext("between clauses", "; ").join(clauses),
+    }
 
 
 def _first_published(entry):

@@ -34,7 +34,9 @@ class Digest(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="digests")
     date = models.DateField()
     title = models.CharField(max_length=300, blank=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(
+        blank=True, help_text="The editor's own description; left blank, pages show an intro written from the day."
+    )
     status = models.CharField(max_length=10, choices=DigestStatus.choices, default=DigestStatus.DRAFT)
     published_at = models.DateTimeField(
         null=True, blank=True, help_text="When it goes (or went) live; in the future = scheduled."

@@ -61,29 +61,6 @@ def summary_banner(entries) -> list[dict]:
     return list(seen.values())
 
 
-def digest_description(*, topic, date, first_title: str) -> str:
-    """Return the description the digest build stores and the Hexo export writes, like the reference digest's.
-
-    Pages do not show it as it is: ``description_shown`` recognises it as ours
-    and writes the intro from the day's entries instead.
-    """
-    first_title = " ".join(first_title.split())
-    if topic.language == Language.ZH_HANS:
-        text = f"{topic.name} 方向最新论文已更新，请持续关注 Update in {date.isoformat()}"
-        return f"{text} {first_title}" if first_title else text
-    text = f"Latest {topic.name} papers, updated {date.isoformat()}"
-    return f"{text}: {first_title}" if first_title else text
-
-
-def description_is_default(digest) -> bool:
-    """Whether the stored description is one ``digest_description`` wrote (for any first title), not an editor's."""
-    text = " ".join((digest.description or "").split())
-    if not text:
-        return True
-    blank = digest_description(topic=digest.topic, date=digest.date, first_title="")
-    return text == blank or text.startswith(blank + (" " if digest.topic.language == Language.ZH_HANS else ": "))
-
-
 # How many of the day's commonest subjects the intro names: enough to tell days apart, short enough for one line.
 INTRO_SUBJECTS = 3
 
@@ -150,7 +127,7 @@ def digest_intro(*, topic, date, entries) -> str:
 
 def description_shown(digest, entries) -> str:
     """The editor's description, or the intro written from the entries shown."""
-    if digest.description and not description_is_default(digest):
+    if digest.description.strip():
         return digest.description
     return digest_intro(topic=digest.topic, date=digest.date, entries=entries)
 

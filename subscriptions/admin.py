@@ -1,9 +1,48 @@
-"""Editors manage chat targets per topic; subscribers' addresses are not listed anywhere."""
+"""Chat targets per topic, what was sent, and subscribers; subscribers' addresses are not listed anywhere."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, Q
 
-from .models import DeliveryState, Mailing, NotificationTarget, Push
+from .models import DeliveryState, Mailing, NotificationTarget, Push, Subscriber
+from .services.subscribe import subscriber_unsubscribe
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    """Find one subscriber by their exact address (a reader asking to leave) and unsubscribe or remove them.
+
+    The address is a search key only: no list, form or confirmation page shows
+    it, and no partial match lets anyone browse addresses.
+    """
+
+    list_display = ("__str__", "is_confirmed", "topic_count", "created_at", "unsubscribed_at")
+    list_filter = ("topics",)
+    search_fields = ("=email",)
+    search_help_text = "The subscriber's exact email address."
+    fields = ("topics", "confirmed_at", "unsubscribed_at", "created_at")
+    # Following a topic needs the reader's own confirmation, so nobody edits topics here.
+    readonly_fields = fields
+    actions = ["unsubscribe"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_topics=Count("topics"))
+
+    @admin.display(boolean=True, description="confirmed", ordering="confirmed_at")
+    def is_confirmed(self, obj: Subscriber) -> bool:
+        return obj.is_confirmed
+
+    @admin.display(description="topics", ordering="n_topics")
+    def topic_count(self, obj) -> int:
+        return obj.n_topics
+
+    @admin.action(description="Unsubscribe from every topic", permissions=["change"])
+    def unsubscribe(self, request, queryset):
+        for subscriber in queryset:
+            subscriber_unsubscribe(subscriber=subscriber)
+        self.message_user(request, f"{len(queryset)} unsubscribed.", messages.SUCCESS)
+
+    def has_add_permission(self, request):
+        return False
 
 
 class PushInline(admin.TabularInline):

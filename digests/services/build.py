@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from digests.models import Digest, DigestEntry, DigestStatus
-from digests.presentation import digest_description
 from digests.services.public import public_site_refresh_on_commit
 from digests.services.publish import PublishBlocked, digest_publish
 from papers.models import Figure, FigureKind, Paper, PaperStatus, Topic, TopicPaper
@@ -38,11 +37,8 @@ def digest_build(*, topic: Topic, date: datetime.date) -> Digest:
 
 def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:
     with transaction.atomic():
-        digest, _ = Digest.objects.get_or_create(
-            topic=topic,
-            date=date,
-            defaults={"title": topic.name, "description": digest_description(topic=topic, date=date, first_title="")},
-        )
+        # The description is left to the editor: pages write the intro from the entries shown.
+        digest, _ = Digest.objects.get_or_create(topic=topic, date=date, defaults={"title": topic.name})
         digest = Digest.objects.select_for_update().get(pk=digest.pk)
         # Rebuilt after every pipeline batch: read only what deciding needs, not 700 abstracts.
         papers = list(
@@ -51,7 +47,6 @@ def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:
             .order_by("-published", "arxiv_id")
         )
         entries = {entry.paper_id: entry for entry in digest.entries.all()}
-        old_first = _first_visible_title(digest)
         position = (digest.entries.aggregate(Max("position"))["position__max"] + 1) if entries else 0
         added: list[int] = []
         for paper in papers:
@@ -72,15 +67,6 @@ def _digest_build(*, topic: Topic, date: datetime.date) -> Digest:
             if digest.cover_figure is not None:
                 digest.save(update_fields=["cover_figure", "updated_at"])
                 changed = True
-
-        # An editor's own description is kept; only ours follows the first paper.
-        new_first = _first_visible_title(digest)
-        ours = {digest_description(topic=topic, date=date, first_title=t) for t in ("", old_first)}
-        if digest.description in ours:
-            description = digest_description(topic=topic, date=date, first_title=new_first)
-            changed = changed or description != digest.description
-            digest.description = description
-            digest.save(update_fields=["description", "updated_at"])
 
         if changed and digest.status == DigestStatus.PUBLISHED:
             # A paper summarized after publication joins a live page, and the search index.
@@ -113,11 +99,6 @@ def _first_figure(digest: Digest) -> Figure | None:
         if paper_id in candidates:
             return min(candidates[paper_id], key=lambda f: (kinds.get(f.kind, 3), f.order, f.id))
     return None
-
-
-def _first_visible_title(digest: Digest) -> str:
-    entry = digest.entries.shown().select_related("paper").order_by("position", "id").first()
-    return entry.paper.title if entry else ""
 
 
 def _all_done(papers: list[Paper]) -> bool:

@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.html import strip_tags
 
 from digests.models import Digest, DigestEntry
-from digests.presentation import digest_description
+from digests.presentation import description_shown
 from digests.selectors import digest_not_processed, summaries_prefetch, summary_in_language
 from papers.models import Figure, Language, Paper, Summary, Topic
 
@@ -242,8 +242,10 @@ def digest_export_markdown(*, digest: Digest) -> str:
     language = topic.language if topic.language in LABELS else Language.EN
     labels, colon = LABELS[language], COLON[language]
     entries = list(_entries(digest))
-    chosen = [(entry.paper, _summary_for(entry.paper, topic.language)) for entry in entries]
-    first_title = _one_line(chosen[0][0].title) if chosen else ""
+    for entry in entries:
+        # The intro reads each entry's summary in the topic's language, as on the page.
+        entry.summary = _summary_for(entry.paper, topic.language)
+    chosen = [(entry.paper, entry.summary) for entry in entries]
     cover = ""
     if digest.cover_figure_id and digest.cover_figure and not digest.cover_figure.hidden:
         cover = figure_public_url(digest.cover_figure)
@@ -263,10 +265,7 @@ def digest_export_markdown(*, digest: Digest) -> str:
         ("cover", cover),
         ("categories", "Paper"),
         ("tags", None),
-        (
-            "description",
-            _one_line(digest.description) or digest_description(topic=topic, date=digest.date, first_title=first_title),
-        ),
+        ("description", _one_line(description_shown(digest, entries))),
         ("keywords", topic.name),
         ("toc", None),
         ("toc_number", False),

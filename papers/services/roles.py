@@ -10,7 +10,8 @@ from django.db.models import Q
 EDITOR_GROUP = "Editor"
 
 # (app_label, codename). No user, group, topic or schedule permissions:
-# superusers manage those. Nothing may be deleted: history is the record.
+# superusers manage those. Nothing may be deleted, history being the record,
+# except a subscriber: a reader may ask to be removed, and that is their data.
 EDITOR_PERMISSIONS = [
     ("papers", "view_paper"),
     ("papers", "change_paper"),  # run actions (re-fetch, re-process, regenerate)
@@ -26,6 +27,18 @@ EDITOR_PERMISSIONS = [
     ("digests", "publish_digest"),
     ("digests", "view_digestentry"),
     ("digests", "change_digestentry"),
+    # Subscribers: see how many follow what, unsubscribe or remove one on request.
+    # Adding one is refused to everybody: an address joins only by confirming it.
+    ("subscriptions", "view_subscriber"),
+    ("subscriptions", "change_subscriber"),
+    ("subscriptions", "delete_subscriber"),
+    # What was sent is the sweep's record: editors read it and never edit it.
+    ("subscriptions", "view_mailing"),
+    ("subscriptions", "view_delivery"),
+    ("subscriptions", "view_push"),
+    # Chat targets name an environment variable only an operator can set, so
+    # editors see them but do not add, change or delete one.
+    ("subscriptions", "view_notificationtarget"),
 ]
 
 

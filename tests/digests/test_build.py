@@ -43,17 +43,28 @@ def test_new_digest_lists_the_days_papers_newest_first():
     digest = digest_build(topic=topic, date=DAY)
     assert positions(digest) == [(newer.pk, False), (older.pk, False)]
     assert digest.title == "Diffusion Models"
-    assert digest.description == "Latest Diffusion Models papers, updated 2024-05-02: Newest Paper"
 
 
 @pytest.mark.django_db
-def test_chinese_description_follows_the_reference():
-    topic = TopicFactory(name="Diffusion Models", language="zh-hans")
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_new_digest_leaves_the_description_blank_for_the_editor(language):
+    topic = TopicFactory(language=language)
     day_paper(topic, 8, title="Probing Unlearned Diffusion Models")
     digest = digest_build(topic=topic, date=DAY)
-    assert digest.description == (
-        "Diffusion Models 方向最新论文已更新，请持续关注 Update in 2024-05-02 Probing Unlearned Diffusion Models"
-    )
+    digest.refresh_from_db()
+    assert digest.description == ""
+
+
+@pytest.mark.django_db
+def test_a_rebuild_with_a_new_first_paper_writes_no_description():
+    topic = TopicFactory()
+    day_paper(topic, 8)
+    digest_build(topic=topic, date=DAY)
+    day_paper(topic, 20, title="A Newer First Paper")
+    digest = digest_build(topic=topic, date=DAY)
+    digest.refresh_from_db()
+    assert digest.entries.count() == 2
+    assert digest.description == ""
 
 
 @pytest.mark.django_db
@@ -69,12 +80,15 @@ def test_rebuild_keeps_editor_order_and_hidden_flags_and_appends_new_papers():
 
 
 @pytest.mark.django_db
-def test_editor_description_is_kept():
+def test_an_editors_description_survives_a_rebuild_that_adds_papers():
     topic = TopicFactory()
     day_paper(topic, 8)
     digest = DigestFactory(topic=topic, date=DAY, description="Hand-written intro")
     digest_build(topic=topic, date=DAY)
+    day_paper(topic, 20)
+    digest_build(topic=topic, date=DAY)
     digest.refresh_from_db()
+    assert digest.entries.count() == 2
     assert digest.description == "Hand-written intro"
 
 

@@ -191,3 +191,37 @@ def test_a_paper_without_a_summary_is_exported_with_its_facts_only():
     [item] = parse_post(exported).papers
     assert (item.arxiv_id, item.title, item.authors) == (entry.paper.arxiv_id, entry.paper.title, entry.paper.authors)
     assert "**Summary**" not in exported
+
+
+def _front(exported):
+    return yaml.safe_load(exported.strip().split("---")[1])
+
+
+def test_a_digest_without_an_editors_description_exports_the_intro():
+    entry = DigestEntryFactory(
+        digest__topic=TopicFactory(name="Diffusion Models"),
+        digest__status="published",
+        digest__published_at=timezone.now(),
+    )
+    SummaryFactory(paper=entry.paper, keywords=["sampling"])
+    digest = Digest.objects.select_related("topic").get()
+    assert digest.description == ""
+    assert _front(digest_export_markdown(digest=digest))["description"] == (
+        "1 Diffusion Models paper on 2024-05-02, on sampling."
+    )
+
+
+def test_an_editors_description_is_exported_on_one_line():
+    entry = DigestEntryFactory(
+        digest__description="The editor's\n  own words.",
+        digest__status="published",
+        digest__published_at=timezone.now(),
+    )
+    assert _front(digest_export_markdown(digest=entry.digest))["description"] == "The editor's own words."
+
+
+def test_an_imported_posts_description_is_its_own_and_exported_again(digest):
+    posted = " ".join(parse_post(reference_text()).description.split())
+    assert posted.startswith("Diffusion Models 方向最新论文已更新")
+    assert " ".join(digest.description.split()) == posted
+    assert _front(digest_export_markdown(digest=digest))["description"] == posted

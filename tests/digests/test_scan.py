@@ -6,7 +6,6 @@ import re
 import pytest
 from django.utils.html import strip_tags
 
-from digests.presentation import digest_description
 from papers.models import Figure, Summary
 from tests.digests.builders import add_figure, make_digest
 from tests.factories import DigestEntryFactory, DigestFactory, PaperFactory, TopicFactory
@@ -84,16 +83,14 @@ def test_intro_follows_an_editor_hiding_entries(client, settings, language, expe
     assert intro(page(client, digest.get_absolute_url())) == expected.format(name=digest.topic.name)
 
 
-def test_stored_default_description_with_a_first_title_gives_way_to_the_intro(client):
+def test_a_blank_description_shows_the_intro(client):
     digest = keyed_digest(keywords=[["alpha"]])
-    title = digest.entries.get().paper.title
-    digest.description = digest_description(topic=digest.topic, date=digest.date, first_title=title)
+    digest.description = "  \n "
     digest.save()
-    html = page(client, digest.get_absolute_url())
-    assert intro(html) == f"1 {digest.topic.name} paper on 2024-05-02, on alpha."
+    assert intro(page(client, digest.get_absolute_url())) == f"1 {digest.topic.name} paper on 2024-05-02, on alpha."
 
 
-def test_editor_description_still_wins(client):
+def test_an_editors_description_replaces_the_intro(client):
     digest = keyed_digest(keywords=[["alpha"]])
     digest.description = "Latest thoughts from the editor."
     digest.save()

@@ -292,6 +292,34 @@ def test_feed_link_points_back_to_the_filtered_page(client, topic):
     assert "One line about" in feed.entries[0].summary
 
 
+def feed_description(client, slug, path, query=""):
+    feed = feedparser.parse(client.get(f"/feeds/{slug}/{path}?{query}").content)
+    return feed.feed.get("subtitle") or feed.feed.get("description")
+
+
+@pytest.mark.parametrize("path", ["papers/rss.xml", "papers/atom.xml"])
+def test_filtered_feed_describes_its_filters_in_a_chinese_topics_language(client, db, path):
+    TopicFactory(slug="kuosan", name="扩散模型", language="zh-hans")
+    query = "q=diffusion+video&author=Ho,Song&not_affil=Google"
+    assert feed_description(client, "kuosan", path, query) == (
+        "扩散模型 方向的 arXiv 新论文，每篇一条，附总结，"
+        "包含关键词 “diffusion video”、作者 “Ho,Song”；排除第一作者单位 “Google”。"
+    )
+
+
+def test_filtered_feed_describes_its_filters_in_english_for_an_english_topic(client, db):
+    TopicFactory(slug="diff", name="Diffusion", language="en")
+    assert feed_description(client, "diff", "papers/rss.xml", "q=video&not_q=survey&not_author=Ho") == (
+        "New arXiv papers on Diffusion, one item per paper, with their summaries, "
+        "including keywords “video”; excluding keywords “survey”, author “Ho”."
+    )
+
+
+def test_unfiltered_paper_feed_of_a_chinese_topic_is_described_in_chinese(client, db):
+    TopicFactory(slug="kuosan", name="扩散模型", language="zh-hans")
+    assert feed_description(client, "kuosan", "papers/atom.xml") == "扩散模型 方向的 arXiv 新论文，每篇一条，附总结。"
+
+
 # --- Queries ----------------------------------------------------------------------
 
 
