@@ -19,7 +19,8 @@ each resource measured in the same run — PDF pacing (downloads x delay), LLM
 latency (sum of the answers' delays / requests in flight across all workers),
 LLM budget (requests / rpm), parsing (the parse CPU of the day's PDFs, measured
 afterwards in this process, / worker processes, at most the cores) — and the
-ratio of wall to the largest (goal <= 1.15); the time until the first summary
+ratio of wall to the largest (goal <= 1.15); the PDF pace lost (pauses between
+downloads longer than the pace, largest first); the time until the first summary
 is stored (goal < 60 s); the peak RSS of each cluster's largest processes
 (its workers). Figures only; it exits non-zero only on an integrity defect.
 """
@@ -99,17 +100,6 @@ def pace_gaps(times: list[float], delay: float) -> list[tuple[float, float]]:
     return sorted(gaps, key=lambda gap: -gap[1])
 
 
-def pipeline_tasks(started_at: float) -> list[tuple[float, float, int]]:
-    """(start, stop, papers) of each pipeline task, in seconds after the ingest was queued."""
-    from django_q.models import Task
-
-    rows = Task.objects.filter(func="papers.tasks.process_papers_task").order_by("started")
-    return [
-        (t.started.timestamp() - started_at, t.stopped.timestamp() - started_at, len(t.args[0]) if t.args else 0)
-        for t in rows
-    ]
-
-
 def day_run(args, *, tmp: Path) -> dict:
     rng = random.Random(19)
     delays: list[float] = []
@@ -177,7 +167,6 @@ def day_run(args, *, tmp: Path) -> dict:
             for cluster in clusters:
                 cluster.stop()
         first = Summary.objects.aggregate(first=Min("created_at"))["first"]
-        tasks = pipeline_tasks(started_at)
         report = c.integrity()
         requests = len(llm.requests)
         in_flight = llm.max_in_flight
@@ -209,7 +198,6 @@ def day_run(args, *, tmp: Path) -> dict:
         "pdf_requests": pdf_requests,
         "pdf_span": (min(pdf_times), max(pdf_times)) if pdf_times else (float("nan"), float("nan")),
         "pdf_gaps": pace_gaps(sorted(pdf_times), args.pdf_delay),
-        "tasks": tasks,
         "parse_cpu": parse_cpu,
         "workers": workers,
         "clusters": clusters_n,
@@ -261,8 +249,6 @@ def main(argv: list[str] | None = None) -> int:
     if gaps:
         largest = ", ".join(f"{lost:.1f} s at {at:.0f} s" for at, lost in gaps[:5])
         print(f"  PDF pace lost: {sum(lost for _, lost in gaps):.1f} s in {len(gaps)} pauses (largest: {largest})")
-    tasks = ", ".join(f"{start:.0f}-{stop:.0f} s ({n})" for start, stop, n in row["tasks"])
-    print(f"  pipeline tasks (start-stop, papers): {tasks}")
     for name, value in row["bounds"].items():
         print(f"  lower bound, {name:<11}: {value:7.1f} s")
     print(f"  wall                    : {row['wall']:7.1f} s")
