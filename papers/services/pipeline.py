@@ -204,10 +204,13 @@ def _papers_run(
                     submitted[paper.pk] = paper
                     _summaries_submit(stream, paper, outcome=outcome)
                 _summaries_record(stream.finished(), submitted, outcome=outcome, progress=progress)
-                if take_more and not todo and clock() <= deadline:
+                if take_more and len(todo) <= 1 and clock() <= deadline:
                     # Rather than wait on its last summaries with the PDF pace idle, take on papers
-                    # still waiting for a worker (their own tasks will find them done).
-                    more = _papers_lease(papers_waiting(limit=settings.PIPELINE_BATCH_SIZE), leased=leased)
+                    # still waiting for a worker (their own tasks will find them done): a few at a
+                    # time, so idle workers share them (a worker has only LLM_CONCURRENCY requests),
+                    # and before its last paper, so the prefetch keeps going.
+                    waiting = papers_waiting(limit=max(1, settings.LLM_CONCURRENCY))
+                    more = _papers_lease(waiting, leased=leased)
                     if more:
                         logger.info("Taking on %d waiting papers: %s", len(more), [p.pk for p in more])
                         pdfs.extend(_pdfs_missing(more))
