@@ -481,7 +481,8 @@ def _save(*, paper: Paper, content: PaperContent, result: dict, pictures: list[t
     written: list[tuple[dict, Figure, list[str]]] = []
     try:
         for meta, picture in pictures:
-            holder = Figure(paper=paper)
+            # The holder of the stored files becomes the new row when the figure is new.
+            holder = Figure(paper=paper, is_automatic=True)
             names = images.store_picture(figure=holder, picture=picture, stem=_stem(meta))
             written.append((meta, holder, names))
         with transaction.atomic():
@@ -498,7 +499,7 @@ def _save(*, paper: Paper, content: PaperContent, result: dict, pictures: list[t
             for order, (meta, holder, _names) in enumerate(written):
                 fig = existing.pop(meta["fingerprint"], None)
                 if fig is None:
-                    fig = Figure(paper=paper, is_automatic=True)
+                    fig = holder
                     created.append(fig)
                 else:
                     old_files += [fig.image.name, fig.thumbnail.name]
