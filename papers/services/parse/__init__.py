@@ -241,11 +241,12 @@ def _read(doc: pymupdf.Document, paper: Paper, spent: Counter) -> tuple[dict, di
     if not document.text.strip():
         warnings.append("The PDF has no extractable text (scanned images only?).")
     found_affiliation = affiliation.first_author_affiliation(pages[0], list(paper.authors or []), body_size)
+    footnote_marks: dict[int, str] = {}
     found_links = (
         links.find_links(paper.abstract or "", "abstract")
         + links.find_links(paper.comment or "", "comment")
         + links.pdf_links(
-            _link_lines(outside, document, body_size),
+            _link_lines(outside, document, body_size, footnote_marks),
             body_size=body_size,
             page_heights={pl.index: pl.height for pl in pages},
             authors=list(paper.authors or []),
@@ -253,6 +254,7 @@ def _read(doc: pymupdf.Document, paper: Paper, spent: Counter) -> tuple[dict, di
             annotations=[
                 (p, tuple(rect), uri) for p, rect, uri in uris if not _in_references(p, rect, document, pages)
             ],
+            footnote_marks=footnote_marks,
         )
     )
     spent["text extraction"] += extracting
@@ -327,19 +329,24 @@ def _display_list(doc: pymupdf.Document, lists: dict[int, pymupdf.DisplayList], 
 
 
 def _link_lines(
-    per_page: list[tuple[layout.PageLayout, list[layout.Line]]], document: body.Document, body_size: float
+    per_page: list[tuple[layout.PageLayout, list[layout.Line]]],
+    document: body.Document,
+    body_size: float,
+    footnote_marks: dict[int, str],
 ) -> list[layout.Line]:
     """Body, caption and footnote lines in reading order, without the reference list (other papers' links).
 
     ``per_page`` holds each page's lines already without those inside its figures.
     Footnotes at the foot of the page the references start on come after them
-    in reading order but are the paper's, so they are kept.
+    in reading order but are the paper's, so they are kept. The mark of each
+    line opening a footnote goes into ``footnote_marks`` (by id) for ``links.pdf_links``.
     """
     out = []
     for pl, ordered in per_page:
         notes_from: dict[int, float] = {}  # column -> y of the page's first footnote
         for ln in ordered:
-            if links.footnote_start(ln, body_size, pl.height) is not None:
+            if (mark := links.footnote_start(ln, body_size, pl.height)) is not None:
+                footnote_marks[id(ln)] = mark
                 notes_from[ln.col] = min(notes_from.get(ln.col, ln.y0), ln.y0)
         for ln in ordered:
             in_notes = ln.col in notes_from and ln.y0 >= notes_from[ln.col] - 1
@@ -474,7 +481,8 @@ def _save(*, paper: Paper, content: PaperContent, result: dict, pictures: list[t
     written: list[tuple[dict, Figure, list[str]]] = []
     try:
         for meta, picture in pictures:
-            holder = Figure(paper=paper)
+            # The holder of the stored files becomes the new row when the figure is new.
+            holder = Figure(paper=paper, is_automatic=True)
             names = images.store_picture(figure=holder, picture=picture, stem=_stem(meta))
             written.append((meta, holder, names))
         with transaction.atomic():
@@ -491,7 +499,7 @@ def _save(*, paper: Paper, content: PaperContent, result: dict, pictures: list[t
             for order, (meta, holder, _names) in enumerate(written):
                 fig = existing.pop(meta["fingerprint"], None)
                 if fig is None:
-                    fig = Figure(paper=paper, is_automatic=True)
+                    fig = holder
                     created.append(fig)
                 else:
                     old_files += [fig.image.name, fig.thumbnail.name]

@@ -671,9 +671,32 @@ def _finish(
             rect.y0 = max(rect.y0, min(grown.y0, cap.y1))
         else:
             rect.y1 = min(rect.y1, max(grown.y1, cap.y0))
+    _clear_of_lines(rect, grown, layout.lines)
     if rect.width < MIN_W or rect.height < MIN_H or abs(rect) > 0.8 * layout.width * layout.height:
         return None
     return rect
+
+
+def _clear_of_lines(rect: pymupdf.Rect, grown: pymupdf.Rect, lines: list[Line]) -> None:
+    """Move a padded top or bottom edge that cuts through a text line back into the gap beyond it.
+
+    The padding (or a label's reach) can take the region's edge into the line
+    above or below the figure: the crop would show a sliver of its glyphs (the
+    descenders of the body text over a plot). Such a line is never part of the
+    region (a line taken in lies inside ``grown``), so the edge goes to the
+    middle of the gap between the line and the region's content, never into
+    that content.
+    """
+    top, bottom = rect.y0, rect.y1
+    for ln in lines:
+        x0, y0, x1, y1 = ln.bbox
+        if x0 >= x1 or y0 >= y1 or min(x1, rect.x1) - max(x0, rect.x0) <= 0:
+            continue
+        if y0 < rect.y0 < y1:
+            top = max(top, (y1 + grown.y0) / 2 if y1 < grown.y0 else grown.y0)
+        if y0 < rect.y1 < y1:
+            bottom = min(bottom, (y0 + grown.y1) / 2 if y0 > grown.y1 else grown.y1)
+    rect.y0, rect.y1 = top, bottom
 
 
 def _in_margin(r: pymupdf.Rect, layout: PageLayout) -> bool:

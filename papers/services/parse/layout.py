@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import pymupdf
 
@@ -142,15 +143,35 @@ def page_layout(dl: pymupdf.DisplayList, index: int, rect: pymupdf.Rect) -> Page
         if kind != _BLOCK_TEXT:
             continue
         for raw in block["lines"]:
-            line = _line(raw, index)
-            if line is None:
-                continue
+            spans = raw["spans"]
+            if len(spans) == 1:  # most lines: one font, nothing to weigh (inlined: this runs for every line)
+                s = spans[0]
+                text = s["text"].strip()
+                if not text:
+                    continue
+                font, flags, size = s["font"], s["flags"], s["size"]
+                span = Span(s["text"], size, flags, font, s["bbox"])
+                line = Line(index, raw["bbox"], text, round(size, 1), _is_bold(flags, font), [span])
+            else:
+                line = _line(raw, index)
+                if line is None:
+                    continue
             dx, dy = raw.get("dir", (1, 0))
             if abs(dy) > 0.1 or dx < 0:
                 # Rotated text: arXiv's side stamp, rotated axis titles. Never body text.
                 line.role = "furniture" if _side_stamp(line, layout) else "figure-text"
             lines.append(line)
     return layout
+
+
+def _is_bold(flags: int, font: str) -> bool:
+    """``Span.bold`` from its parts."""
+    return bool(flags & BOLD) or _bold_font(font)
+
+
+@lru_cache(maxsize=4096)  # a paper sets a handful of fonts; bounded for a long-lived worker
+def _bold_font(font: str) -> bool:
+    return "bold" in font.lower()
 
 
 def read_graphics(layout: PageLayout, dl: pymupdf.DisplayList) -> None:
@@ -411,13 +432,14 @@ def assign_columns(layout: PageLayout, *, fallback: float | None = None) -> None
     ``fallback`` is the document's usual gutter, tried on pages whose own text is
     too sparse to show one (a page that is mostly figures).
     """
-    lines = [ln for ln in layout.body_lines() if ln.role != "figure-text"]
+    lines = [ln for ln in layout.lines if ln.role not in ("furniture", "gutter", "figure-text")]
     if not lines:
         layout.content_x = (0.0, layout.width)
         layout.content_y = (0.0, layout.height)
         return
-    layout.content_x = (min(ln.x0 for ln in lines), max(ln.x1 for ln in lines))
-    layout.content_y = (min(ln.y0 for ln in lines), max(ln.y1 for ln in lines))
+    x0s, y0s, x1s, y1s = zip(*[ln.bbox for ln in lines])
+    layout.content_x = (min(x0s), max(x1s))
+    layout.content_y = (min(y0s), max(y1s))
     total = sum(len(ln.text) for ln in lines)
     # Characters crossing each candidate x, via a difference array over the candidates.
     # A page-wide table's cells and rows say nothing about the columns around it

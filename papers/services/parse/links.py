@@ -377,7 +377,7 @@ def _is_mark(span: Span, line: Line) -> bool:
 
 def _lone_mark(line: Line, body_size: float) -> bool:
     """A raised mark MuPDF set on a line of its own, apart from the words it follows."""
-    return len(line.spans) == 1 and bool(_MARK.match(line.text)) and line.size <= 0.8 * body_size
+    return line.size <= 0.8 * body_size and len(line.spans) == 1 and bool(_MARK.match(line.text))
 
 
 def line_text(line: Line) -> tuple[str, list[str]]:
@@ -386,8 +386,15 @@ def line_text(line: Line) -> tuple[str, list[str]]:
     LaTeX sets a footnote mark right after the word (or URL) it annotates; read
     as one string, "…/repo" and a superscript "1" would give "…/repo1".
     """
-    if not any(_MARK.match(span.text.strip()) for span in line.spans):
-        return " ".join(line.text.split()), []  # most lines carry no mark: no need to look closer
+    spans = line.spans
+    # Most lines carry no mark: no need to look closer. A mark is at most three characters.
+    if len(spans) == 1:
+        only = spans[0].text.strip()
+        marked = len(only) <= 3 and _MARK.match(only)
+    else:
+        marked = any(_MARK.match(span.text.strip()) for span in spans)
+    if not marked:
+        return " ".join(line.text.split()), []
     out: list[str] = []
     marks: list[str] = []
     for span in line.spans:
@@ -435,6 +442,7 @@ def pdf_links(
     authors: list[str],
     title: str,
     annotations: list[tuple[int, tuple[float, float, float, float], str]] = (),
+    footnote_marks: dict[int, str] | None = None,
 ) -> list[dict]:
     """Links in the PDF's body, caption and footnote lines (reference list already left out), with roles.
 
@@ -443,6 +451,8 @@ def pdf_links(
     footnote's URL takes the role of the sentence its mark stands in.
     ``annotations`` are link annotations (page, rect, uri): those whose URL the
     text does not show take the role of the words at their place.
+    ``footnote_marks`` (id of a line -> its ``footnote_start``, lines opening no
+    footnote left out), when the caller already has them, saves asking again.
     """
     short = short_name(title)
     footnotes: list[_Footnote] = []
@@ -456,8 +466,10 @@ def pdf_links(
     lone: list[Line] = []
     for i, line in enumerate(lines):
         text, marks = line_text(line)
-        height = page_heights.get(line.page, 792.0)
-        mark = footnote_start(line, body_size, height)
+        if footnote_marks is None:
+            mark = footnote_start(line, body_size, page_heights.get(line.page, 792.0))
+        else:
+            mark = footnote_marks.get(id(line))
         if mark is not None:
             current = _Footnote(line.page, mark, [line], text[len(mark) :].strip())
             footnotes.append(current)
@@ -475,13 +487,14 @@ def pdf_links(
         if _lone_mark(line, body_size):
             lone.append(line)
             continue
+        front = i < front_end
         for m in marks:
             pos = f" {text} ".find(f" {m} ")  # the padded index of the space is the mark's index in text
-            mark_at.setdefault((line.page, m), []).append((offset + (pos if pos >= 0 else len(text)), i < front_end))
-        spots.append(_Spot(line, offset, text, i < front_end))
+            mark_at.setdefault((line.page, m), []).append((offset + (pos if pos >= 0 else len(text)), front))
+        spots.append(_Spot(line, offset, text, front))
         stream.append(text)
         offset += len(text) + 1
-        if i < front_end:
+        if front:
             front_chars = offset
     body_text = "\n".join(stream)
     for mark in lone:
