@@ -1,6 +1,6 @@
 """Quality of the PDF stage on the LaTeX corpus (tests/fixtures/corpus, built by scripts/make_latex_corpus.py).
 
-    .venv/bin/python bench/pdf_quality.py
+    .venv/bin/python bench/pdf_quality.py [--corpus DIR]
 
 Prints, per style and in total: figure and table precision/recall (a found
 float matches a true one by page, kind and label number), how many matched
@@ -15,6 +15,7 @@ imported by tests/papers/test_pdf_corpus.py.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -38,9 +39,9 @@ FOREIGN = 0.10
 ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
 
 
-def corpus() -> list[tuple[str, Path, dict]]:
+def corpus(root: Path = CORPUS) -> list[tuple[str, Path, dict]]:
     out = []
-    for folder in sorted(CORPUS.iterdir()):
+    for folder in sorted(root.iterdir()):
         if (folder / "truth.json").exists():
             out.append((folder.name, folder / "paper.pdf", json.loads((folder / "truth.json").read_text())))
     return out
@@ -266,13 +267,16 @@ def table(per_style: dict[str, Score]) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description="Quality of the PDF stage on a LaTeX corpus.")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="folder of <name>/truth.json")
+    args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
     per_style: dict[str, Score] = defaultdict(Score)
-    for name, pdf, truth in corpus():
+    for name, pdf, truth in corpus(args.corpus):
         result = parse(pdf, truth)
         s = score(truth, result)
         per_style[truth["style"]].add(s)

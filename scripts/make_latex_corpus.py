@@ -1,6 +1,6 @@
 """Build tests/fixtures/corpus/<name>/paper.pdf and truth.json from each paper.tex with pdflatex.
 
-    .venv/bin/python scripts/make_latex_corpus.py [name ...]
+    .venv/bin/python scripts/make_latex_corpus.py [--corpus DIR] [name ...]
 
 The truth comes from LaTeX, never from our own code: every float's caption is
 set with ``\\tcaption{above|below}{text}`` (corpustruth.sty, written here into
@@ -14,6 +14,7 @@ at the top of the .tex. The PDFs are committed, so the tests need no LaTeX.
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import math
@@ -284,10 +285,14 @@ def build(folder: Path) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description="Build paper.pdf and truth.json for each corpus paper.")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="folder of <name>/paper.tex")
+    parser.add_argument("names", nargs="*", help="papers to build (default: all)")
+    args = parser.parse_args()
     require_pdflatex()
-    names = sys.argv[1:] or sorted(p.name for p in CORPUS.iterdir() if (p / "paper.tex").exists())
+    names = args.names or sorted(p.name for p in args.corpus.iterdir() if (p / "paper.tex").exists())
     for name in names:
-        build(CORPUS / name)
+        build(args.corpus / name)
 
 
 if __name__ == "__main__":
