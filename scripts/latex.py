@@ -13,9 +13,17 @@ from pathlib import Path
 
 INSTALL_HINT = "pdflatex not found: apt-get install texlive-latex-extra texlive-publishers texlive-fonts-extra"
 DATE_ENV = {"SOURCE_DATE_EPOCH": "1714608000", "FORCE_SOURCE_DATE": "1"}
-# acmart loads newtxmath, which \input's binhex.tex (package kastrup) although none of
-# its uses of \nhex are live; Debian's TeX Live may not ship it, and an empty file is enough.
-BINHEX_STUB = "% stub: newtxmath inputs binhex.tex but uses nothing from it\n"
+# Files some classes load that Debian's TeX Live may not ship, stubbed with what the
+# corpus uses of them: acmart's newtxmath \input's binhex.tex (package kastrup) although
+# none of its uses of \nhex are live; aastex631 loads epsf and ulem.
+STUBS = {
+    "binhex.tex": "% stub: newtxmath inputs binhex.tex but uses nothing from it\n",
+    "epsf.sty": "\\ProvidesPackage{epsf}[stub] \\def\\epsfbox#1{} \\def\\epsfsize#1#2{#1} "
+    "\\newdimen\\epsfxsize \\newdimen\\epsfysize\n",
+    "ulem.sty": "\\ProvidesPackage{ulem}[stub] \\DeclareOption*{}\\ProcessOptions \\def\\uline#1{#1}"
+    "\\def\\sout#1{#1}\\def\\uuline#1{#1}\\def\\uwave#1{#1}\\def\\xout#1{#1}\\def\\dashuline#1{#1}"
+    "\\def\\dotuline#1{#1}\\def\\normalem{}\\def\\ULforem{}\\def\\useunder#1#2#3{}\n",
+}
 
 
 def require_pdflatex() -> None:
@@ -23,16 +31,17 @@ def require_pdflatex() -> None:
         raise SystemExit(INSTALL_HINT)
 
 
-def _has_binhex(workdir: Path) -> bool:
+def _installed(workdir: Path, name: str) -> bool:
     if not shutil.which("kpsewhich"):
         return False
-    return subprocess.run(["kpsewhich", "binhex.tex"], cwd=workdir, capture_output=True).returncode == 0
+    return subprocess.run(["kpsewhich", name], cwd=workdir, capture_output=True).returncode == 0
 
 
 def pdflatex(workdir: Path, tex_name: str, runs: int = 2) -> Path:
     """Compile workdir/tex_name `runs` times (the second resolves references); the PDF's path."""
-    if not _has_binhex(workdir):
-        (workdir / "binhex.tex").write_text(BINHEX_STUB)
+    for name, stub in STUBS.items():
+        if not _installed(workdir, name):
+            (workdir / name).write_text(stub)
     env = {**os.environ, **DATE_ENV}
     stem = Path(tex_name).stem
     for _ in range(runs):
