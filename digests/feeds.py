@@ -112,9 +112,13 @@ class DigestFeed(PublicFeed):
         return reverse(f"feed-{scope.format}")
 
     def description(self, scope: FeedScope) -> str:
+        if scope.topic and scope.topic.description:
+            return scope.topic.description
         if scope.topic:
-            return scope.topic.description or f"Daily digest of new arXiv papers on {scope.topic.name}."
-        return "Daily digests of new arXiv papers, one per topic."
+            # Written in the topic's language, as the feed's items are.
+            with translation.override(scope.topic.language):
+                return _("Daily digest of new arXiv papers on %(topic)s.") % {"topic": scope.topic.name}
+        return _("Daily digests of new arXiv papers, one per topic.")
 
     def items(self, scope: FeedScope):
         digests = selectors.feed_digests(topic=scope.topic, limit=ITEMS_PER_FEED)

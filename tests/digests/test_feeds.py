@@ -139,6 +139,13 @@ def test_topic_feed_declares_the_topic_language(client, url):
     assert feed.feed.language == "zh-hans"
 
 
+@pytest.mark.parametrize("url", FEEDS[2:])
+def test_topic_feed_without_a_description_describes_itself_in_the_topic_language(client, url):
+    make_digest(papers=1, topic=TopicFactory(slug="zh", name="扩散模型", language="zh-hans", description=""))
+    _, feed = fetch(client, url.format(slug="zh"))
+    assert feed.feed.subtitle == "扩散模型 方向的 arXiv 新论文每日摘要。"
+
+
 @pytest.mark.parametrize("url", FEEDS[:2])
 def test_site_feed_declares_the_site_language(client, digest, url):
     _, feed = fetch(client, url)
