@@ -1,9 +1,10 @@
 """Nothing a reader, an editor or an operator can reach answers with a 500.
 
-Two days go through the real pipeline: the bundled sample day and a hostile
+Three days go through the real pipeline: the bundled sample day, a hostile
 day (``tests.hard_day``: payloads in every metadata field, broken PDFs, a
 paper without figures, a failed model answer, an edited summary with a
-regenerated candidate, a hidden paper).
+regenerated candidate, a hidden paper) and the LaTeX corpus as one day
+(``tests.corpus_day``: the publisher layouts, summarized offline).
 """
 
 import functools
@@ -19,6 +20,9 @@ from django.test import Client, RequestFactory, override_settings
 from django.urls import Resolver404, resolve
 
 from digests.models import Digest
+from papers.models import Figure, FigureKind, Paper, PaperStatus, RevisionState, SummaryRevision
+from tests.corpus_day import CORPUS_SLUG, corpus_day_build
+from tests.corpus_day import PAPERS as CORPUS_PAPERS
 from tests.crawl import crawl, crawl_site
 from tests.hard_day import HARD_DATE, HARD_SLUG, hard_day_build
 
@@ -38,11 +42,12 @@ def _day_media(settings, day_media):
 
 @pytest.fixture(scope="module")
 def day(django_db_setup, django_db_blocker, day_media):
-    """Both days through the real pipeline, built once for the module and flushed after."""
+    """The three days through the real pipeline, built once for the module and flushed after."""
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=day_media):
         call_command("demo", stdout=io.StringIO())
         call_command("setup_roles", verbosity=0)
         hard_day_build()
+        corpus_day_build()
         yield
         call_command("flush", interactive=False, verbosity=0)
 
@@ -229,7 +234,6 @@ def test_every_management_command_exits_cleanly(day, tmp_path):
 
 
 def test_hard_day_is_as_hard_as_it_says(day):
-    from papers.models import FigureKind, Paper, PaperStatus, RevisionState, SummaryRevision
 
     papers = {p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__startswith="2405.1000")}
     failed = {arxiv_id for arxiv_id, p in papers.items() if p.status == PaperStatus.FAILED}
@@ -247,3 +251,11 @@ def test_hard_day_page_says_which_papers_could_not_be_processed(day, client):
     assert page.status_code == 200
     assert "4 篇论文未能处理" in text, text[text.find("not-processed") - 40 :][:400]
     assert "A diffusion paper an editor hides" not in text
+
+
+def test_corpus_day_is_published_with_every_paper_summarized_and_its_floats_cut_out(day):
+    digest = Digest.objects.get(topic__slug=CORPUS_SLUG)
+    papers = [entry.paper for entry in digest.entries.select_related("paper")]
+    assert digest.is_live and len(papers) == len(CORPUS_PAPERS)
+    assert {p.status for p in papers} == {PaperStatus.SUMMARIZED}
+    assert Figure.objects.filter(paper__in=papers).exclude(kind=FigureKind.COVER).count() >= 30
