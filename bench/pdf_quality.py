@@ -47,10 +47,13 @@ def corpus(root: Path = CORPUS) -> list[tuple[str, Path, dict]]:
     return out
 
 
-def _tex_title(tex: Path) -> str:
-    """The title as arXiv would list it: the source's \\title{…} without line breaks."""
+def tex_title(tex: Path) -> str:
+    """The title as arXiv would list it: the source's \\title{…} without line breaks, notes or font commands."""
     m = re.search(r"\\title(?:\[[^\]]*\])?\{(.+?)\}\s*$", tex.read_text(), re.M) if tex.exists() else None
-    return re.sub(r"\\\\|\s+", " ", m.group(1).split("\\thanks")[0]).strip() if m else ""
+    if not m:
+        return ""
+    title = re.sub(r"\\\\|\\[a-zA-Z]+\*?", " ", m.group(1).split("\\thanks")[0].replace("\\&", "&"))
+    return " ".join(title.replace("{", "").replace("}", "").split())
 
 
 def parse(pdf: Path, truth: dict) -> dict:
@@ -60,7 +63,7 @@ def parse(pdf: Path, truth: dict) -> dict:
     from papers.services import parse as stage
 
     paper = SimpleNamespace(
-        title=truth.get("title") or _tex_title(pdf.with_name("paper.tex")),
+        title=truth.get("title") or tex_title(pdf.with_name("paper.tex")),
         authors=truth["authors"],
         abstract=truth["abstract"],
         comment=truth.get("comment", ""),

@@ -1,9 +1,9 @@
 """Turn untrusted text (abstracts, model output, editor Markdown) into safe HTML.
 
 Math (``$…$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]``) becomes MathML on the server,
-so pages need no script and no CDN. Every result passes through nh3 with an
-allow-list last, whatever produced it, so a bug in Markdown or in the MathML
-converter cannot let markup through.
+so pages need no script and no CDN; TeX's quotes become typographic ones.
+Every result passes through nh3 with an allow-list last, whatever produced
+it, so a bug in Markdown or in the MathML converter cannot let markup through.
 
 Rendering is a pure function of the text, so results are memoised per process:
 an edited summary is new text and misses the memo by itself.
@@ -63,6 +63,10 @@ _MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
 _MARKER = re.compile(f"{_MARK_OPEN}(\\d+){_MARK_CLOSE}")
 _PRIVATE = re.compile("[\ue000\ue001]")
 
+# TeX's quotes, as arXiv abstracts and sentences taken from them write them: in Markdown,
+# ``…'' would open a code span; on a page, they are typographic quotes.
+_TEX_QUOTES = re.compile(r"``((?:(?!\n\s*\n)[^`])+?)''")
+
 _local = threading.local()
 
 
@@ -91,7 +95,7 @@ def _extract_math(text: str) -> tuple[str, list[str]]:
         pieces.append(_math_html(source, display=display))
         return f"{_MARK_OPEN}{len(pieces) - 1}{_MARK_CLOSE}"
 
-    return _MATH.sub(stash, _PRIVATE.sub("", text)), pieces
+    return _TEX_QUOTES.sub("“\\1”", _MATH.sub(stash, _PRIVATE.sub("", text))), pieces
 
 
 def _restore_math(html: str, pieces: list[str]) -> str:

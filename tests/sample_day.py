@@ -11,6 +11,8 @@ import json
 import re
 from pathlib import Path
 
+from bench.pdf_quality import tex_title
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "papers" / "sample" / "2024-05-02"
 CORPUS = ROOT / "tests" / "fixtures" / "corpus"
@@ -24,11 +26,6 @@ def _tex_block(tex: str, name: str) -> str:
     text = re.sub(r"\\(?:url|href|texttt|emph|textbf|textit)\{([^}]*)\}(?:\{[^}]*\})?", r"\1", m.group(1))
     text = re.sub(r"\\[a-zA-Z]+\*?(?:\[[^\]]*\])?", "", text).replace("~", " ").replace("{", "").replace("}", "")
     return re.sub(r"\s+", " ", text).strip()
-
-
-def _tex_title(tex: str) -> str:
-    m = re.search(r"\\title(?:\[[^\]]*\])?\{(.+?)\}\s*$", tex, re.M)
-    return re.sub(r"\\\\|\s+", " ", m.group(1).split("\\thanks")[0]).strip() if m else ""
 
 
 def sample_papers() -> list[tuple[str, bytes, dict]]:
@@ -60,7 +57,7 @@ def corpus_papers() -> list[tuple[str, bytes, dict]]:
         tex = (folder / "paper.tex").read_text() if (folder / "paper.tex").exists() else ""
         fields = {
             "arxiv_id": f"2501.{90000 + n:05d}",
-            "title": truth.get("title") or _tex_title(tex) or folder.name,
+            "title": truth.get("title") or tex_title(folder / "paper.tex") or folder.name,
             "authors": truth["authors"],
             "abstract": _tex_block(tex, "abstract") or truth["abstract"],
             "comment": truth.get("comment", ""),

@@ -109,3 +109,18 @@ def test_list_item_has_no_wrapping_paragraph():
 )
 def test_a_figure_caption_is_shown_without_the_label_printed_beside_it(label, caption, shown):
     assert Figure(label=label, caption=caption).caption_after_label == shown
+
+
+TEX_QUOTED = "An editor where the user says ``brighten this'' or ``remove that'' aloud."
+
+
+@pytest.mark.parametrize("render", [render_markdown, render_inline, render_text, render_text_inline])
+def test_tex_quotes_become_typographic_quotes_not_code(render):
+    html = render(TEX_QUOTED)
+    assert "“brighten this” or “remove that”" in html
+    assert "<code" not in html and "``" not in html
+
+
+def test_markdown_code_spans_and_primes_in_math_are_left_alone():
+    assert "<code>x</code>" in render_markdown("Call ``x`` twice.")
+    assert "“" not in render_markdown("The second derivative $f''(x)$ and ``x``.")
