@@ -1,7 +1,7 @@
 """Turn untrusted text (abstracts, model output, editor Markdown) into safe HTML.
 
 Math (``$…$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]``) becomes MathML on the server,
-so pages need no script and no CDN; TeX's quotes become typographic ones.
+so pages need no script and no CDN; TeX's quotes and ``\\%`` read as text.
 Every result passes through nh3 with an allow-list last, whatever produced
 it, so a bug in Markdown or in the MathML converter cannot let markup through.
 
@@ -66,6 +66,8 @@ _PRIVATE = re.compile("[\ue000\ue001]")
 # TeX's quotes, as arXiv abstracts and sentences taken from them write them: in Markdown,
 # ``…'' would open a code span; on a page, they are typographic quotes.
 _TEX_QUOTES = re.compile(r"``((?:(?!\n\s*\n)[^`])+?)''")
+# "18\%", "R\&D": TeX's escapes that Markdown does not know (it would print the backslash).
+_TEX_ESCAPES = re.compile(r"\\([%&])")
 
 _local = threading.local()
 
@@ -95,7 +97,8 @@ def _extract_math(text: str) -> tuple[str, list[str]]:
         pieces.append(_math_html(source, display=display))
         return f"{_MARK_OPEN}{len(pieces) - 1}{_MARK_CLOSE}"
 
-    return _TEX_QUOTES.sub("“\\1”", _MATH.sub(stash, _PRIVATE.sub("", text))), pieces
+    text = _MATH.sub(stash, _PRIVATE.sub("", text))
+    return _TEX_ESCAPES.sub(r"\1", _TEX_QUOTES.sub("“\\1”", text)), pieces
 
 
 def _restore_math(html: str, pieces: list[str]) -> str:

@@ -124,3 +124,10 @@ def test_tex_quotes_become_typographic_quotes_not_code(render):
 def test_markdown_code_spans_and_primes_in_math_are_left_alone():
     assert "<code>x</code>" in render_markdown("Call ``x`` twice.")
     assert "“" not in render_markdown("The second derivative $f''(x)$ and ``x``.")
+
+
+@pytest.mark.parametrize("render", [render_markdown, render_inline, render_text, render_text_inline])
+def test_tex_escaped_percent_and_ampersand_read_as_text(render):
+    html = render("LPIPS improves by 18\\% on the R\\&D split, and $\\%$ stays math.")
+    assert "18% on the R&amp;D split" in html
+    assert "<math" in html
