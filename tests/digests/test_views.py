@@ -125,6 +125,20 @@ def test_code_links_show_only_http_urls(client):
     assert "Univ. of Somewhere" in html
 
 
+def test_paper_page_says_the_affiliation_is_unknown_when_the_pdf_was_ambiguous(client):
+    digest = make_digest(papers=2)
+    unsure, unread = (entry.paper for entry in digest.entries.all())
+    from papers.models import PaperContent
+
+    PaperContent.objects.create(
+        paper=unsure, pdf_version=1, pdf="x.pdf", pdf_sha256="0" * 64, affiliation="",
+        affiliation_note="Two candidate institutions under the first author's name: A; B.",
+    )  # fmt: skip
+    assert "unknown: the PDF does not say it unambiguously" in page(client, unsure.get_absolute_url())
+    # A paper whose PDF was never read claims nothing either way.
+    assert "First author's affiliation" not in page(client, unread.get_absolute_url())
+
+
 def test_hidden_entries_and_hidden_figures_never_appear(client):
     digest = make_digest(papers=2)
     hidden_entry = digest.entries.last()
