@@ -221,6 +221,8 @@ def test_every_link_in_the_corpus_is_found_once(twocolumn, ieee, acl, markers, e
         "The trained checkpoints can be downloaded from ",
         "We implement the network in PyTorch, and the code is available at ",
         "Our code, built on NeuralHydrology [1], is available at ",
+        "We introduce FooBench, available at ",
+        "We propose SnowNet, whose code is available at ",
     ],
 )
 def test_sentences_about_the_papers_own_artefact_are_own(before):
@@ -272,6 +274,7 @@ def test_an_archive_of_the_papers_own_artefacts_is_own(before):
         "We train the LSTM on CAMELS [5] and the data are available at ",
         "Streamflow records are available from the national agencies at ",
         "We use NeuralHydrology [1]; it is available at ",
+        "We present results on KITTI, available at ",
     ],
 )
 def test_is_available_at_about_a_tool_or_data_set_named_or_cited_after_we_is_not_own(before):

@@ -265,6 +265,8 @@ _APPOSITIVE = re.compile(r"(?:(?P<relative>\b(?:which|that|whose\s+[\w-]+))|[,(;
 _COPULA = re.compile(r"(?:is|are|will|has|have)\b", re.I)
 # Where the subject of "… is available" starts: after the last comma, "and" or the like.
 _PHRASE_BREAK = re.compile(r".*(?:[,;:(]|\b(?:and|but|while|whereas)\b)", re.I | re.S)
+# "We introduce FooBench": what the authors make is theirs, though it is a name.
+_MADE = re.compile(r"\bwe\s+(?:introduce|present|propose|release|contribute)\s+(?:(?:a|an|the|new)\s+)*[\w-]+", re.I)
 _PRONOUN = re.compile(r"\s*(?:it|they|this|these|its\s+[\w-]+)?\s*$", re.I)
 
 
@@ -276,11 +278,12 @@ def _available_is_ours(clause: str, cue: re.Match, short: str) -> bool:
     "we", a citation is someone else's work ("we train on CAMELS [5] and the data
     are available at"), and so is a name in the phrase before ", available at"
     ("we implement the LSTM with NeuralHydrology, available at") or in the
-    subject of the verb ("we train it in PyTorch and the code is available" is ours).
+    subject of the verb ("we train it in PyTorch and the code is available" is ours);
+    what they introduce is theirs ("we introduce FooBench, available at").
     Without the authors speaking, anything named makes it someone else's.
     """
     lead = clause[: cue.start()]
-    said = max((m.end() for m in _OWN_CUES.finditer(lead)), default=-1)
+    said = max((m.end() for cues in (_OWN_CUES, _MADE) for m in cues.finditer(lead)), default=-1)
     person = max((m.end() for m in _FIRST_PERSON.finditer(lead)), default=-1)
     if said < 0 and person < 0:
         return not _names_someone(clause, short)
