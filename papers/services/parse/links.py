@@ -243,10 +243,12 @@ def context_role(before: str, after: str = "", short: str = "") -> str | None:
     ``short`` is the paper's short name, which may name the subject of "… is available".
     """
     clause = _clause(before)
-    own = max((m.end() for m in _OWN_CUES.finditer(clause)), default=-1)
-    first_person = _FIRST_PERSON.search(clause) is not None
+    said = [m.end() for m in _OWN_CUES.finditer(clause)]
+    persons = [m.end() for m in _FIRST_PERSON.finditer(clause)]
+    own = max(said, default=-1)
+    first_person = bool(persons)
     for m in _AVAILABLE_CUES.finditer(clause):
-        if _available_is_ours(clause, m, short):
+        if _available_is_ours(clause, m, short, said, persons):
             own = max(own, m.end())
     uses = max((m.end() for m in _USES_CUES.finditer(clause)), default=-1)
     if own < 0 and uses < 0:
@@ -270,7 +272,7 @@ _MADE = re.compile(r"\bwe\s+(?:introduce|present|propose|release|contribute)\s+(
 _PRONOUN = re.compile(r"\s*(?:it|they|this|these|its\s+[\w-]+)?\s*$", re.I)
 
 
-def _available_is_ours(clause: str, cue: re.Match, short: str) -> bool:
+def _available_is_ours(clause: str, cue: re.Match, short: str, said_at: list[int], persons: list[int]) -> bool:
     """Is what the availability cue speaks of ("… is available at") the paper's own?
 
     An artefact the authors call theirs ("our code") stays the subject through
@@ -281,10 +283,13 @@ def _available_is_ours(clause: str, cue: re.Match, short: str) -> bool:
     subject of the verb ("we train it in PyTorch and the code is available" is ours);
     what they introduce is theirs ("we introduce FooBench, available at").
     Without the authors speaking, anything named makes it someone else's.
+    ``said_at`` and ``persons`` are where the clause's own cues and first persons end.
     """
-    lead = clause[: cue.start()]
-    said = max((m.end() for cues in (_OWN_CUES, _MADE) for m in cues.finditer(lead)), default=-1)
-    person = max((m.end() for m in _FIRST_PERSON.finditer(lead)), default=-1)
+    start = cue.start()
+    lead = clause[:start]
+    person = max((end for end in persons if end <= start), default=-1)
+    made = (m.end() for m in _MADE.finditer(lead)) if person >= 0 else ()
+    said = max((end for ends in (said_at, made) for end in ends if end <= start), default=-1)
     if said < 0 and person < 0:
         return not _names_someone(clause, short)
     aside = _APPOSITIVE.search(lead)
