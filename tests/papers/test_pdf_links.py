@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 from papers.services.parse import paper_parse
-from papers.services.parse.links import context_role, find_links, front_role, join_broken_urls, owned_by_authors
+from papers.services.parse.links import (
+    context_role,
+    find_links,
+    front_role,
+    join_broken_urls,
+    link_kind,
+    owned_by_authors,
+)
 from tests.pdfgen import stored_paper
 
 pytestmark = pytest.mark.django_db
@@ -279,6 +286,13 @@ def test_an_archive_of_the_papers_own_artefacts_is_own(before):
 )
 def test_is_available_at_about_a_tool_or_data_set_named_or_cited_after_we_is_not_own(before):
     assert context_role(before) != "own"
+
+
+@pytest.mark.parametrize(
+    "url", ["https://zenodo.org/records/10462291", "https://osf.io/x7k2p", "https://figshare.com/articles/dataset/a/1"]
+)
+def test_an_archive_of_records_is_a_data_link(url):
+    assert link_kind(url) == "data"
 
 
 def test_is_available_at_about_something_else_the_sentence_names_is_not_own():
