@@ -120,3 +120,34 @@ def test_the_summarizer_reads_the_sections_with_hyphens_kept_and_no_captions(par
 def test_the_documents_own_spelling_then_the_word_list_decides_a_line_end_hyphen(lines, joined):
     vocab = Vocabulary.of(lines)
     assert join_lines(lines[-2:], vocab).endswith(joined)
+
+
+@pytest.mark.parametrize(
+    ("lines", "joined"),
+    [
+        (["under five-", "fold validation"], "under five-fold validation"),
+        (["the trade-", "off between"], "the trade-off between"),
+        (["gives life-", "like motion"], "gives life-like motion"),
+        (["a two-", "stage model"], "a two-stage model"),
+    ],
+)
+def test_number_and_suffix_compounds_keep_a_line_end_hyphen_though_the_word_list_has_their_closed_form(lines, joined):
+    assert join_lines(lines, Vocabulary.of(lines)) == joined
+
+
+@pytest.mark.parametrize(
+    ("lines", "joined"),
+    [
+        (["Other-", "wise the protocol"], "Otherwise the protocol"),
+        (["the nine-", "teen clips"], "the nineteen clips"),
+        (["a ten-", "ant of the"], "a tenant of the"),
+        (["a smooth mani-", "fold of poses"], "a smooth manifold of poses"),
+    ],
+)
+def test_an_everyday_word_tex_broke_after_a_number_or_before_a_suffix_word_is_joined(lines, joined):
+    assert join_lines(lines, Vocabulary.of(lines)) == joined
+
+
+def test_a_long_rare_word_after_a_line_end_hyphen_is_a_compounds_half_not_a_fragment():
+    lines = ["an expectation-", "maximisation step"]
+    assert join_lines(lines, Vocabulary.of(lines)) == "an expectation-maximisation step"

@@ -46,14 +46,6 @@ KNOWN = {
         "llncs_multi",
         "affiliation_exact",
     ): "a name with a separate accent glyph and an ORCID after \\inst{1,2} is not matched",
-    (
-        "els_5p",
-        "no_third_party_own_link",
-    ): "'we implement X with Y [cite], available at URL' is taken as the paper's own",
-    ("els_5p", "own_links_found"): "'trained models are archived at zenodo' is not taken as the paper's own",
-    ("ieee_compsoc", "hyphens"): "'trade-off' broken at a line end loses its hyphen",
-    ("ieee_trans", "hyphens"): "'expectation-maximisation' broken at a line end loses its hyphen",
-    ("llncs_multi", "hyphens"): "'five-fold' broken at a line end loses its hyphen",
 }
 CHECKS = (
     "figures",

@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 from papers.services.parse import paper_parse
-from papers.services.parse.links import context_role, find_links, front_role, join_broken_urls, owned_by_authors
+from papers.services.parse.links import (
+    context_role,
+    find_links,
+    front_role,
+    join_broken_urls,
+    link_kind,
+    owned_by_authors,
+)
 from tests.pdfgen import stored_paper
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +68,15 @@ def markers():
 def elsevier():
     return roles(
         "elsevier.pdf", authors=["Grace Hopper", "Alan Turing"], title="Caching Embeddings for Interactive Retrieval"
+    )
+
+
+@pytest.fixture
+def archive():
+    return roles(
+        "archive.pdf",
+        authors=["Giulia Marchetti", "Tomás Herrera"],
+        title="Snow-Aware Streamflow Forecasts for Ungauged Alpine Basins",
     )
 
 
@@ -157,14 +173,42 @@ def test_the_released_checkpoints_of_a_cited_paper_and_a_library_we_rely_on_are_
     assert elsevier["https://github.com/facebookresearch/faiss"] == "uses"
 
 
-@pytest.mark.parametrize("name", ["twocolumn.pdf", "ieee.pdf", "acl.pdf", "markers.pdf", "elsevier.pdf"])
+def test_a_tool_named_and_cited_before_available_at_is_used_not_own(archive):
+    assert archive["https://github.com/neuralhydrology/neuralhydrology"] == "uses"
+
+
+def test_a_cited_data_set_archived_on_zenodo_is_used_not_own(archive):
+    assert archive["https://zenodo.org/records/7957061"] == "uses"
+
+
+def test_data_available_from_a_named_provider_is_used_not_own(archive):
+    assert archive["https://zenodo.org/records/8362857"] == "uses"
+
+
+def test_the_official_implementation_of_a_cited_paper_is_used_not_own(archive):
+    assert archive["https://github.com/kratzert/ealstm_regional_modeling"] == "uses"
+
+
+def test_trained_models_archived_on_zenodo_are_the_papers_own(archive):
+    assert archive["https://zenodo.org/records/10462291"] == "own"
+
+
+def test_data_deposited_across_a_page_break_are_the_papers_own(archive):
+    assert archive["https://figshare.com/articles/dataset/alpine_forcing/24681234"] == "own"
+
+
+def test_model_weights_on_the_hugging_face_hub_are_the_papers_own(archive):
+    assert archive["https://huggingface.co/valmora-hydro/snow-lstm"] == "own"
+
+
+@pytest.mark.parametrize("name", ["twocolumn.pdf", "ieee.pdf", "acl.pdf", "markers.pdf", "elsevier.pdf", "archive.pdf"])
 def test_each_fixture_gives_exactly_its_truth(name):
     truth = json.loads((FIXTURES / "truth.json").read_text())[name]
     assert roles(name, **truth["fields"]) == truth["links"]
 
 
-def test_every_link_in_the_corpus_is_found_once(twocolumn, ieee, acl, markers, elsevier):
-    assert (len(twocolumn), len(ieee), len(acl), len(markers), len(elsevier)) == (8, 3, 6, 3, 4)
+def test_every_link_in_the_corpus_is_found_once(twocolumn, ieee, acl, markers, elsevier, archive):
+    assert (len(twocolumn), len(ieee), len(acl), len(markers), len(elsevier), len(archive)) == (8, 3, 6, 3, 4, 7)
 
 
 @pytest.mark.parametrize(
@@ -182,6 +226,10 @@ def test_every_link_in_the_corpus_is_found_once(twocolumn, ieee, acl, markers, e
         "The code for reproducing our experiments is at ",
         "Code and models: ",
         "The trained checkpoints can be downloaded from ",
+        "We implement the network in PyTorch, and the code is available at ",
+        "Our code, built on NeuralHydrology [1], is available at ",
+        "We introduce FooBench, available at ",
+        "We propose SnowNet, whose code is available at ",
     ],
 )
 def test_sentences_about_the_papers_own_artefact_are_own(before):
@@ -206,6 +254,45 @@ def test_sentences_about_the_papers_own_artefact_are_own(before):
 )
 def test_sentences_about_someone_elses_code_are_uses(before):
     assert context_role(before) == "uses"
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "Trained models, basin attributes and forecasts for all 470 catchments are archived at ",
+        "The processed data are deposited at ",
+        "We archive all forecasts at ",
+        "Code and data for this paper are deposited with Zenodo at ",
+        "Model weights are also on the Hugging Face Hub at ",
+        "The checkpoints are available from our project page at ",
+    ],
+)
+def test_an_archive_of_the_papers_own_artefacts_is_own(before):
+    assert context_role(before) == "own"
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "We implement the LSTM with NeuralHydrology [1], available at ",
+        "We implement the LSTM with NeuralHydrology, available at ",
+        "We evaluate on KITTI, which is available at ",
+        "We train on the CAMELS-CH data set (Höge et al., 2023), archived at ",
+        "We train the LSTM on CAMELS [5] and the data are available at ",
+        "Streamflow records are available from the national agencies at ",
+        "We use NeuralHydrology [1]; it is available at ",
+        "We present results on KITTI, available at ",
+    ],
+)
+def test_is_available_at_about_a_tool_or_data_set_named_or_cited_after_we_is_not_own(before):
+    assert context_role(before) != "own"
+
+
+@pytest.mark.parametrize(
+    "url", ["https://zenodo.org/records/10462291", "https://osf.io/x7k2p", "https://figshare.com/articles/dataset/a/1"]
+)
+def test_an_archive_of_records_is_a_data_link(url):
+    assert link_kind(url) == "data"
 
 
 def test_is_available_at_about_something_else_the_sentence_names_is_not_own():

@@ -72,8 +72,17 @@ CLOSED_COMPOUNDS = frozenset(
     "tokenizers softmax metadata workflow workflows screenshot screenshots hyperparameter hyperparameters "
     "backpropagation preprocessing postprocessing endpoint endpoints benchmarking".split()
 )
+# Number words that open a compound ("five-fold", "two-stage") and words that close one ("trade-off",
+# "model-based", "pixel-wise"): the word list often has the closed form too ("fivefold", "tradeoff"),
+# yet authors write both, so between two common words the hyphen stays unless the closed form is an
+# everyday word that TeX broke at a hyphenation point ("nine-teen", "ten-ant", "other-wise", "dis-like").
+COMPOUND_HEADS = frozenset("one two three four five six seven eight nine ten hundred thousand".split())
+COMPOUND_TAILS = frozenset("off based like wise aware free".split())
+EVERYDAY = 1000  # word-list counts above this: a closed form too common to be a compound's other spelling
 ITALIC = 2  # MuPDF span flag
 RARE = 100  # word-list counts at or below this are too rare to vouch for half a compound
+# A word-list word this long is no stray fragment however rare ("maximisation" after "expectation-").
+LONG_WORD = 8
 _NUMBER = re.compile(r"[-+±]?\d[\d.,%±]*")
 _HYPHENS = ("-", "\u2010")  # ASCII and Unicode hyphen
 _LINE_END_WORD = re.compile(r"(?P<word>[^\W\d_]+(?:-[^\W\d_]+)*)[-\u2010]$")
@@ -233,8 +242,11 @@ class Vocabulary:
             (vocab.hyphenated if "-" in token else vocab.words)[token] += 1
         return vocab
 
-    def known(self, word: str, *, common: bool = False) -> bool:
-        """Printed whole in the document, or in the word list (``common``: not one of its rarest words)."""
+    def known(self, word: str, *, common: bool = False, floor: int | None = None) -> bool:
+        """Printed whole in the document, or in the word list (``common``: not one of its rarest words).
+
+        ``floor`` asks for more than that many uses in the list instead.
+        """
         if self.words[word] or word in CLOSED_COMPOUNDS:
             return True
         dictionary = _dictionary()
@@ -242,7 +254,8 @@ class Vocabulary:
             return False
         # The list's floor (50) holds rare and foreign words ("oise", "lour") that
         # are more often the tail of a broken word than a word of their own.
-        floor = RARE if common else 0
+        if floor is None:
+            floor = RARE if common else 0
         # The list is American; papers are often British ("neighbour", "normalise").
         return any(dictionary[w] > floor for w in (word, *_american(word)))
 
@@ -282,7 +295,14 @@ def keeps_hyphen(left: str, right: str, vocab: Vocabulary) -> bool:
         return False
     if last in COMPOUND_PREFIXES:
         return True
-    if vocab.known(last + right) or not vocab.known(right, common=True):
+    if (
+        (last in COMPOUND_HEADS or right in COMPOUND_TAILS)
+        and vocab.known(last, common=True)
+        and vocab.known(right, common=True)
+        and not vocab.known(last + right, floor=EVERYDAY)
+    ):
+        return True
+    if vocab.known(last + right) or not vocab.known(right, common=len(right) < LONG_WORD):
         return False
     return last in WEAK_PREFIXES or (len(last) >= 3 and vocab.known(last, common=True))
 

@@ -154,7 +154,7 @@ def link_kind(url: str, context: str = "") -> str | None:
         return "code"
     if host.endswith(".github.io") or host.endswith(".gitlab.io"):
         return "project"
-    if host in ("zenodo.org", "kaggle.com", "figshare.com") or host.endswith(".zenodo.org"):
+    if host in ("zenodo.org", "kaggle.com", "figshare.com", "osf.io") or host.endswith(".zenodo.org"):
         return "data"
     if _PROJECT_HINT.search(context):
         return "project"
@@ -172,24 +172,29 @@ _CITATION = (
 _OWN_CUES = re.compile(
     r"\bour\s+(?:[\w-]+\s+)?(?:code|codes|implementation|models?|data|dataset|benchmark|project|"
     r"repository|repo|software|tool|toolkit|library|checkpoints?|weights|scripts?|demo|website|page)\b"
-    r"|\bwe\s+(?:will\s+|also\s+)?(?:release|make|provide|open[- ]?source|publish|share|host)\b"
+    r"|\bwe\s+(?:will\s+|also\s+)?(?:release|make|provide|open[- ]?source|publish|share|host|archive|deposit|upload)\b"
     r"|\b(?:code|codes|project\s*page|project|homepage|home\s*page|website|webpage|demo|data|dataset|models?|weights|"
     r"checkpoints|repository|github|source\s*code|software)\s*:\s*$",
     re.I,
 )
-# "… is available at": the paper's own only when nobody else is named in the sentence
-# ("The KITTI data set is publicly available at" is someone else's).
+# "… is available at", "… are archived at": the paper's own only when what it speaks of is
+# ("The KITTI data set is publicly available at" is someone else's; see _available_is_ours).
 _AVAILABLE_CUES = re.compile(
     r"\b(?:is|are|will\s+be|has\s+been|have\s+been)\s+(?:made\s+)?(?:publicly\s+|freely\s+|openly\s+)?"
-    r"(?:available|released|open[- ]?sourced|public)\b"
+    r"(?:available|released|open[- ]?sourced|public|archived|deposited)\b"
     r"|\b(?:publicly|freely|openly)\s+available\b"
-    r"|\b(?:available|released|hosted)\s+(?:at|on|in|from|online|here|via)\b"
+    r"|\b(?:available|released|hosted|archived|deposited)\s+(?:at|on|in|from|online|here|via|with)\b"
+    r"|\b(?:is|are|will\s+be)\s+(?:also\s+)?on\s+(?:the\s+)?(?:hugging\s*face|zenodo|osf|figshare|github|gitlab)\b"
     r"|\b(?:can|could|may)\s+be\s+(?:found|accessed|downloaded|obtained)\s+(?:at|on|in|from|here|via)\b"
     r"|\b(?:code|codes|implementation|repository)\b[^.]{0,60}?\b(?:is|are|lives?)\s+(?:at|on|in|here)\b",
     re.I,
 )
 _NAMED = re.compile(r"\b[a-z]*[A-Z][\w-]*")
-_NOT_A_NAME = {"i", "code", "codes", "github", "project", "page", "appendix", "section", "sec", "supplementary", "url"}
+# Words a sentence about the paper's own artefact capitalises: headings and the hosts that archive it.
+_NOT_A_NAME = {
+    "i", "code", "codes", "github", "gitlab", "project", "page", "appendix", "section", "sec", "supplementary", "url",
+    "hugging", "face", "huggingface", "hub", "zenodo", "osf", "figshare",
+}  # fmt: skip
 # Phrases that say the URL belongs to a tool or to another paper.
 _USES_CUES = re.compile(
     r"\b(?:we|i)\s+(?:\w+\s+){0,2}?(?:use|used|uses|employ|employed|adopt|adopted|parse|parsed|build|built|rely|relied|"
@@ -197,6 +202,8 @@ _USES_CUES = re.compile(
     r"fine-tuned|start|started|reuse|reused|obtain|obtained|download|downloaded|thank|extend|extended)\b"
     r"|\b(?:built|build|builds|building|based|bases|relying|implemented|developed|extends)\s+(?:up)?on\b"
     r"|\b(?:adapted|borrowed|taken|adopted|forked|modified|derived)\s+from\b"
+    # "available from the national agencies at": words between "from" and the URL name its provider.
+    r"|\b(?:available|obtained|obtainable|downloaded|retrieved)\s+from\s+(?!our\b|this\b)(?:the\s+)?\w+"
     r"|\b(?:using|via|with\s+the\s+help\s+of|by\s+means\s+of)\b"
     r"|\b(?:public|official|released|original|open[- ]source|available|existing|reference)\s+"
     r"(?:code|codes|implementation|implementations|repository|checkpoints?|models?|weights)\s+(?:of|from|by|for)\b"
@@ -236,10 +243,13 @@ def context_role(before: str, after: str = "", short: str = "") -> str | None:
     ``short`` is the paper's short name, which may name the subject of "… is available".
     """
     clause = _clause(before)
-    own = max((m.end() for m in _OWN_CUES.finditer(clause)), default=-1)
-    first_person = _FIRST_PERSON.search(clause) is not None
-    if first_person or not _names_someone(clause, short):
-        own = max([own, *(m.end() for m in _AVAILABLE_CUES.finditer(clause))])
+    said = [m.end() for m in _OWN_CUES.finditer(clause)]
+    persons = [m.end() for m in _FIRST_PERSON.finditer(clause)]
+    own = max(said, default=-1)
+    first_person = bool(persons)
+    for m in _AVAILABLE_CUES.finditer(clause):
+        if _available_is_ours(clause, m, short, said, persons):
+            own = max(own, m.end())
     uses = max((m.end() for m in _USES_CUES.finditer(clause)), default=-1)
     if own < 0 and uses < 0:
         cited_after = re.match(r"\W{0,3}(?:" + _CITATION + ")", after)
@@ -249,6 +259,51 @@ def context_role(before: str, after: str = "", short: str = "") -> str | None:
     if _THIRD_PARTY.search(clause) and not first_person:
         return "uses"
     return "own"
+
+
+# An availability cue after "which", or with no verb right after a comma or a bracket
+# (", available at"), speaks of the phrase just before it.
+_APPOSITIVE = re.compile(r"(?:(?P<relative>\b(?:which|that|whose\s+[\w-]+))|[,(;\u2013\u2014])\s*$", re.I)
+_COPULA = re.compile(r"(?:is|are|will|has|have)\b", re.I)
+# Where the subject of "… is available" starts: after the last comma, "and" or the like.
+_PHRASE_BREAK = re.compile(r".*(?:[,;:(]|\b(?:and|but|while|whereas)\b)", re.I | re.S)
+# "We introduce FooBench": what the authors make is theirs, though it is a name.
+_MADE = re.compile(r"\bwe\s+(?:introduce|present|propose|release|contribute)\s+(?:(?:a|an|the|new)\s+)*[\w-]+", re.I)
+_PRONOUN = re.compile(r"\s*(?:it|they|this|these|its\s+[\w-]+)?\s*$", re.I)
+
+
+def _available_is_ours(clause: str, cue: re.Match, short: str, said_at: list[int], persons: list[int]) -> bool:
+    """Is what the availability cue speaks of ("… is available at") the paper's own?
+
+    An artefact the authors call theirs ("our code") stays the subject through
+    an aside ("our code, unlike that of [3], is available at"). After a bare
+    "we", a citation is someone else's work ("we train on CAMELS [5] and the data
+    are available at"), and so is a name in the phrase before ", available at"
+    ("we implement the LSTM with NeuralHydrology, available at") or in the
+    subject of the verb ("we train it in PyTorch and the code is available" is ours);
+    what they introduce is theirs ("we introduce FooBench, available at").
+    Without the authors speaking, anything named makes it someone else's.
+    ``said_at`` and ``persons`` are where the clause's own cues and first persons end.
+    """
+    start = cue.start()
+    lead = clause[:start]
+    person = max((end for end in persons if end <= start), default=-1)
+    made = (m.end() for m in _MADE.finditer(lead)) if person >= 0 else ()
+    said = max((end for ends in (said_at, made) for end in ends if end <= start), default=-1)
+    if said < 0 and person < 0:
+        return not _names_someone(clause, short)
+    aside = _APPOSITIVE.search(lead)
+    appositive = aside is not None and (aside["relative"] is not None or not _COPULA.match(cue.group(0)))
+    if said >= person and not appositive:
+        return True
+    since = lead[max(said, person) :]
+    if re.search(_CITATION, since):
+        return False
+    if not appositive:
+        subject = since[m.end() :] if (m := _PHRASE_BREAK.match(since)) else since
+        if not _PRONOUN.fullmatch(subject):
+            since = subject
+    return not _names_someone(since, short)
 
 
 def _names_someone(clause: str, short: str) -> bool:
