@@ -105,7 +105,7 @@ _SPACING_ACCENT = {
 _SPLIT_ACCENT = re.compile(f"([{''.join(_SPACING_ACCENT)}])([^\\W\\d_])")
 # acmart's journal formats (acmsmall, acmlarge, acmtog, manuscript) print every author's address in
 # a first-page footnote; newer versions call it "Authors' Contact Information".
-_ADDRESSES = re.compile(r"^\W{0,3}authors?['’]?\s*(?:addresses|address|contact\s+information)\s*:\s*", re.I)
+_ADDRESSES = re.compile(r"^\W{0,3}authors?['’]?s?\s*(?:addresses|address|contact\s+information)\s*:\s*", re.I)
 # compsoc sets each thanks sentence as a bulleted item whose lines hang under its text.
 _BULLET = re.compile(r"^\s*[•◦∙▪●]\s*")
 # A full stop after these ends no sentence ("Univ. of X", "St. Louis").
@@ -542,10 +542,11 @@ def _paragraphs(footer: list[Line]) -> list[tuple[list[Line], str]]:
     for ln in footer:
         if paragraphs:
             first, prev = paragraphs[-1][0], paragraphs[-1][-1]
-            left = max(prev.x0, _text_x0(first) if prev is first else prev.x0)
+            hang = _text_x0(first) if _BULLET.match(first.text) else None
+            left = max(prev.x0, hang or prev.x0)
             if (
                 -0.3 * ln.height <= ln.y0 - prev.y1 < 0.8 * ln.height
-                and ln.x0 <= left + 2
+                and (hang or ln.x0) - 2 <= ln.x0 <= left + 2
                 and not _BULLET.match(ln.text)
             ):
                 paragraphs[-1].append(ln)
@@ -602,12 +603,9 @@ def _addresses_footnote(paragraphs: list[tuple[list[Line], str]], first_author: 
                     return FoundAffiliation(
                         "", evidence, "The authors' addresses footnote gives the first author none."
                     )
-                organisations = _organisations([place])
-                if len(organisations) > 1:
+                if len(_organisations([place])) > 1:
                     return FoundAffiliation(
-                        "",
-                        evidence,
-                        "Two candidate institutions in the first author's address: " + "; ".join(organisations) + ".",
+                        "", evidence, f"The first author's address names two institutions: {place}."
                     )
                 return FoundAffiliation(place, evidence)
     return None
@@ -629,6 +627,8 @@ def _is_with_footnote(paragraphs: list[tuple[list[Line], str]], first_author: st
             rest = text[m.end() :]
             end = re.search(
                 r",?\s+and\s+(?:also\s+)?with\b|,?\s+(?:and\s+)?(?:is|are)\s+(?:now|currently)\b|,?\s+on\s+leave\b|"
+                # "was with X, when this work was done" / "while on sabbatical"
+                r",?\s+(?:when|while|during|until|since)\b|"
                 r"\s*\(|;|\.\s*$|\.\s+(?=(?:[A-Z]\.\s*)+[A-Z][a-z]+)",
                 rest,
             )
