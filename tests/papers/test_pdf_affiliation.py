@@ -271,3 +271,18 @@ def test_newer_acmart_contact_information_footnote_is_read_like_the_addresses():
     page.insert_text((72, 730), "Turing, Bletchley Research, Milton Keynes, UK.", fontsize=8)
     content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
     assert content.affiliation == "University of Oxford, Oxford, UK"
+
+
+def test_the_is_with_place_ends_at_a_country_abbreviation_before_the_next_sentence():
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((150, 90), "Footnotes Naming a Later Affiliation", fontname="hebo", fontsize=15)
+    page.insert_text((200, 125), "Ada Lovelace and Alan Turing", fontsize=11)
+    for i in range(20):
+        page.insert_text((72, 300 + 14 * i), "Body text of the paper runs on here in its usual size.", fontsize=10)
+    page.insert_text((82, 720), "A. Lovelace is with the School of Informatics, University of Edinburgh,", fontsize=8)
+    page.insert_text(
+        (72, 730), "Edinburgh EH8 9AB, U.K. She is now with Bletchley Research, Milton Keynes, U.K.", fontsize=8
+    )
+    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
+    assert content.affiliation == "School of Informatics, University of Edinburgh, Edinburgh EH8 9AB, U.K"

@@ -1,13 +1,13 @@
 """The first author's affiliation, read from page 1 of the PDF without a model.
 
-Three places hold it on real papers: institutions under the author list, led by
+Four places hold it on real papers: institutions under the author list, led by
 the marker the author's name carries ("Ada Lovelace¹ …" / "¹University of X
 ²Y Lab", also ♠ ♢ α † and letters); a block of lines under each name (IEEE and
-ACM side-by-side blocks, CVPR's tabular author list); and, in IEEE journals, a
+ACM side-by-side blocks, CVPR's tabular author list); in IEEE journals, a
 first-page footnote "A. Author and B. Author are with the Department of …"
-(compsoc journals: one bulleted item per sentence); in ACM journals, the
-footnote "Authors' addresses: A. Author, University of X, City, Country,
-email; B. Author, …". Footnotes that share a marker but say something else
+(compsoc: one bulleted item per sentence); and, in ACM journals, the footnote
+"Authors' addresses: A. Author, University of X, City, Country, email; B.
+Author, …". Footnotes that share a marker but say something else
 (equal contribution, listing order, internships, code, a present address or
 "now at") are not affiliations. When the page does not
 say which institution is the first author's, nothing is stored and the note
@@ -58,7 +58,8 @@ _NOTE = re.compile(
     r"\bdone\s+(while|during|when|at)\b|\bwhile\s+(at|visiting|working|interning)\b|\bintern(ship|ing)?\b|"
     r"\bvisiting\b|\b(now|currently)\s+(at|with|affiliated|employed)\b|\b(formerly|previously)\s+(at|with)\b|"
     # Where the author is now, not where the work was done.
-    r"\b(present|current|permanent|new|home)\s+(address|affiliation)\b|\bon\s+leave\b|\bmoved\s+to\b|alphabetic|\border\b|\blisted\b|coin\s+(toss|flip)|"
+    r"\b(present|current|permanent|new|home)\s+(address|affiliation)\b|\bon\s+leave\b|\bmoved\s+to\b|"
+    r"alphabetic|\border\b|\blisted\b|coin\s+(toss|flip)|"
     r"\bproject\s+(page|lead|website)\b|\bcode\b|github|gitlab|https?://|www\.|@|\be-?mail\b|\bcontact\b|"
     r"\bsupported\s+by\b|\bfunded\s+by\b",
     re.I,
@@ -546,7 +547,8 @@ def _paragraphs(footer: list[Line]) -> list[tuple[list[Line], str]]:
             left = max(prev.x0, hang or prev.x0)
             if (
                 -0.3 * ln.height <= ln.y0 - prev.y1 < 0.8 * ln.height
-                and (hang or ln.x0) - 2 <= ln.x0 <= left + 2
+                and (hang is None or ln.x0 >= hang - 2)
+                and ln.x0 <= left + 2
                 and not _BULLET.match(ln.text)
             ):
                 paragraphs[-1].append(ln)
@@ -629,7 +631,7 @@ def _is_with_footnote(paragraphs: list[tuple[list[Line], str]], first_author: st
                 r",?\s+and\s+(?:also\s+)?with\b|,?\s+(?:and\s+)?(?:is|are)\s+(?:now|currently)\b|,?\s+on\s+leave\b|"
                 # "was with X, when this work was done" / "while on sabbatical"
                 r",?\s+(?:when|while|during|until|since)\b|"
-                r"\s*\(|;|\.\s*$|\.\s+(?=(?:[A-Z]\.\s*)+[A-Z][a-z]+)",
+                r"\s*\(|;|\.\s*$|\.\s+(?=(?:[A-Z]\.\s*)+[A-Z][a-z]+)|\.\s+(?=[A-Z][a-z]+ (?:is|are|was)\b)",
                 rest,
             )
             rest = rest[: end.start()] if end else rest
