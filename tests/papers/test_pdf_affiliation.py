@@ -156,3 +156,133 @@ def test_the_authors_are_with_footnote_speaks_for_the_first_author():
     page.insert_text((72, 730), "UK (e-mail: ada@ed.ac.uk; alan@ed.ac.uk).", fontsize=8)
     content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
     assert content.affiliation == "School of Informatics, University of Edinburgh, Edinburgh EH8 9AB, UK"
+
+
+def test_acm_journal_address_footnote_gives_the_whole_address_with_the_email_typed_first():
+    content, truth = parsed("acm_tog_address")
+    assert content.affiliation == truth
+    assert "Author\u2019s address" in content.affiliation_evidence
+
+
+def test_acm_addresses_footnote_takes_the_first_authors_entry_only():
+    content, truth = parsed("acm_manuscript_addresses")
+    assert content.affiliation == truth
+    assert "Lagos" not in content.affiliation
+
+
+def test_acm_first_author_with_two_institutions_in_the_addresses_is_unknown_with_both_named():
+    content, _truth = parsed("acm_two_institutions")
+    assert content.affiliation == ""
+    assert "Coromandel Institute of Science" in content.affiliation_note
+    assert "Vellore Research Labs" in content.affiliation_note
+
+
+def test_acm_capitalised_byline_stops_at_the_next_authors_line():
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 90), "Bylines of ACM Journals Without an Address Footnote", fontname="hebo", fontsize=14)
+    page.insert_text((72, 115), "CAMILLE DUBOIS, Universite de Montclair, Canada", fontsize=10)
+    page.insert_text((72, 128), "ARASH KARIMI, Sable Interactive Research, USA", fontsize=10)
+    for i in range(20):
+        page.insert_text((72, 200 + 14 * i), "Body text of the paper runs on here in its usual size.", fontsize=10)
+    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Camille Dubois", "Arash Karimi"]))
+    assert content.affiliation == ""
+    assert "Sable" not in content.affiliation_note
+
+
+def test_elsarticle_current_and_permanent_address_footnotes_are_not_appended():
+    content, truth = parsed("elsarticle_current_address")
+    assert content.affiliation == truth
+    assert "Baltic" not in content.affiliation
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Present address: Google DeepMind, London, UK.",
+        "Current address: Google DeepMind, London, UK.",
+        "Permanent address: Google DeepMind, London, UK.",
+        "Now at Google DeepMind, London, UK.",
+        "Currently with Google DeepMind, London, UK.",
+        "On leave from Google DeepMind, London, UK.",
+        "Formerly at Google DeepMind, London, UK.",
+    ],
+)
+def test_a_footnote_on_where_the_author_is_now_or_was_is_never_appended(note):
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((150, 90), "Footnotes Sharing the Author's Marker", fontname="hebo", fontsize=15)
+    page.insert_text((200, 125), "Ada Lovelace", fontsize=11)
+    page.insert_text((264, 120), "1,2", fontsize=7)
+    page.insert_text((320, 125), "Alan Turing", fontsize=11)
+    page.insert_text((380, 120), "1", fontsize=7)
+    page.insert_text((200, 137), "1", fontsize=6)
+    page.insert_text((204, 140), "University of Oxford, UK", fontsize=10)
+    for i in range(20):
+        page.insert_text((72, 300 + 14 * i), "Body text of the paper runs on here in its usual size.", fontsize=10)
+    page.insert_text((72, 717), "2", fontsize=6)
+    page.insert_text((76, 720), note, fontsize=8)
+    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
+    assert content.affiliation == "University of Oxford, UK"
+
+
+def test_compsoc_bulleted_thanks_is_read_over_its_line_breaks_to_the_sentences_end():
+    content, truth = parsed("ieee_compsoc")
+    assert content.affiliation == truth
+    assert "Brazil" not in content.affiliation
+
+
+def test_ieee_was_with_footnote_ends_before_when_this_work_was_done():
+    content, truth = parsed("ieee_now_with")
+    assert content.affiliation == truth
+    assert "Nordic Radio" not in content.affiliation
+
+
+def test_llncs_split_accents_and_an_orcid_after_two_inst_marks_keep_both_institutes():
+    content, truth = parsed("llncs_accents")
+    assert content.affiliation == truth
+    assert "@" not in content.affiliation_evidence.splitlines()[0]
+
+
+def test_llncs_orcid_icon_after_the_mark_leaves_the_mark_read():
+    content, truth = parsed("llncs_orcid_icon")
+    assert content.affiliation == truth
+
+
+def test_a_split_accent_in_the_institution_is_stored_on_its_letter():
+    content, _truth = parsed("llncs_orcid_icon")
+    assert "Universit\u00e9 de Valromey" in content.affiliation
+    assert "\u00b4" not in content.affiliation
+
+
+def test_newer_acmart_contact_information_footnote_is_read_like_the_addresses():
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 90), "Contact Information in Newer ACM Journals", fontname="hebo", fontsize=14)
+    page.insert_text((72, 115), "ADA LOVELACE, University of Oxford, UK", fontsize=10)
+    page.insert_text((72, 128), "ALAN TURING, Bletchley Research, UK", fontsize=10)
+    for i in range(20):
+        page.insert_text((72, 200 + 14 * i), "Body text of the paper runs on here in its usual size.", fontsize=10)
+    page.insert_text(
+        (72, 720),
+        "Authors' Contact Information: Ada Lovelace, ada@ox.ac.uk, University of Oxford, Oxford, UK; Alan",
+        fontsize=8,
+    )
+    page.insert_text((72, 730), "Turing, Bletchley Research, Milton Keynes, UK.", fontsize=8)
+    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
+    assert content.affiliation == "University of Oxford, Oxford, UK"
+
+
+def test_the_is_with_place_ends_at_a_country_abbreviation_before_the_next_sentence():
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((150, 90), "Footnotes Naming a Later Affiliation", fontname="hebo", fontsize=15)
+    page.insert_text((200, 125), "Ada Lovelace and Alan Turing", fontsize=11)
+    for i in range(20):
+        page.insert_text((72, 300 + 14 * i), "Body text of the paper runs on here in its usual size.", fontsize=10)
+    page.insert_text((82, 720), "A. Lovelace is with the School of Informatics, University of Edinburgh,", fontsize=8)
+    page.insert_text(
+        (72, 730), "Edinburgh EH8 9AB, U.K. She is now with Bletchley Research, Milton Keynes, U.K.", fontsize=8
+    )
+    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
+    assert content.affiliation == "School of Informatics, University of Edinburgh, Edinburgh EH8 9AB, U.K"

@@ -34,18 +34,6 @@ KNOWN = {
     ("iclr_review", "regions"): "a header row with math (τ) under a one-line caption is left out of the crop",
     ("iclr_review", "captions_whole"): "the caption runs on into the table's header row ('Drafter')",
     ("mnras", "captions_whole"): "the caption is cut after its first sentence ending in ';'",
-    ("acm_small", "affiliation_exact"): "acmart's 'Authors' addresses:' footer and capitalised byline are not read",
-    ("els_5p", "affiliation_exact"): "an \\fnref 'Present address:' footnote is appended as a second institution",
-    ("els_5p", "affiliation_never_wrong"): "an \\fnref 'Present address:' footnote is appended as a second institution",
-    ("ieee_compsoc", "affiliation_exact"): "compsoc's bulleted 'are with the Department of ...' is cut at its line end",
-    (
-        "ieee_compsoc",
-        "affiliation_never_wrong",
-    ): "compsoc's bulleted 'are with the Department of ...' is cut at its line end",
-    (
-        "llncs_multi",
-        "affiliation_exact",
-    ): "a name with a separate accent glyph and an ORCID after \\inst{1,2} is not matched",
 }
 CHECKS = (
     "figures",

@@ -1,12 +1,15 @@
 """The first author's affiliation, read from page 1 of the PDF without a model.
 
-Three places hold it on real papers: institutions under the author list, led by
+Four places hold it on real papers: institutions under the author list, led by
 the marker the author's name carries ("Ada Lovelace¹ …" / "¹University of X
 ²Y Lab", also ♠ ♢ α † and letters); a block of lines under each name (IEEE and
-ACM side-by-side blocks, CVPR's tabular author list); and, in IEEE journals, a
-first-page footnote "A. Author and B. Author are with the Department of …".
-Footnotes that share a marker but say something else (equal contribution,
-listing order, internships, code) are not affiliations. When the page does not
+ACM side-by-side blocks, CVPR's tabular author list); in IEEE journals, a
+first-page footnote "A. Author and B. Author are with the Department of …"
+(compsoc: one bulleted item per sentence); and, in ACM journals, the footnote
+"Authors' addresses: A. Author, University of X, City, Country, email; B.
+Author, …". Footnotes that share a marker but say something else
+(equal contribution, listing order, internships, code, a present address or
+"now at") are not affiliations. When the page does not
 say which institution is the first author's, nothing is stored and the note
 says why: a wrong affiliation is worse than none.
 """
@@ -53,7 +56,10 @@ _NOTE = re.compile(
     r"equal(ly)?\s+contribut|contributed\s+equally|joint\s+first|co-?first|corresponding|"
     r"\b(work|research|part of this work)\b[^.]{0,30}\b(done|performed|conducted|carried out)\b|"
     r"\bdone\s+(while|during|when|at)\b|\bwhile\s+(at|visiting|working|interning)\b|\bintern(ship|ing)?\b|"
-    r"\bvisiting\b|\b(now|currently)\s+(at|with)\b|alphabetic|\border\b|\blisted\b|coin\s+(toss|flip)|"
+    r"\bvisiting\b|\b(now|currently)\s+(at|with|affiliated|employed)\b|\b(formerly|previously)\s+(at|with)\b|"
+    # Where the author is now, not where the work was done.
+    r"\b(present|current|permanent|new|home)\s+(address|affiliation)\b|\bon\s+leave\b|\bmoved\s+to\b|"
+    r"alphabetic|\border\b|\blisted\b|coin\s+(toss|flip)|"
     r"\bproject\s+(page|lead|website)\b|\bcode\b|github|gitlab|https?://|www\.|@|\be-?mail\b|\bcontact\b|"
     r"\bsupported\s+by\b|\bfunded\s+by\b",
     re.I,
@@ -76,6 +82,35 @@ _UNIT = re.compile(
     re.I,
 )
 _EMAIL_OR_URL = re.compile(r"\S+@\S+|https?://|www\.|\{[^}]*\}@", re.I)
+# Whole addresses, so a name inside one ("l.navarro@ehl.nl") is not taken for the author's.
+_ADDRESS = re.compile(r"\{[^}]*\}\s*@\S+|\S+@\S+|https?://\S+|www\.\S+", re.I)
+# An ORCID printed after the name (llncs' \orcidID: "Navarro1,2[0000-0002-1825-0097]").
+_ORCID = re.compile(r"\[?\s*\d{4}(?:\s*[-−–‐]\s*\d{4}){2}\s*[-−–‐]\s*\d{3}[\dX]\s*\]?", re.I)
+# pdfTeX's OT1 fonts set an accent as a glyph of its own before its letter ("Luc´ıa", "M¨uller"),
+# an accented i over a dotless ı: the combining mark each glyph stands for.
+_SPACING_ACCENT = {
+    "´": "\u0301",
+    "`": "\u0300",
+    "¨": "\u0308",
+    "ˆ": "\u0302",
+    "˜": "\u0303",
+    "ˇ": "\u030c",
+    "˘": "\u0306",
+    "¯": "\u0304",
+    "˚": "\u030a",
+    "˙": "\u0307",
+    "˝": "\u030b",
+    "¸": "\u0327",
+    "˛": "\u0328",
+}
+_SPLIT_ACCENT = re.compile(f"([{''.join(_SPACING_ACCENT)}])([^\\W\\d_])")
+# acmart's journal formats (acmsmall, acmlarge, acmtog, manuscript) print every author's address in
+# a first-page footnote; newer versions call it "Authors' Contact Information".
+_ADDRESSES = re.compile(r"^\W{0,3}authors?['’]?s?\s*(?:addresses|address|contact\s+information)\s*:\s*", re.I)
+# compsoc sets each thanks sentence as a bulleted item whose lines hang under its text.
+_BULLET = re.compile(r"^\s*[•◦∙▪●]\s*")
+# A full stop after these ends no sentence ("Univ. of X", "St. Louis").
+_ABBREVIATION = re.compile(r"(?:\b(?:inc|ltd|co|corp|univ|dept|st|mt|ave|rd|str|no|nr|bldg)|\b[A-Za-z])$", re.I)
 
 
 @dataclass
@@ -112,15 +147,42 @@ def _is_marker(span: Span, ref: float) -> bool:
     "small" is strictly below 85% here, as this reader has always measured it.
     """
     t = span.text.strip()
-    if not t or len(t) > 5 or not is_raised(span, ref, strict=True):
-        return False
+    return bool(t) and is_raised(span, ref, strict=True) and _marker_text(t)
+
+
+def _marker_text(t: str) -> bool:
     # Compare in the tokens' own spelling: CMSY's ∗ is read as *.
-    return "".join(_tokens(t)) == re.sub(r"[\s,]", "", t.translate(_SAME_MARKER)) and not any(c.isupper() for c in t)
+    return (
+        len(t) <= 5
+        and "".join(_tokens(t)) == re.sub(r"[\s,]", "", t.translate(_SAME_MARKER))
+        and not any(c.isupper() for c in t)
+    )
 
 
-def _base(text: str) -> str:
-    """Lower case without accents, one character per character (offsets stay valid)."""
-    return "".join(unicodedata.normalize("NFKD", c)[:1] or c for c in text.replace("\u2019", "'")).lower()
+def _plain(text: str) -> tuple[str, list[int]]:
+    """Lower case without accents, for finding a name, and the offset in ``text`` each character came from.
+
+    A split accent goes with its letter ("Luc´ıa" is "lucia"), a ligature is its letters.
+    """
+    out: list[str] = []
+    where: list[int] = []
+    for k, c in enumerate(text):
+        if c in _SPACING_ACCENT and k + 1 < len(text) and text[k + 1].isalpha():
+            continue
+        for d in unicodedata.normalize("NFKD", c.replace("\u2019", "'").replace("\u0131", "i")).lower():
+            if not unicodedata.combining(d):
+                out.append(d)
+                where.append(k)
+    return "".join(out), where
+
+
+def _compose(text: str) -> str:
+    """A split accent set on its letter: "Hidr´aulica" -> "Hidráulica"."""
+
+    def one(m: re.Match) -> str:
+        return unicodedata.normalize("NFC", m.group(2).replace("\u0131", "i") + _SPACING_ACCENT[m.group(1)])
+
+    return _SPLIT_ACCENT.sub(one, text)
 
 
 def _name_patterns(name: str) -> list[re.Pattern]:
@@ -129,7 +191,7 @@ def _name_patterns(name: str) -> list[re.Pattern]:
     first, last = parts[0], parts[-1]
 
     def b(word: str) -> str:
-        return re.escape(_base(word))
+        return re.escape(_plain(word)[0])
 
     pats = [r"[\s.~-]*".join(b(p) for p in parts)]
     if len(parts) > 1:
@@ -145,40 +207,60 @@ def _find_author(lines: list[Line], name: str) -> tuple[Line, float, float, list
     """The line naming the author, the x-range of the name, and the markers after it."""
     if not name.split():
         return None
+    read: dict[int, tuple[str, list[int], str, list[int]]] = {}
     for pattern in _name_patterns(name):
         for line in lines:
-            offsets, text = [], ""
-            for span in line.spans:
-                offsets.append(len(text))
-                text += span.text
+            if id(line) not in read:
+                offsets, text = [], ""
+                for span in line.spans:
+                    offsets.append(len(text))
+                    text += span.text
+                read[id(line)] = (text, offsets, *_plain(text))
+            text, offsets, plain, where = read[id(line)]
             # The name ends at a word end or where a span ends: a marker may follow unspaced ("Almeida" "b").
-            m = next(
-                (
-                    m
-                    for m in pattern.finditer(_base(text))
-                    if m.end() == len(text) or not text[m.end()].isalpha() or m.end() in offsets
-                ),
-                None,
-            )
-            if m is None:
+            found = _name_at(text, plain, where, pattern, set(offsets))
+            if found is None:
                 continue
-            i = max(k for k, off in enumerate(offsets) if off < m.end())
-            j = max(k for k, off in enumerate(offsets) if off <= m.start())
-            x0 = _at(line.spans[j], m.start() - offsets[j])
-            x1 = _at(line.spans[i], m.end() - offsets[i])
+            start, end = found
+            i = max(k for k, off in enumerate(offsets) if off < end)
+            j = max(k for k, off in enumerate(offsets) if off <= start)
+            x0 = _at(line.spans[j], start - offsets[j])
+            x1 = _at(line.spans[i], end - offsets[i])
             markers: list[str] = []
-            tail = line.spans[i].text[m.end() - offsets[i] :].translate(_SAME_MARKER)
+            tail = _ORCID.sub(" ", line.spans[i].text[end - offsets[i] :]).translate(_SAME_MARKER)
             lead = re.match(r"^[\s,]*([^\s\w,]{1,3}|\d{1,2}(?:,\d{1,2})*)(?=\s|,|$|[A-Z])", tail)
             if lead:
                 markers += _tokens(lead.group(1))
+            # The raised run after the name, read as one text: an ORCID in it is no marker.
             ref = line.spans[i].size
+            raised = ""
             for s in line.spans[i + 1 :]:
-                if not _is_marker(s, ref):
-                    if s.text.strip(" ,"):
-                        break
+                if is_raised(s, ref, strict=True):
+                    raised += s.text
+                elif s.text.strip(" ,"):
+                    break
+                else:
+                    raised += ","
+            for piece in re.split(r"[\s,]+", _ORCID.sub(",", raised)):
+                if not piece:
                     continue
-                markers += _tokens(s.text)
+                if not _marker_text(piece):
+                    break
+                markers += _tokens(piece)
             return line, x0, x1, markers
+    return None
+
+
+def _name_at(text: str, plain: str, where: list[int], pattern: re.Pattern, ends: set[int]) -> tuple[int, int] | None:
+    """Where ``pattern`` (on ``plain``, read from ``text``) finds the name in ``text``: not inside an
+    e-mail address or URL, and ending at a word end or at one of ``ends``."""
+    hidden = [m.span() for m in _ADDRESS.finditer(text)] if "@" in text or "/" in text or "www" in text else []
+    for m in pattern.finditer(plain):
+        start, end = where[m.start()], where[m.end() - 1] + 1
+        if any(a < end and start < b for a, b in hidden):
+            continue
+        if end == len(text) or not text[end].isalpha() or end in ends:
+            return start, end
     return None
 
 
@@ -280,7 +362,7 @@ def _is_note(text: str) -> bool:
 
 
 def _tidy(text: str) -> str:
-    text = re.sub(r"\s+", " ", text)
+    text = _compose(re.sub(r"\s+", " ", text))
     text = re.sub(r"\((?:[^()]*@[^()]*|\s*e-?mails?\b[^()]*)\)?", "", text, flags=re.I)
     text = re.sub(r"\S+@\S+|https?://\S+|www\.\S+", "", text)
     text = re.sub(r"[.,;:]?\s*\b(?:contact|e-?mails?|correspondence)\b.*$", "", text, flags=re.I)
@@ -300,16 +382,6 @@ def first_author_affiliation(layout: PageLayout, authors: list[str], body_size: 
     usable = [ln for ln in layout.lines if ln.role not in ("furniture", "gutter")]
     lines = sorted(usable, key=lambda ln: (ln.y0, ln.x0))
     top = [ln for ln in lines if ln.y0 < 0.5 * layout.height]
-    found = _find_author(top, authors[0])
-    if not found:
-        return FoundAffiliation("", "", "The first author's name was not found on page 1.")
-    author_line, name_x0, name_x1, markers = found
-    stop = next(
-        (ln.y0 for ln in lines if ln.y0 > author_line.y1 and _STOP.match(ln.text)),
-        0.5 * layout.height,
-    )
-    others = {_fold(a.split()[-1]) for a in authors[1:] if a.split()}
-    front = [ln for ln in lines if author_line.y1 - 1 <= ln.y0 < stop and ln is not author_line]
     # Footnotes: small type low on page 1. A one-off footer line (the last line of
     # a footnote can look like one) is kept; page numbers are not.
     footer = sorted(
@@ -323,6 +395,21 @@ def first_author_affiliation(layout: PageLayout, authors: list[str], body_size: 
         ),
         key=lambda ln: (ln.y0, ln.x0),
     )
+    paragraphs = _paragraphs(footer)
+    # The addresses footnote names each author with their whole address: nothing on the page says more.
+    addressed = _addresses_footnote(paragraphs, authors[0])
+    if addressed is not None:
+        return addressed
+    found = _find_author(top, authors[0])
+    if not found:
+        return FoundAffiliation("", "", "The first author's name was not found on page 1.")
+    author_line, name_x0, name_x1, markers = found
+    stop = next(
+        (ln.y0 for ln in lines if ln.y0 > author_line.y1 and _STOP.match(ln.text)),
+        0.5 * layout.height,
+    )
+    others = {_fold(a.split()[-1]) for a in authors[1:] if a.split()}
+    front = [ln for ln in lines if author_line.y1 - 1 <= ln.y0 < stop and ln is not author_line]
     entries = _entries(front, "front") + _entries(footer, "footnote")
 
     if markers:
@@ -339,10 +426,11 @@ def first_author_affiliation(layout: PageLayout, authors: list[str], body_size: 
             else "The first author's name carries no marker, but the institutions under the authors are marked"
         )
         return FoundAffiliation("", author_line.text, f"{said}: {names}.")
-    block = _block_under(front, author_line, name_x0, name_x1, others)
+    next_names = [_name_patterns(a)[0] for a in authors[1:] if a.split()]
+    block = _block_under(front, author_line, name_x0, name_x1, others, next_names)
     if block is not None:
         return block
-    with_footnote = _is_with_footnote(footer, authors[0])
+    with_footnote = _is_with_footnote(paragraphs, authors[0])
     if with_footnote is not None:
         return with_footnote
     return FoundAffiliation("", author_line.text, "No institution was found next to the first author's name.")
@@ -389,7 +477,7 @@ def _groups(line: Line) -> list[list[Span]]:
 
 
 def _block_under(
-    front: list[Line], author_line: Line, x0: float, x1: float, others: set[str]
+    front: list[Line], author_line: Line, x0: float, x1: float, others: set[str], next_names: list[re.Pattern]
 ) -> FoundAffiliation | None:
     """The lines right under the first author's name (side-by-side blocks: only the part under the name)."""
     picked: list[tuple[Line, str]] = []
@@ -409,8 +497,10 @@ def _block_under(
             continue
         if ln.y0 - prev_y1 > 1.0 * ln.height:
             break
-        if (_words(text) & others) and not _INSTITUTION.search(text):
-            break  # the next row of authors
+        if (_words(text) & others) and (
+            not _INSTITUTION.search(text) or any(p.match(_plain(text)[0]) for p in next_names)
+        ):
+            break  # the next row of authors (ACM journals: "ARASH KARIMI, Sable Research, USA")
         if _EMAIL_OR_URL.search(text) or _is_note(text):
             if picked:
                 break
@@ -443,24 +533,93 @@ def _organisations(lines: list[str]) -> list[str]:
     return out
 
 
-def _is_with_footnote(footer: list[Line], first_author: str) -> FoundAffiliation | None:
-    """IEEE journals: "A. Author and B. Author are with the Department of X, University of Y, City (e-mail: …)"."""
+def _paragraphs(footer: list[Line]) -> list[tuple[list[Line], str]]:
+    """The footnotes of page 1 with their text, lines joined.
+
+    A line right below continues a footnote unless it starts left of the text above (a new
+    footnote's indent) or opens with a bullet; a bulleted item's lines hang under its text.
+    """
     paragraphs: list[list[Line]] = []
     for ln in footer:
-        if (
-            paragraphs
-            and -0.3 * ln.height <= ln.y0 - paragraphs[-1][-1].y1 < 0.8 * ln.height
-            and ln.x0 <= paragraphs[-1][-1].x0 + 2
-        ):
-            paragraphs[-1].append(ln)
-        else:
-            paragraphs.append([ln])
-    surname = _fold(first_author.split()[-1])
+        if paragraphs:
+            first, prev = paragraphs[-1][0], paragraphs[-1][-1]
+            hang = _text_x0(first) if _BULLET.match(first.text) else None
+            left = max(prev.x0, hang or prev.x0)
+            if (
+                -0.3 * ln.height <= ln.y0 - prev.y1 < 0.8 * ln.height
+                and (hang is None or ln.x0 >= hang - 2)
+                and ln.x0 <= left + 2
+                and not _BULLET.match(ln.text)
+            ):
+                paragraphs[-1].append(ln)
+                continue
+        paragraphs.append([ln])
+    out = []
     for para in paragraphs:
         text = ""
         for ln in para:
             t = ln.text.strip()
             text = text[:-1] + t if text.endswith("-") and t[:1].islower() else f"{text} {t}".strip()
+        out.append((para, _BULLET.sub("", text)))
+    return out
+
+
+def _text_x0(line: Line) -> float:
+    """Where a line's text starts: after a bullet set as a span of its own."""
+    spans = line.spans
+    if len(spans) > 1 and _BULLET.fullmatch(spans[0].text):
+        return next((s.bbox[0] for s in spans[1:] if s.text.strip()), line.x0)
+    return line.x0
+
+
+def _sentence_end(text: str) -> int | None:
+    """Where the first sentence of ``text`` ends: at a full stop before a capital, not after an initial or
+    an abbreviation ("Univ. Paris", "St. Louis")."""
+    for m in re.finditer(r"\.\s+(?=[A-Z])", text):
+        if not _ABBREVIATION.search(text[: m.start()]):
+            return m.start()
+    return None
+
+
+def _addresses_footnote(paragraphs: list[tuple[list[Line], str]], first_author: str) -> FoundAffiliation | None:
+    """ACM journals: "Authors' addresses: A. Author, Department, University, City, Country, email; B. Author, …".
+
+    The entry starts with the author's name as typed, then their address (the e-mail
+    anywhere in it); an author with two institutions there is unknown, as everywhere.
+    """
+    patterns = _name_patterns(first_author)
+    for lines, text in paragraphs:
+        head = _ADDRESSES.match(text)
+        if not head:
+            continue
+        evidence = "\n".join(ln.text for ln in lines)
+        entries = [e.strip() for e in text[head.end() :].split(";")]
+        for pattern in patterns:
+            for entry in entries:
+                plain, where = _plain(entry)
+                found = _name_at(entry, plain, where, pattern, set())
+                if found is None or found[0] != 0:
+                    continue
+                place = _tidy(entry[found[1] :])
+                if not place:
+                    return FoundAffiliation(
+                        "", evidence, "The authors' addresses footnote gives the first author none."
+                    )
+                if len(_organisations([place])) > 1:
+                    return FoundAffiliation(
+                        "", evidence, f"The first author's address names two institutions: {place}."
+                    )
+                return FoundAffiliation(place, evidence)
+    return None
+
+
+def _is_with_footnote(paragraphs: list[tuple[list[Line], str]], first_author: str) -> FoundAffiliation | None:
+    """IEEE journals: "A. Author and B. Author are with the Department of X, University of Y, City (e-mail: …)".
+
+    The sentence runs over line breaks to its end, the e-mail address or the next author's "and with".
+    """
+    surname = _fold(first_author.split()[-1])
+    for para, text in paragraphs:
         for m in re.finditer(r"\b(?:is|are|was|were)\s+(?:also\s+)?with\s+(?:the\s+)?", text):
             # The sentence before "are with": split at sentence ends, not at initials ("O. Brandt").
             who = re.split(r";|(?<=[a-z\d][a-z\d])\.\s+", text[: m.start()])[-1]
@@ -469,11 +628,15 @@ def _is_with_footnote(footer: list[Line], first_author: str) -> FoundAffiliation
                 continue
             rest = text[m.end() :]
             end = re.search(
-                r",?\s+and\s+(?:also\s+)?with\b|"
+                r",?\s+and\s+(?:also\s+)?with\b|,?\s+(?:and\s+)?(?:is|are)\s+(?:now|currently)\b|,?\s+on\s+leave\b|"
+                # "was with X, when this work was done" / "while on sabbatical"
+                r",?\s+(?:when|while|during|until|since)\b|"
                 r"\s*\(|;|\.\s*$|\.\s+(?=(?:[A-Z]\.\s*)+[A-Z][a-z]+)|\.\s+(?=[A-Z][a-z]+ (?:is|are|was)\b)",
                 rest,
             )
-            place = _tidy(rest[: end.start()] if end else rest)
+            rest = rest[: end.start()] if end else rest
+            sentence = _sentence_end(rest)
+            place = _tidy(rest[:sentence] if sentence is not None else rest)
             if place and _INSTITUTION.search(place):
                 return FoundAffiliation(place, "\n".join(ln.text for ln in para))
     return None

@@ -35,8 +35,11 @@ _FOOTNOTE_MARK = re.compile(r"^\s*([\d*†‡§¶]|\([a-z\d]\))")
 
 
 def fold(text: str) -> str:
-    """Letters and digits only, lower case, accents dropped ("Zoë-Li" -> "zoeli"); other scripts kept."""
-    text = unicodedata.normalize("NFKD", text)
+    """Letters and digits only, lower case, accents dropped ("Zoë-Li" -> "zoeli"); other scripts kept.
+
+    A dotless ı is an i: pdfTeX sets an accented i as an accent over ı ("Luc´ıa").
+    """
+    text = unicodedata.normalize("NFKD", text.replace("\u0131", "i"))
     return "".join(c for c in text if c.isalnum()).lower()
 
 
