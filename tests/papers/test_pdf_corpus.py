@@ -28,12 +28,6 @@ KNOWN = {
     ("llncs", "hyphens"): "'hyper-parameter' broken at a line end is joined to the common 'hyperparameter'",
     ("iclr", "hyphens"): "'hyper-parameter' broken at a line end is joined to the common 'hyperparameter'",
     # The second corpus (2026-12-04), written apart from the parser and scored before any fix:
-    ("iclr_review", "figures"): "a wrapfigure pulled up by \\vspace to 3 pt under a full-width paragraph is missed",
-    ("acm_small", "tables"): "acmsmall's flush-left 'Table 1.' caption above a narrower centred table is missed",
-    ("aastex", "regions"): "truth: aastex's table box holds 37 pt of empty padding; the crop holds all its ink",
-    ("iclr_review", "regions"): "a header row with math (τ) under a one-line caption is left out of the crop",
-    ("iclr_review", "captions_whole"): "the caption runs on into the table's header row ('Drafter')",
-    ("mnras", "captions_whole"): "the caption is cut after its first sentence ending in ';'",
     ("acm_small", "affiliation_exact"): "acmart's 'Authors' addresses:' footer and capitalised byline are not read",
     ("els_5p", "affiliation_exact"): "an \\fnref 'Present address:' footnote is appended as a second institution",
     ("els_5p", "affiliation_never_wrong"): "an \\fnref 'Present address:' footnote is appended as a second institution",
