@@ -492,8 +492,11 @@ def _caption_lane(
     lo, hi = _row_edges(cap, caps)
     # The middle of each gap; without a neighbour the side stays open (an infinity halved).
     lo, hi = (lo + cap.x0) / 2, (cap.x1 + hi) / 2
+    top, bottom = cap.y0, cap.y1
+    # Plain floats first: this looks at every line of the page for every caption.
+    rows = [o for o in ordered if o.y0 < bottom and o.y1 > top and o.role == "body"]
     for line in lines:
-        beside = (o for o in ordered if o.role == "body" and o.col == line.col and same_row(o, line) and _is_prose(o))
+        beside = (o for o in rows if o.col == line.col and same_row(o, line) and _is_prose(o))
         left, right = _row_edges(line, beside)
         lo, hi = max(lo, left), min(hi, right)
     return lo, hi
