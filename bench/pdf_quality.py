@@ -10,7 +10,7 @@ holds no other float's caption nor 10% of another float's body box), whether the
 rightly unknown) and never wrong, and code links: the paper's own links found,
 and links reported as the paper's own that are a third party's or malformed.
 The truth comes from LaTeX, never from this code. The scoring functions are
-imported by tests/papers/test_pdf_corpus.py.
+imported by tests/papers/test_pdf_corpus.py and test_pdf_float_classes.py.
 """
 
 from __future__ import annotations
@@ -149,6 +149,34 @@ def region_correct(found: dict, truth_floats: list[dict]) -> bool:
     if "body_rect" in own:
         return covers_body(rect, own["body_rect"])
     return touches_caption(rect, own)
+
+
+def folded(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def caption_whole(truth: dict, found: str) -> bool:
+    """Whether ``found`` is the float's caption as written, whole and alone.
+
+    The found caption starts with its label ("Fig. 3", "TABLE II"); the truth has
+    the text alone, with its math as LaTeX wrote it to the truth file (commands
+    dropped), so math is compared only as "some text in between".
+    """
+    got = folded(found)
+    parts = [folded(part) for part in re.split(r"\$[^$]*\$", truth["caption"])]
+    ends_in_math = not parts[-1]
+    parts = [part for part in parts if part]
+    at = got.find(parts[0]) if parts else 0
+    if at < 0 or at > len(folded(truth["label"])) + 1:
+        return False  # not found, or something other than the label before it
+    end = at + len(parts[0]) if parts else 0
+    for part in parts[1:]:
+        at = got.find(part, end)
+        if at < 0:
+            return False
+        end = at + len(part)
+    # After the last words, only the math the caption ends with (a few characters).
+    return len(got) - end <= (12 if ends_in_math else 0)
 
 
 def norm_affiliation(text: str | None) -> str:

@@ -27,13 +27,6 @@ KNOWN = {
     # in use, so the body is not wrong, only not the author's.
     ("llncs", "hyphens"): "'hyper-parameter' broken at a line end is joined to the common 'hyperparameter'",
     ("iclr", "hyphens"): "'hyper-parameter' broken at a line end is joined to the common 'hyperparameter'",
-    # The second corpus (2026-12-04), written apart from the parser and scored before any fix:
-    ("iclr_review", "figures"): "a wrapfigure pulled up by \\vspace to 3 pt under a full-width paragraph is missed",
-    ("acm_small", "tables"): "acmsmall's flush-left 'Table 1.' caption above a narrower centred table is missed",
-    ("aastex", "regions"): "truth: aastex's table box holds 37 pt of empty padding; the crop holds all its ink",
-    ("iclr_review", "regions"): "a header row with math (τ) under a one-line caption is left out of the crop",
-    ("iclr_review", "captions_whole"): "the caption runs on into the table's header row ('Drafter')",
-    ("mnras", "captions_whole"): "the caption is cut after its first sentence ending in ';'",
 }
 CHECKS = (
     "figures",
@@ -113,40 +106,12 @@ def test_each_crop_covers_its_own_float_body_and_holds_no_other_float(name):
     assert wrong == []
 
 
-def folded(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
-
-
-def caption_whole(truth: dict, found: str) -> bool:
-    """Whether ``found`` is the float's caption as written, whole and alone.
-
-    The found caption starts with its label ("Fig. 3", "TABLE II"); the truth has
-    the text alone, with its math as LaTeX wrote it to the truth file (commands
-    dropped), so math is compared only as "some text in between".
-    """
-    got = folded(found)
-    parts = [folded(part) for part in re.split(r"\$[^$]*\$", truth["caption"])]
-    ends_in_math = not parts[-1]
-    parts = [part for part in parts if part]
-    at = got.find(parts[0]) if parts else 0
-    if at < 0 or at > len(folded(truth["label"])) + 1:
-        return False  # not found, or something other than the label before it
-    end = at + len(parts[0]) if parts else 0
-    for part in parts[1:]:
-        at = got.find(part, end)
-        if at < 0:
-            return False
-        end = at + len(part)
-    # After the last words, only the math the caption ends with (a few characters).
-    return len(got) - end <= (12 if ends_in_math else 0)
-
-
 def test_a_caption_cut_short_or_run_on_is_not_whole():
     truth = {"label": "Table 1", "caption": "Error of $t_peak$: the day of the peak."}
-    assert caption_whole(truth, "Table 1: Error of ∆tpeak: the day of the peak.")
-    assert not caption_whole(truth, "Table 1: Error of ∆tpeak:")
-    assert not caption_whole(truth, "Table 1: Error of ∆tpeak: the day of the peak. Drafter")
-    assert not caption_whole(truth, "see below Table 1: Error of ∆tpeak: the day of the peak.")
+    assert quality.caption_whole(truth, "Table 1: Error of ∆tpeak: the day of the peak.")
+    assert not quality.caption_whole(truth, "Table 1: Error of ∆tpeak:")
+    assert not quality.caption_whole(truth, "Table 1: Error of ∆tpeak: the day of the peak. Drafter")
+    assert not quality.caption_whole(truth, "see below Table 1: Error of ∆tpeak: the day of the peak.")
 
 
 @pytest.mark.parametrize("name", cases("captions_whole"))
@@ -158,7 +123,7 @@ def test_each_caption_is_read_whole_and_alone(name):
         own = by_key.get(quality.key(f))
         if own is None:
             continue
-        if not caption_whole(own, f["caption"]):
+        if not quality.caption_whole(own, f["caption"]):
             wrong.append(f["caption"])
     assert wrong == []
 

@@ -21,7 +21,7 @@ import pymupdf
 from papers.text import CAPTION_LABEL
 
 from .body import join_lines
-from .layout import Line, PageLayout, Span, is_table_row, same_row
+from .layout import Line, PageLayout, Span, is_table_row, joined, same_row
 
 CAPTION = CAPTION_LABEL
 MAX_GAP = 28.0  # points between caption and figure, or between parts of one figure
@@ -112,15 +112,19 @@ def caption_lines(
     titled = _label_only(start)  # IEEE: "TABLE I" alone, the title on the next line(s)
     pitch: float | None = None
     own_size = body_size is not None and abs(start.size - body_size) > 0.4
-    for line in ordered[index + 1 :]:
-        if line.x0 >= lane[1] - 1 or line.x1 <= lane[0] + 1:
-            continue  # beside the caption, not under it
+    under = max(lane[0], start.x0), min(lane[1], start.x1)
+    for k in range(index + 1, len(ordered)):
+        line = ordered[k]
+        if line.x0 >= under[1] - 1 or line.x1 <= under[0] + 1:
+            continue  # beside the caption (another caption, the text round a wrapfigure), not under it
         if same_row(line, prev):
             # A piece of the row MuPDF kept apart (a formula in another size) follows it.
             near = 0 <= line.x0 - out[-1].x1 <= 2.5 * max(prev.size, 6)
             if line.role == "body" and line.col == prev.col and near:
                 out.append(line)
             continue
+        if _split_row(line, ordered, k, under):
+            break
         aligned = any(abs(line.x0 - x) <= 2.5 for x in edges)
         centred = abs((line.x0 + line.x1) - (prev.x0 + prev.x1)) <= 5
         if not (aligned or centred):
@@ -148,13 +152,30 @@ def caption_lines(
             break
         if caption_label(line):
             break
-        if not (titled and prev is start):
+        # The pitch is learnt from steps whose edges agree: a superscript raising a line's
+        # top (or a subscript its bottom) makes one step look short, and the next normal one too long.
+        if not (titled and prev is start) and abs((line.y0 - prev.y0) - (line.y1 - prev.y1)) <= 0.5:
             pitch = step if pitch is None else min(pitch, step)
         out.append(line)
         prev = line
         if len(out) >= 12:
             break
     return out
+
+
+def _split_row(line: Line, ordered: list[Line], index: int, under: tuple[float, float]) -> bool:
+    """Is the line the first cell of a table row that MuPDF read as pieces (a header row with math in it)?
+
+    A cell in another font (a symbol such as $\\tau$) is enough for MuPDF to
+    make each cell a line of its own; joined, the row's gaps tell it is no caption line.
+    """
+    row = line
+    for other in ordered[index + 1 :]:
+        if not same_row(other, line):
+            break
+        if other.role == "body" and other.col == line.col and under[0] - 1 <= other.x0 and other.x1 <= under[1] + 1:
+            row = joined(row, other)
+    return row is not line and is_table_row(row)
 
 
 def _wrapped(line: Line, room: float | None) -> bool:
@@ -439,7 +460,7 @@ def find_figures(
             others = [r for j, r in enumerate(caps) if j != index and real[j]]
             rect = None
             order = _order(kind, sides[index], usual)
-            lane = _caption_lane(cap, caps)
+            lane = _caption_lane(cap, caps, lines, ordered)
             for grown in _candidates(kind, cap, col, layout, free, own, weak, order, lane):
                 done = _finish(grown, labels, lines, own, (body_size, body_font), layout)
                 if done is not None and not _clashes(done, others, claimed):
@@ -458,12 +479,27 @@ def find_figures(
     return out, [captions[i] for i in pending]
 
 
-def _caption_lane(cap: pymupdf.Rect, caps: list[pymupdf.Rect]) -> tuple[float, float]:
+def _caption_lane(
+    cap: pymupdf.Rect, caps: list[pymupdf.Rect], lines: list[Line], ordered: list[Line]
+) -> tuple[float, float]:
     """Side-by-side floats (two minipages): a caption with another on its row grows only
-    on its own side of the gap between them, so each float gets its own picture."""
+    on its own side of the gap between them, so each float gets its own picture.
+
+    A float the text wraps round (a wrapfigure) has prose on its caption's rows:
+    it grows only on its own side of that text, which would otherwise bound it
+    from above and below wherever \\vspace pulls the float against it.
+    """
     lo, hi = _row_edges(cap, caps)
     # The middle of each gap; without a neighbour the side stays open (an infinity halved).
-    return (lo + cap.x0) / 2, (cap.x1 + hi) / 2
+    lo, hi = (lo + cap.x0) / 2, (cap.x1 + hi) / 2
+    top, bottom = cap.y0, cap.y1
+    # Plain floats first: this looks at every line of the page for every caption.
+    rows = [o for o in ordered if o.y0 < bottom and o.y1 > top and o.role == "body"]
+    for line in lines:
+        beside = (o for o in rows if o.col == line.col and same_row(o, line) and _is_prose(o))
+        left, right = _row_edges(line, beside)
+        lo, hi = max(lo, left), min(hi, right)
+    return lo, hi
 
 
 def _without_table_rows(caption: Caption) -> Caption:
@@ -725,9 +761,39 @@ def _is_blocker(line: Line, elements: list[tuple], body_size: float, layout: Pag
     # A table's header row (or a long row of words) reads as prose by its letters; its gaps tell.
     if line.width < 0.5 * (c1 - c0) or not _is_prose(line) or is_table_row(line):
         return False
+    if _aligned_cells(line, layout.lines):
+        return False
     # Last: the page's drawings are many, and most lines are already decided.
     cx, cy = (line.x0 + line.x1) / 2, (line.y0 + line.y1) / 2
     return not any(e[0] - 1 <= cx <= e[2] + 1 and e[1] - 1 <= cy <= e[3] + 1 for e in elements)
+
+
+def _cell_starts(line: Line) -> list[float]:
+    """Where the line's pieces start after a gap wider than a word space (half an em)."""
+    em = max(line.size, 1.0)
+    return [b.bbox[0] for a, b in zip(line.spans, line.spans[1:]) if b.bbox[0] - a.bbox[2] >= 0.5 * em]
+
+
+def _aligned_cells(line: Line, lines: list[Line]) -> bool:
+    """Is the line a table row whose cells stand only about an em apart (a wide text cell)?
+
+    Its gaps alone do not tell it from a stretched line of prose; a cell starting
+    where a piece of the row above or below starts does: a table's columns line up.
+    """
+    starts = _cell_starts(line)
+    if not starts:
+        return False
+    reach = 1.5 * max(line.height, 1.0)
+    for other in lines:
+        if (
+            other is line
+            or other.col != line.col
+            or not (-1 <= line.y0 - other.y1 <= reach or -1 <= other.y0 - line.y1 <= reach)
+        ):
+            continue
+        if any(abs(x - s) <= 1 for x in (other.x0, *_cell_starts(other)) for s in starts):
+            return True
+    return False
 
 
 def _band(col: int, layout: PageLayout) -> tuple[float, float]:

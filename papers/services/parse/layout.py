@@ -525,7 +525,7 @@ def join_row_fragments(layout: PageLayout) -> None:
             and 0 <= ln.x0 - cur.x1 <= 2.5 * max(ln.size, 1)
             and min(ln.y1, cur.y1) - max(ln.y0, cur.y0) >= 0.8 * min(ln.height, cur.height)
         ):
-            cur = merged[id(first)] = _joined(cur, ln)
+            cur = merged[id(first)] = joined(cur, ln)
             pieces.add(id(ln))
             continue
         first = cur = ln
@@ -533,7 +533,7 @@ def join_row_fragments(layout: PageLayout) -> None:
         layout.lines = [merged.get(id(ln), ln) for ln in layout.lines if id(ln) not in pieces]
 
 
-def _joined(left: Line, right: Line) -> Line:
+def joined(left: Line, right: Line) -> Line:
     """One line of two pieces of a row, a space between them."""
     spans = [*left.spans[:-1], replace(left.spans[-1], text=left.spans[-1].text.rstrip() + " "), *right.spans]
     bbox = (min(left.x0, right.x0), min(left.y0, right.y0), max(left.x1, right.x1), max(left.y1, right.y1))
