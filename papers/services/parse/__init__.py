@@ -511,9 +511,11 @@ def _save(*, paper: Paper, content: PaperContent, result: dict, pictures: list[t
                     getattr(fig, field).name = getattr(holder, field).name
                 fig.width, fig.height = holder.width, holder.height
                 fig.thumb_width, fig.thumb_height = holder.thumb_width, holder.thumb_height
-            # A query for all new rows and one for all kept rows, not one per figure.
             Figure.objects.bulk_create(created)
-            Figure.objects.bulk_update(updated, _FIGURE_FIELDS)
+            # One plain UPDATE per kept figure: bulk_update's CASE per field and row cost more to
+            # build (about 4 ms a figure) than these few queries take to run.
+            for fig in updated:
+                Figure.objects.filter(pk=fig.pk).update(**{field: getattr(fig, field) for field in _FIGURE_FIELDS})
             gone = stale + list(existing.values())
             for fig in gone:
                 old_files += [fig.image.name, fig.thumbnail.name]
