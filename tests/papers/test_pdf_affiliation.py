@@ -20,6 +20,22 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "affiliation"
 TRUTH = json.loads((FIXTURES / "truth.json").read_text())
 
 
+BOLD = "hebo"
+BODY = "Body text of the paper runs on here in its usual size."
+
+
+def _title_page(lines: list[tuple], *, authors: list[str], body_top: int | None = None):
+    """Parse a generated first page: ``lines`` as (x, y, text, size[, font]), and 20 body lines from ``body_top``."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for x, y, text, size, *font in lines:
+        page.insert_text((x, y), text, fontsize=size, fontname=font[0] if font else "helv")
+    if body_top is not None:
+        for i in range(20):
+            page.insert_text((72, body_top + 14 * i), BODY, fontsize=10)
+    return paper_parse(paper=stored_paper(doc.tobytes(), authors=authors))
+
+
 def parsed(name: str):
     truth = TRUTH[name]
     paper = stored_paper((FIXTURES / f"{name}.pdf").read_bytes(), authors=truth["authors"])
@@ -111,50 +127,49 @@ def test_one_centred_block_under_a_row_of_names_is_the_first_authors_too():
 
 
 def test_unicode_superscript_markers_typed_into_the_text_split_a_shared_line():
-    doc = pymupdf.open()
-    page = doc.new_page()
-    page.insert_text((150, 90), "Typed Superscripts in Title Blocks", fontname="hebo", fontsize=15)
-    page.insert_text((170, 125), "Ada Lovelace\u00b2, Alan Turing\u00b9", fontsize=11)
-    page.insert_text((130, 140), "\u00b9Google DeepMind \u00b2University of Oxford, UK", fontsize=10)
-    page.insert_text((280, 200), "Abstract", fontname="hebo", fontsize=11)
-    page.insert_text((72, 220), "We study typed superscript markers in some detail here and now.", fontsize=10)
-    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
+    content = _title_page(
+        [
+            (150, 90, "Typed Superscripts in Title Blocks", 15, BOLD),
+            (170, 125, "Ada Lovelace\u00b2, Alan Turing\u00b9", 11),
+            (130, 140, "\u00b9Google DeepMind \u00b2University of Oxford, UK", 10),
+            (280, 200, "Abstract", 11, BOLD),
+            (72, 220, "We study typed superscript markers in some detail here and now.", 10),
+        ],
+        authors=["Ada Lovelace", "Alan Turing"],
+    )
     assert content.affiliation == "University of Oxford, UK"
 
 
 def test_internship_note_under_the_author_block_is_skipped_for_the_block_under_the_name():
-    doc = pymupdf.open()
-    page = doc.new_page()
-    page.insert_text((150, 90), "Notes Under the Author Block", fontname="hebo", fontsize=15)
-    page.insert_text((200, 125), "Ada Lovelace", fontsize=11)
-    page.insert_text((265, 120), "*", fontsize=7)
-    page.insert_text((320, 125), "Alan Turing", fontsize=11)
-    page.insert_text((190, 139), "University of Oxford", fontsize=10)
-    page.insert_text((175, 155), "*", fontsize=6)
-    page.insert_text((180, 158), "Work done during an internship at Microsoft Research.", fontsize=9)
-    page.insert_text((280, 200), "Abstract", fontname="hebo", fontsize=11)
-    page.insert_text((72, 220), "We study notes printed under author blocks in some detail here.", fontsize=10)
-    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
+    content = _title_page(
+        [
+            (150, 90, "Notes Under the Author Block", 15, BOLD),
+            (200, 125, "Ada Lovelace", 11),
+            (265, 120, "*", 7),
+            (320, 125, "Alan Turing", 11),
+            (190, 139, "University of Oxford", 10),
+            (175, 155, "*", 6),
+            (180, 158, "Work done during an internship at Microsoft Research.", 9),
+            (280, 200, "Abstract", 11, BOLD),
+            (72, 220, "We study notes printed under author blocks in some detail here.", 10),
+        ],
+        authors=["Ada Lovelace", "Alan Turing"],
+    )
     assert content.affiliation == "University of Oxford"
 
 
 def test_the_authors_are_with_footnote_speaks_for_the_first_author():
-    doc = pymupdf.open()
-    page = doc.new_page()
-    page.insert_text((150, 90), "Footnotes for the Whole Author List", fontname="hebo", fontsize=15)
-    page.insert_text((200, 125), "Ada Lovelace and Alan Turing", fontsize=11)
-    page.insert_text((72, 170), "Abstract-We study author footnotes of journals in some detail here.", fontsize=9)
-    for i in range(20):
-        page.insert_text(
-            (72, 300 + 14 * i), "Body text of the paper runs on here in its usual size and font.", fontsize=10
-        )
-    page.insert_text(
-        (72, 720),
-        "The authors are with the School of Informatics, University of Edinburgh, Edinburgh EH8 9AB,",
-        fontsize=8,
+    content = _title_page(
+        [
+            (150, 90, "Footnotes for the Whole Author List", 15, BOLD),
+            (200, 125, "Ada Lovelace and Alan Turing", 11),
+            (72, 170, "Abstract-We study author footnotes of journals in some detail here.", 9),
+            (72, 720, "The authors are with the School of Informatics, University of Edinburgh, Edinburgh EH8 9AB,", 8),
+            (72, 730, "UK (e-mail: ada@ed.ac.uk; alan@ed.ac.uk).", 8),
+        ],
+        authors=["Ada Lovelace", "Alan Turing"],
+        body_top=300,
     )
-    page.insert_text((72, 730), "UK (e-mail: ada@ed.ac.uk; alan@ed.ac.uk).", fontsize=8)
-    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
     assert content.affiliation == "School of Informatics, University of Edinburgh, Edinburgh EH8 9AB, UK"
 
 
@@ -178,14 +193,15 @@ def test_acm_first_author_with_two_institutions_in_the_addresses_is_unknown_with
 
 
 def test_acm_capitalised_byline_stops_at_the_next_authors_line():
-    doc = pymupdf.open()
-    page = doc.new_page()
-    page.insert_text((72, 90), "Bylines of ACM Journals Without an Address Footnote", fontname="hebo", fontsize=14)
-    page.insert_text((72, 115), "CAMILLE DUBOIS, Universite de Montclair, Canada", fontsize=10)
-    page.insert_text((72, 128), "ARASH KARIMI, Sable Interactive Research, USA", fontsize=10)
-    for i in range(20):
-        page.insert_text((72, 200 + 14 * i), "Body text of the paper runs on here in its usual size.", fontsize=10)
-    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Camille Dubois", "Arash Karimi"]))
+    content = _title_page(
+        [
+            (72, 90, "Bylines of ACM Journals Without an Address Footnote", 14, BOLD),
+            (72, 115, "CAMILLE DUBOIS, Universite de Montclair, Canada", 10),
+            (72, 128, "ARASH KARIMI, Sable Interactive Research, USA", 10),
+        ],
+        authors=["Camille Dubois", "Arash Karimi"],
+        body_top=200,
+    )
     assert content.affiliation == ""
     assert "Sable" not in content.affiliation_note
 
@@ -209,20 +225,21 @@ def test_elsarticle_current_and_permanent_address_footnotes_are_not_appended():
     ],
 )
 def test_a_footnote_on_where_the_author_is_now_or_was_is_never_appended(note):
-    doc = pymupdf.open()
-    page = doc.new_page()
-    page.insert_text((150, 90), "Footnotes Sharing the Author's Marker", fontname="hebo", fontsize=15)
-    page.insert_text((200, 125), "Ada Lovelace", fontsize=11)
-    page.insert_text((264, 120), "1,2", fontsize=7)
-    page.insert_text((320, 125), "Alan Turing", fontsize=11)
-    page.insert_text((380, 120), "1", fontsize=7)
-    page.insert_text((200, 137), "1", fontsize=6)
-    page.insert_text((204, 140), "University of Oxford, UK", fontsize=10)
-    for i in range(20):
-        page.insert_text((72, 300 + 14 * i), "Body text of the paper runs on here in its usual size.", fontsize=10)
-    page.insert_text((72, 717), "2", fontsize=6)
-    page.insert_text((76, 720), note, fontsize=8)
-    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
+    content = _title_page(
+        [
+            (150, 90, "Footnotes Sharing the Author's Marker", 15, BOLD),
+            (200, 125, "Ada Lovelace", 11),
+            (264, 120, "1,2", 7),
+            (320, 125, "Alan Turing", 11),
+            (380, 120, "1", 7),
+            (200, 137, "1", 6),
+            (204, 140, "University of Oxford, UK", 10),
+            (72, 717, "2", 6),
+            (76, 720, note, 8),
+        ],
+        authors=["Ada Lovelace", "Alan Turing"],
+        body_top=300,
+    )
     assert content.affiliation == "University of Oxford, UK"
 
 
@@ -256,33 +273,34 @@ def test_a_split_accent_in_the_institution_is_stored_on_its_letter():
 
 
 def test_newer_acmart_contact_information_footnote_is_read_like_the_addresses():
-    doc = pymupdf.open()
-    page = doc.new_page()
-    page.insert_text((72, 90), "Contact Information in Newer ACM Journals", fontname="hebo", fontsize=14)
-    page.insert_text((72, 115), "ADA LOVELACE, University of Oxford, UK", fontsize=10)
-    page.insert_text((72, 128), "ALAN TURING, Bletchley Research, UK", fontsize=10)
-    for i in range(20):
-        page.insert_text((72, 200 + 14 * i), "Body text of the paper runs on here in its usual size.", fontsize=10)
-    page.insert_text(
-        (72, 720),
-        "Authors' Contact Information: Ada Lovelace, ada@ox.ac.uk, University of Oxford, Oxford, UK; Alan",
-        fontsize=8,
+    content = _title_page(
+        [
+            (72, 90, "Contact Information in Newer ACM Journals", 14, BOLD),
+            (72, 115, "ADA LOVELACE, University of Oxford, UK", 10),
+            (72, 128, "ALAN TURING, Bletchley Research, UK", 10),
+            (
+                72,
+                720,
+                "Authors' Contact Information: Ada Lovelace, ada@ox.ac.uk, University of Oxford, Oxford, UK; Alan",
+                8,
+            ),
+            (72, 730, "Turing, Bletchley Research, Milton Keynes, UK.", 8),
+        ],
+        authors=["Ada Lovelace", "Alan Turing"],
+        body_top=200,
     )
-    page.insert_text((72, 730), "Turing, Bletchley Research, Milton Keynes, UK.", fontsize=8)
-    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
     assert content.affiliation == "University of Oxford, Oxford, UK"
 
 
 def test_the_is_with_place_ends_at_a_country_abbreviation_before_the_next_sentence():
-    doc = pymupdf.open()
-    page = doc.new_page()
-    page.insert_text((150, 90), "Footnotes Naming a Later Affiliation", fontname="hebo", fontsize=15)
-    page.insert_text((200, 125), "Ada Lovelace and Alan Turing", fontsize=11)
-    for i in range(20):
-        page.insert_text((72, 300 + 14 * i), "Body text of the paper runs on here in its usual size.", fontsize=10)
-    page.insert_text((82, 720), "A. Lovelace is with the School of Informatics, University of Edinburgh,", fontsize=8)
-    page.insert_text(
-        (72, 730), "Edinburgh EH8 9AB, U.K. She is now with Bletchley Research, Milton Keynes, U.K.", fontsize=8
+    content = _title_page(
+        [
+            (150, 90, "Footnotes Naming a Later Affiliation", 15, BOLD),
+            (200, 125, "Ada Lovelace and Alan Turing", 11),
+            (82, 720, "A. Lovelace is with the School of Informatics, University of Edinburgh,", 8),
+            (72, 730, "Edinburgh EH8 9AB, U.K. She is now with Bletchley Research, Milton Keynes, U.K.", 8),
+        ],
+        authors=["Ada Lovelace", "Alan Turing"],
+        body_top=300,
     )
-    content = paper_parse(paper=stored_paper(doc.tobytes(), authors=["Ada Lovelace", "Alan Turing"]))
     assert content.affiliation == "School of Informatics, University of Edinburgh, Edinburgh EH8 9AB, U.K"
