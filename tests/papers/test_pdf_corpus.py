@@ -27,7 +27,31 @@ KNOWN = {
     # in use, so the body is not wrong, only not the author's.
     ("llncs", "hyphens"): "'hyper-parameter' broken at a line end is joined to the common 'hyperparameter'",
     ("iclr", "hyphens"): "'hyper-parameter' broken at a line end is joined to the common 'hyperparameter'",
+    # The third corpus (2026-12-04 evening), written apart from the parser and scored before any fix:
+    ("aaai_like", "tables"): "a caption-above table stacked on a caption-below table swallows it",
+    ("aaai_like", "regions"): "a caption-above table stacked on a caption-below table swallows it",
+    ("jmlr_like", "captions_whole"): "truth: the caption's \\ref is written as its key ('thm:coverage')",
+    ("amsart_graphs", "affiliation_exact"): "amsart prints the addresses after the references, on the last page",
+    ("els_keyval", "affiliation_exact"): "an address wrapped onto a line opening with a digit ('1AB, UK') is cut",
+    ("els_keyval", "affiliation_never_wrong"): "an address wrapped onto a line opening with a digit ('1AB, UK') is cut",
+    ("icml_like", "affiliation_exact"): "the first-column affiliation footnote is cut at its line wrap",
+    ("icml_like", "affiliation_never_wrong"): "the first-column affiliation footnote is cut at its line wrap",
+    ("nature_like", "affiliation_exact"): "numbered affiliations run together in a paragraph are cut at a line wrap",
+    (
+        "nature_like",
+        "affiliation_never_wrong",
+    ): "numbered affiliations run together in a paragraph are cut at a line wrap",
+    (
+        "aaai_like",
+        "own_links_found",
+    ): "'The code ... is available at' under a company account is taken as a third party's",
+    ("nature_like", "own_links_found"): "a URL broken inside its host name ('github.' / 'com/…') is not read",
+    ("neurips_links", "own_links_found"): "a URL broken inside its host name ('yaellevi.' / 'net/…') is not read",
+    ("revtex_pra", "own_links_found"): "revtex's balanced two-column references put the conclusion's link among them",
+    ("els_keyval", "hyphens"): "'ground-water' broken at a line end loses its hyphen",
 }
+# Floats the truth cannot give one body box.
+NO_BODY_BOX = {("els_keyval", "Table 1"): "a longtable across a page break"}
 CHECKS = (
     "figures",
     "tables",
@@ -89,7 +113,7 @@ def test_the_corpus_records_the_body_box_of_every_table():
         f"{name} {t['label']}"
         for name, (_pdf, truth) in PAPERS.items()
         for t in truth["floats"]
-        if t["kind"] == "table" and "body_rect" not in t
+        if t["kind"] == "table" and "body_rect" not in t and (name, t["label"]) not in NO_BODY_BOX
     ]
     assert missing == []
 
