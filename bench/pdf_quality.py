@@ -5,9 +5,11 @@
 Prints, per style and in total: figure and table precision/recall (a found
 float matches a true one by page, kind and label number), how many matched
 crops are the right region (the crop covers 90% of its own float's body box as
-LaTeX recorded it, or touches its own caption where no box was recorded, and
-holds no other float's caption nor 10% of another float's body box), whether the first author's affiliation is exact (or
-rightly unknown) and never wrong, and code links: the paper's own links found,
+LaTeX recorded it, or touches its own caption where no box was recorded, holds
+beside that box at most half its area again, and holds no other float's
+caption nor 10% of another float's body box), whether the first author's
+affiliation is exact (or rightly unknown) and never wrong, and code links: the
+paper's own links found,
 and links reported as the paper's own that are a third party's or malformed.
 The truth comes from LaTeX, never from this code. The scoring functions are
 imported by tests/papers/test_pdf_corpus.py and test_pdf_float_classes.py.
@@ -36,6 +38,10 @@ TOUCH = 24.0
 # covers COVER of that box and less than FOREIGN of any other float's box on the page.
 COVER = 0.90
 FOREIGN = 0.10
+# ... and holds little beside it: on the corpus, right crops add at most a fifth of the box in
+# margins (padding, \tabcolsep); crops that took the next column's prose or the byline above a
+# teaser add as much as the box again.
+SPILL = 0.50
 ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
 
 
@@ -137,8 +143,13 @@ def holds_body(rect: tuple, body: list[float]) -> bool:
     return overlap(rect, tuple(body)) >= FOREIGN * area(tuple(body))
 
 
+def holds_little_else(rect: tuple, body: list[float]) -> bool:
+    return area(rect) - overlap(rect, tuple(body)) <= SPILL * area(tuple(body))
+
+
 def region_correct(found: dict, truth_floats: list[dict]) -> bool:
-    """The crop covers its own body (or, without a recorded body, touches its caption) and holds no other float."""
+    """The crop covers its own body (or, without a recorded body, touches its caption), holds little
+    beside it, and holds no other float."""
     own = next((t for t in truth_floats if key(t) == key(found)), None)
     if own is None:
         return False
@@ -147,7 +158,7 @@ def region_correct(found: dict, truth_floats: list[dict]) -> bool:
     if any(holds_caption(rect, t) or ("body_rect" in t and holds_body(rect, t["body_rect"])) for t in others):
         return False
     if "body_rect" in own:
-        return covers_body(rect, own["body_rect"])
+        return covers_body(rect, own["body_rect"]) and holds_little_else(rect, own["body_rect"])
     return touches_caption(rect, own)
 
 

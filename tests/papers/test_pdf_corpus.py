@@ -49,6 +49,10 @@ KNOWN = {
     ("neurips_links", "own_links_found"): "a URL broken inside its host name ('yaellevi.' / 'net/…') is not read",
     ("revtex_pra", "own_links_found"): "revtex's balanced two-column references put the conclusion's link among them",
     ("els_keyval", "hyphens"): "'ground-water' broken at a line end loses its hyphen",
+    # Crops that hold far more than their float, seen once the score asked (2026-12-04 evening):
+    ("els_5p", "regions"): "a column-wide figure's crop takes the other column's prose beside it",
+    ("icml_like", "regions"): "a column-wide figure's crop takes the abstract in the other column",
+    ("acm_small", "regions"): "a teaser's crop takes the byline above it",
 }
 # Floats the truth cannot give one body box.
 NO_BODY_BOX = {("els_keyval", "Table 1"): "a longtable across a page break"}
