@@ -8,9 +8,9 @@ crops are the right region (the crop covers 90% of its own float's body box as
 LaTeX recorded it, or touches its own caption where no box was recorded, holds
 beside that box at most half its area again, and holds no other float's
 caption nor 10% of another float's body box), whether the first author's
-affiliation is exact (or rightly unknown) and never wrong, and code links: the
-paper's own links found,
-and links reported as the paper's own that are a third party's or malformed.
+affiliation is exact (or rightly unknown) and never wrong, and code links:
+the paper's own links found, and links reported as the paper's own that are a
+third party's or malformed.
 The truth comes from LaTeX, never from this code. The scoring functions are
 imported by tests/papers/test_pdf_corpus.py and test_pdf_float_classes.py.
 """
