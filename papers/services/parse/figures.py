@@ -430,13 +430,13 @@ def find_figures(
         return [], []
     captions = [_without_table_rows(c) for c in captions]
     elements, blockers, weak = _page_parts(layout, ordered, body_size)
-    limits = _shared_gap_limits(captions, layout, elements, weak)
     labels = _label_lines(layout, ordered)
     caps = [_caption_rect(c[2]) for c in captions]
     sides = [
         _directions(kind, caps[i], _caption_column(lines), layout, elements, ordered, lines)
         for i, (kind, _label, lines, _seq) in enumerate(captions)
     ]
+    limits = _shared_gap_limits(captions, layout, elements, weak, sides)
     votes = [side for side, c in zip(sides, captions) if side and c[0] == "table"]
     usual = max(("below", "above"), key=votes.count) if votes else None
     # A "caption" inside a picture (a screenshot of a paper) bounds no other float.
@@ -458,11 +458,14 @@ def find_figures(
                 if top <= (e.y0 + e.y1) / 2 <= bottom and not any(_overlap_ratio(e, t) > 0.5 for t in claimed)
             ]
             others = [r for j, r in enumerate(caps) if j != index and real[j]]
+            # Label text too stays on its float's side of a shared gap: a table's header row
+            # is label-sized and would chain the region into the float below.
+            near = labels if index not in limits else [ln for ln in labels if top <= (ln.y0 + ln.y1) / 2 <= bottom]
             rect = None
             order = _order(kind, sides[index], usual)
             lane = _caption_lane(cap, caps, lines, ordered)
             for grown in _candidates(kind, cap, col, layout, free, own, weak, order, lane):
-                done = _finish(grown, labels, lines, own, (body_size, body_font), layout)
+                done = _finish(grown, near, lines, own, (body_size, body_font), layout)
                 if done is not None and not _clashes(done, others, claimed):
                     rect = done
                     break
@@ -821,15 +824,20 @@ def _caption_rect(lines: list[Line]) -> pymupdf.Rect:
 
 
 def _shared_gap_limits(
-    captions: list[Caption], layout: PageLayout, elements: list[pymupdf.Rect], weak: list[Line]
+    captions: list[Caption],
+    layout: PageLayout,
+    elements: list[pymupdf.Rect],
+    weak: list[Line],
+    sides: list[str | None],
 ) -> dict[int, tuple[float, float]]:
-    """Split the space between a table caption and a figure caption below it.
+    """Split the space between a table caption and a caption below it whose float is above it.
 
     A table grows down from its caption and a figure grows up from its own, so
     when a figure sits right under a table both would claim everything between
-    the two captions. A table is one tight block of rules and rows under its
-    caption; the border is the middle of the first real gap after that block
-    (a figure may have wider gaps inside it, so the widest gap is no guide).
+    the two captions. So does a table captioned below, stacked under a table
+    captioned above (AAAI): its caption has neither rules nor rows right under it. A table is one tight block of rules, rows and notes
+    under its caption; the border is the middle of the first real gap after that
+    block (a figure may have wider gaps inside it, so the widest gap is no guide).
     """
     limits: dict[int, tuple[float, float]] = {}
     rects = [_caption_rect(lines) for _kind, _label, lines, _seq in captions]
@@ -842,7 +850,8 @@ def _shared_gap_limits(
         if not below:
             continue
         j = min(below, key=lambda k: rects[k].y0)
-        if captions[j][0] != "figure":
+        # A table under it with rules right under its caption (or only above) is no contest.
+        if captions[j][0] != "figure" and (sides[i] != "below" or sides[j] is not None):
             continue
         x0, x1 = min(rects[i].x0, rects[j].x0), max(rects[i].x1, rects[j].x1)
         lo, hi = rects[i].y1, rects[j].y0
@@ -967,13 +976,33 @@ def _grow(
             if region is None:
                 return None
             break
-        region = pymupdf.Rect(e) if region is None else region | e
+        grown = pymupdf.Rect(e) if region is None else region | e
+        if _spills(grown, e, x0, x1, blockers):
+            continue
+        region = grown
     if region is not None:  # never cut into the caption itself
         if up:
             region.y1 = min(region.y1, cap.y0)
         else:
             region.y0 = max(region.y0, cap.y1)
     return region
+
+
+def _spills(grown: pymupdf.Rect, e: pymupdf.Rect, x0: float, x1: float, blockers: list[Line]) -> bool:
+    """Would taking e carry the region out of its band across body text there?
+
+    A rule across the page (under a title block, over the first column's
+    abstract) is half in a column's band: taken in, it would spread the crop of
+    a one-column figure over the other column's prose. A float whose own body
+    is wider than its band (figure*) has no text beside it.
+    """
+    if e.x0 >= x0 - 2 and e.x1 <= x1 + 2:
+        return False
+    for ln in blockers:
+        cx = (ln.x0 + ln.x1) / 2
+        if ln.y1 > grown.y0 and ln.y0 < grown.y1 and not x0 <= cx <= x1 and ln.x0 < e.x1 and ln.x1 > e.x0:
+            return True
+    return False
 
 
 def _other_column(
@@ -1079,6 +1108,11 @@ def _labels_inside(
         # Not bold: a section heading is in another font than the body too.
         or (body_font and ln.spans[0].font != body_font and not ln.bold and not _is_prose(ln))
     }
+    for ln in candidates:
+        # A paragraph of small text joins only where it touches the region (a table's notes
+        # under its bottom rule), never across a gap (a byline over a teaser).
+        if id(ln) in reach and _running_text(ln, candidates):
+            reach[id(ln)] = 0.5 * (ln.y1 - ln.y0) + 3.0
     gx0, gy0, gx1, gy1 = rect
     for _ in range(4):
         before = (gx0, gy0, gx1, gy1)
@@ -1099,6 +1133,25 @@ def _labels_inside(
         if (gx0, gy0, gx1, gy1) == before:
             break
     return pymupdf.Rect(gx0, gy0, gx1, gy1)
+
+
+def _running_text(line: Line, lines: list[Line]) -> bool:
+    """Is the line one of a run of prose lines set flush on one left edge (a byline, an abstract, notes)?
+
+    Small text near a drawing is its labels, but lines of prose stacked on one
+    edge are a paragraph: a teaser under acmart's small-caps byline would take
+    the byline in, one line after another. A sub-caption is one line, or centred.
+    """
+    if not _is_prose(line):
+        return False
+    reach = 1.6 * max(line.height, 1.0)
+    return any(
+        other is not line
+        and abs(other.x0 - line.x0) <= 1.5
+        and 0 < abs(other.y0 - line.y0) <= reach
+        and _is_prose(other)
+        for other in lines
+    )
 
 
 def _pad(rect: pymupdf.Rect, layout: PageLayout) -> pymupdf.Rect:
