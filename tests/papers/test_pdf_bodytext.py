@@ -151,3 +151,25 @@ def test_an_everyday_word_tex_broke_after_a_number_or_before_a_suffix_word_is_jo
 def test_a_long_rare_word_after_a_line_end_hyphen_is_a_compounds_half_not_a_fragment():
     lines = ["an expectation-", "maximisation step"]
     assert join_lines(lines, Vocabulary.of(lines)) == "an expectation-maximisation step"
+
+
+@pytest.mark.parametrize(
+    ("lines", "joined"),
+    [
+        (
+            ["a page at https://yaellevi.", "net/projects/merge with"],
+            "a page at https://yaellevi.net/projects/merge with",
+        ),
+        (
+            ["kernels (https://github.com/", "ARM-software/CMSIS_5) run"],
+            "kernels (https://github.com/ARM-software/CMSIS_5) run",
+        ),
+        (["at https://ada-", "lab.github.io/probe now"], "at https://ada-lab.github.io/probe now"),
+    ],
+)
+def test_a_url_broken_at_a_line_end_is_joined_without_a_space(lines, joined):
+    assert join_lines(lines) == joined
+
+
+def test_a_url_ending_a_sentence_at_a_line_end_keeps_the_space():
+    assert join_lines(["see https://ada-lab.org.", "Next we train"]) == "see https://ada-lab.org. Next we train"

@@ -39,13 +39,6 @@ KNOWN = {
         "nature_like",
         "affiliation_never_wrong",
     ): "numbered affiliations run together in a paragraph are cut at a line wrap",
-    (
-        "aaai_like",
-        "own_links_found",
-    ): "'The code ... is available at' under a company account is taken as a third party's",
-    ("nature_like", "own_links_found"): "a URL broken inside its host name ('github.' / 'com/…') is not read",
-    ("neurips_links", "own_links_found"): "a URL broken inside its host name ('yaellevi.' / 'net/…') is not read",
-    ("revtex_pra", "own_links_found"): "revtex's balanced two-column references put the conclusion's link among them",
     ("els_keyval", "hyphens"): "'ground-water' broken at a line end loses its hyphen",
 }
 # Floats the truth cannot give one body box.

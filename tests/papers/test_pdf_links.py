@@ -8,10 +8,12 @@ abstract and comment metadata, so every link here comes from the PDF itself.
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from papers.services.parse import paper_parse
+from papers.services import parse
+from papers.services.parse import layout, paper_parse
 from papers.services.parse.links import (
     context_role,
     find_links,
@@ -201,7 +203,30 @@ def test_model_weights_on_the_hugging_face_hub_are_the_papers_own(archive):
     assert archive["https://huggingface.co/valmora-hydro/snow-lstm"] == "own"
 
 
-@pytest.mark.parametrize("name", ["twocolumn.pdf", "ieee.pdf", "acl.pdf", "markers.pdf", "elsevier.pdf", "archive.pdf"])
+@pytest.fixture
+def hostbreak():
+    return roles("hostbreak.pdf", authors=["Ada Lovelace", "Alan Turing"], title="Sparse Probes for Broken Hosts")
+
+
+def test_code_under_a_host_broken_after_its_dot_is_the_papers_own(hostbreak):
+    assert hostbreak["https://github.com/lovelace-lab/sparse-probes"] == "own"
+
+
+def test_a_cited_tool_under_a_host_broken_after_its_dot_stays_used(hostbreak):
+    assert hostbreak["https://gitlab.com/hopper-group/tagger"] == "uses"
+
+
+def test_data_archived_under_a_host_broken_after_its_dot_are_the_papers_own(hostbreak):
+    assert hostbreak["https://zenodo.org/records/7654321"] == "own"
+
+
+def test_a_project_page_broken_before_its_top_level_domain_is_the_papers_own(hostbreak):
+    assert hostbreak["https://lovelace-lab.github.io/sparse-probes"] == "own"
+
+
+@pytest.mark.parametrize(
+    "name", ["twocolumn.pdf", "ieee.pdf", "acl.pdf", "markers.pdf", "elsevier.pdf", "archive.pdf", "hostbreak.pdf"]
+)
 def test_each_fixture_gives_exactly_its_truth(name):
     truth = json.loads((FIXTURES / "truth.json").read_text())[name]
     assert roles(name, **truth["fields"]) == truth["links"]
@@ -350,6 +375,62 @@ def test_a_url_broken_inside_its_path_is_rejoined(text, joined):
     assert join_broken_urls(text) == joined
 
 
+@pytest.mark.parametrize(
+    ("text", "joined"),
+    [
+        ("at https://github.\ncom/ada/probe. Next", "at https://github.com/ada/probe. Next"),
+        ("page: https://yaellevi.\nnet/projects/merge and", "page: https://yaellevi.net/projects/merge and"),
+        ("page: https://yaellevi.\nnet.", "page: https://yaellevi.net."),
+        ("see www.\nada-lab.org/probe now", "see www.ada-lab.org/probe now"),
+        ("see https://ada-lab.github\n.io/probe now", "see https://ada-lab.github.io/probe now"),
+        ("see https://ada-\nlab.github.io/probe now", "see https://ada-lab.github.io/probe now"),
+        ("code at github.\ncom/ada/probe now", "code at github.com/ada/probe now"),
+    ],
+)
+def test_a_url_broken_inside_its_host_is_rejoined(text, joined):
+    assert join_broken_urls(text) == joined
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "visit https://ada-lab.org.\nnext we train",  # a whole host ending the sentence
+        "at https://github.com/ada/probe.\nnet gains are small",  # a dot in the path ends the sentence
+        "at https://ada-lab.\nThe next sentence",  # a capital starts the next sentence
+        "at https://ada-lab.\nand the data",  # a phrase word is no top-level domain
+    ],
+)
+def test_a_dot_ending_a_line_outside_a_broken_host_is_not_joined(text):
+    assert join_broken_urls(text) == text
+
+
+def test_a_link_annotation_joins_a_break_the_words_would_keep():
+    # Alone, a capital after a whole path ("docs/" / "ReadMe") is the next sentence.
+    text = "at https://ada.org/docs/\nReadMe now"
+    assert join_broken_urls(text) == text
+    assert join_broken_urls(text, {"ada.org/docs/readme"}) == "at https://ada.org/docs/ReadMe now"
+
+
+def test_a_link_annotation_ending_at_the_line_end_keeps_the_break():
+    text = "at https://ada.org/docs/\nmodels, we"
+    assert join_broken_urls(text) == "at https://ada.org/docs/models, we"
+    assert join_broken_urls(text, {"ada.org/docs"}) == text
+
+
+def test_a_word_hyphenated_at_a_line_end_still_says_available_at():
+    assert context_role("them. The code and anonymised depot instances are avail-\nable at ") == "own"
+
+
+def test_a_project_page_is_at_is_the_papers_own_project_page():
+    before = "results. A project page with interactive examples is at "
+    assert context_role(before) == "own"
+    assert link_kind("https://yaellevi.net/projects/merge", before) == "project"
+
+
+def test_a_named_tools_project_page_is_at_is_not_own():
+    assert context_role("results. The project page of ToMe is at ") != "own"
+
+
 def test_only_the_own_link_is_shown_as_code_and_the_paper_page_lists_the_used_one_under_uses(client):
     from papers.models import PaperContent
     from tests.digests.builders import make_digest
@@ -414,3 +495,28 @@ def test_a_footnote_whose_mark_is_a_line_of_its_own_takes_the_role_of_its_marks_
     assert [(link["url"], link["role"]) for link in content.code_links] == [
         ("https://github.com/tok-org/toksplit", "uses")
     ]
+
+
+def _column_page(right_rows: list[float]) -> layout.PageLayout:
+    """A two-column page: references from y=600 in the left column, right-column lines at ``right_rows``."""
+    pl = layout.PageLayout(index=1, width=612.0, height=792.0, gutter=306.0)
+    rows = [(0, y) for y in (500.0, 600.0, 611.0)] + [(1, y) for y in right_rows]
+    for col, y in rows:
+        x0 = 54.0 if col == 0 else 317.0
+        pl.lines.append(layout.Line(1, (x0, y, x0 + 245.0, y + 10.0), "words", 9.0, False, [], col=col))
+    return pl
+
+
+def test_a_right_column_above_references_balanced_below_both_columns_is_the_papers():
+    # revtex: the text of both columns ends, then the list starts level in both below a gap.
+    pl = _column_page([450.0, 461.0, 600.0, 611.0])
+    document = SimpleNamespace(references_at=(1, 600.0, 0))
+    conclusion = pl.lines[3]
+    assert not parse._after_references(1, conclusion, document, pl)
+    assert parse._after_references(1, pl.lines[5], document, pl)
+
+
+def test_a_right_column_continuing_the_references_from_its_top_is_theirs():
+    pl = _column_page([60.0 + 11 * i for i in range(60)])
+    document = SimpleNamespace(references_at=(1, 600.0, 0))
+    assert parse._after_references(1, pl.lines[3], document, pl)

@@ -367,8 +367,23 @@ def _after_references(
         return rect.y0 >= ref_y - 1
     right = rect.x0 >= pl.gutter - 2
     if ref_col == 0:
-        return right or rect.y0 >= ref_y - 1
+        # The right column's lines above ref_y only are asked where the list goes on there (few lines, one page).
+        return rect.y0 >= ref_y - 1 or (right and rect.y0 >= _right_references_top(pl, ref_y) - 1)
     return right and rect.y0 >= ref_y - 1
+
+
+def _right_references_top(pl: layout.PageLayout, ref_y: float) -> float:
+    """Where the reference list goes on in the right column when it starts in the left one at ``ref_y``.
+
+    Mostly at the column's top. revtex sets the list in two balanced columns
+    below the text of both: then its right half starts level with the left
+    one below a gap, and the right column's text above the gap (the
+    conclusion) is the paper's.
+    """
+    right = [ln for ln in pl.lines if ln.col == 1 and ln.role == "body"]
+    level = [ln for ln in right if abs(ln.y0 - ref_y) <= 3]
+    above = [ln.y1 for ln in right if ln.y1 < ref_y - 1]
+    return ref_y if level and above and level[0].y0 - max(above) > 2 * level[0].height else 0.0
 
 
 def _in_references(page: int, rect: pymupdf.Rect, document: body.Document, pages: list[layout.PageLayout]) -> bool:

@@ -12,6 +12,7 @@ from functools import cache
 from papers.text import CAPTION_LABEL, tokens_estimate
 
 from .layout import Line, same_row
+from .links import join_broken_urls
 
 NUMBERED = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?P<title>[A-Z][^\n]{0,90})$")
 ROMAN = re.compile(r"^(?P<num>[IVX]{1,5})\.?\s+(?P<title>[A-Z][^\n]{0,90})$")
@@ -310,12 +311,16 @@ def keeps_hyphen(left: str, right: str, vocab: Vocabulary) -> bool:
 def join_lines(lines: list[str], vocab: Vocabulary | Callable[[], Vocabulary] | None = None) -> str:
     """Join printed lines into running text, keeping a line-end hyphen only where the word has one.
 
+    A URL cut at a line end is joined without a space, as the link stage reads it.
     ``vocab`` may be a function that builds it: it is called only at a line-end hyphen.
     """
     out = ""
     for text in lines:
+        word = out[out.rfind(" ") + 1 :]  # the last word so far: is it a URL the line break cut?
         if not out:
             out = text
+        elif ("://" in word or word.startswith("www.")) and "\n" not in (url := join_broken_urls(f"{word}\n{text}")):
+            out = out[: len(out) - len(word)] + url
         elif out.endswith("\xad"):  # a soft hyphen only ever marks where the word was broken
             out = out[:-1] + text
         elif out.endswith(_HYPHENS) and text[:1].islower():

@@ -12,7 +12,7 @@ surname or the repository the paper's short name.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
@@ -24,9 +24,13 @@ _URL = re.compile(
     r"(?:https?://|www\.|(?<![\w./])(?:github\.com|gitlab\.com|huggingface\.co|bitbucket\.org)/)[^\s<>\"'{}|\\^`]+",
     re.I,
 )
+# "Project page:", "a project page with interactive examples is at": the URL after it is a project page.
 _PROJECT_HINT = re.compile(
-    r"(project\s*page|project\s*website|homepage|webpage|website|demo)\s*(is|at)?\s*:?\s*$", re.I
+    r"(?:project\s*page|project\s*website|homepage|webpage|website|demo)"
+    r"(?:(?:\s+[\w-]+){0,4}?\s+(?:is|are)\s+(?:at|on)|\s*(?:is|at)?)\s*:?\s*$",
+    re.I,
 )
+HINT_REACH = 80  # characters before a URL that may say what kind of link it is
 _CODE_HOSTS = {"github.com", "gitlab.com", "bitbucket.org"}
 _EXCLUDED_HOSTS = (
     "arxiv.org",
@@ -60,18 +64,27 @@ _PHRASE_WORDS = {
 }  # fmt: skip
 
 
-def join_broken_urls(text: str) -> str:
-    """Re-join URLs that a line break split after a slash, hyphen, underscore or "https:"."""
+def join_broken_urls(text: str, known: Collection[str] = ()) -> str:
+    """Re-join URLs that a line break split after a slash, hyphen, underscore, "https:" or a dot in the host.
+
+    ``known`` are the URLs of the PDF's link annotations: where one shows how
+    a URL goes on, it decides, not the words.
+    """
     # A section number starting the next line ("1 Introduction") is not the URL's tail.
     return re.sub(
-        r"((?:https?://|www\.|https?:)\S*?[/\-_=&?#:]?)\n\s*(?!\d+(?:\.\d+)*\s+[A-Z])([\w\-./~#=&?%]+)(?=(\s*\S{0,3}))",
-        _join,
+        r"((?:https?://|www\.|https?:|(?<![\w./])(?:github|gitlab|bitbucket|huggingface)\.)\S*?[/\-_=&?#:]?)"
+        r"\n\s*(?!\d+(?:\.\d+)*\s+[A-Z])([\w\-./~#=&?%]+)(?=(\s*\S{0,3}))",
+        lambda m: _join(m, known),
         text,
     )
 
 
-def _join(m: re.Match) -> str:
+def _join(m: re.Match, known: Collection[str]) -> str:
     head, tail, after = m.group(1), m.group(2), m.group(3)
+    if known and (annotated := _annotated(head, tail, known)) is not None:
+        return head + tail if annotated else m.group(0)
+    if head.endswith(".") or tail.startswith("."):
+        return head + tail if _host_goes_on(head, tail) else m.group(0)
     if not re.search(r"[/\-_=&?#]$|^https?:$", head):
         return m.group(0)
     if head.endswith(":") and not tail.startswith("//"):
@@ -79,6 +92,38 @@ def _join(m: re.Match) -> str:
     if _starts_phrase(head, tail, after):
         return m.group(0)
     return head + tail
+
+
+def _annotated(head: str, tail: str, known: Collection[str]) -> bool | None:
+    """Does a link annotation's URL go on with the next line (True), end with this one (False), or neither?"""
+    joined = _SCHEME.sub("", head + tail).lower()
+    if any(joined in uri for uri in known):
+        return True
+    return False if _SCHEME.sub("", head).lower().rstrip("/") in known else None
+
+
+_SCHEME = re.compile(r"^https?://", re.I)
+# A host goes on at the next line: a label or top-level domain, then its path or the end ("com/isolberg/…", "net").
+# Host names are printed in lower case; a capital is the next sentence.
+_HOST_TAIL = re.compile(r"\.?([a-z0-9][a-z0-9-]*)(?:\.[a-z0-9-]+)*(/)?")
+
+
+def _host_goes_on(head: str, tail: str) -> bool:
+    """Was the URL broken inside its host, after a dot ("https://github." / "com/…") or before one ("…github" / ".io")?
+
+    url.sty breaks after any dot. A dot ending a line in the path, or after a
+    whole host ("example.com." / "next"), ends the sentence instead.
+    """
+    host = _SCHEME.sub("", head)
+    if "/" in host or head.endswith(".") == tail.startswith("."):
+        return False
+    m = _HOST_TAIL.match(tail)
+    if m and m.group(2):
+        return True  # the host ends where its path starts
+    if not m or m.end() < len(tail.rstrip(".")) or m.group(1) in _PHRASE_WORDS:
+        return False
+    # Without a path: a dot opening the line, or a host with no dot of its own yet ("yaellevi." / "net").
+    return tail.startswith(".") or "." not in host[:-1]
 
 
 def _starts_phrase(head: str, tail: str, after: str) -> bool:
@@ -186,7 +231,8 @@ _AVAILABLE_CUES = re.compile(
     r"|\b(?:available|released|hosted|archived|deposited)\s+(?:at|on|in|from|online|here|via|with)\b"
     r"|\b(?:is|are|will\s+be)\s+(?:also\s+)?on\s+(?:the\s+)?(?:hugging\s*face|zenodo|osf|figshare|github|gitlab)\b"
     r"|\b(?:can|could|may)\s+be\s+(?:found|accessed|downloaded|obtained)\s+(?:at|on|in|from|here|via)\b"
-    r"|\b(?:code|codes|implementation|repository)\b[^.]{0,60}?\b(?:is|are|lives?)\s+(?:at|on|in|here)\b",
+    r"|\b(?:code|codes|implementation|repository|project\s*page|website|homepage|webpage|demo)\b[^.]{0,60}?"
+    r"\b(?:is|are|lives?)\s+(?:at|on|in|here)\b",
     re.I,
 )
 _NAMED = re.compile(r"\b[a-z]*[A-Z][\w-]*")
@@ -198,8 +244,8 @@ _NOT_A_NAME = {
 # Phrases that say the URL belongs to a tool or to another paper.
 _USES_CUES = re.compile(
     r"\b(?:we|i)\s+(?:\w+\s+){0,2}?(?:use|used|uses|employ|employed|adopt|adopted|parse|parsed|build|built|rely|relied|"
-    r"leverage|leveraged|follow|followed|borrow|borrowed|apply|applied|run|ran|compare|compared|fine-tune|"
-    r"fine-tuned|start|started|reuse|reused|obtain|obtained|download|downloaded|thank|extend|extended)\b"
+    r"leverage|leveraged|follow|followed|borrow|borrowed|apply|applied|run|ran|compare|compared|fine-?tune|"
+    r"fine-?tuned|start|started|reuse|reused|obtain|obtained|download|downloaded|thank|extend|extended)\b"
     r"|\b(?:built|build|builds|building|based|bases|relying|implemented|developed|extends)\s+(?:up)?on\b"
     r"|\b(?:adapted|borrowed|taken|adopted|forked|modified|derived)\s+from\b"
     # "available from the national agencies at": words between "from" and the URL name its provider.
@@ -224,9 +270,13 @@ _FIRST_PERSON = re.compile(r"\b(?:our|we|this\s+(?:paper|work))\b", re.I)
 _SENTENCE_END = re.compile(r"(?<!\bal)(?<!\be\.g)(?<!\bi\.e)(?<!\bFig)(?<!\bEq)[.!?]\s+(?=[A-Z\[(])")
 
 
+_LINE_END_HYPHEN = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
+
+
 def _clause(before: str) -> str:
     """The sentence the URL stands in, up to the URL (at most 300 characters of it)."""
-    before = before[-300:].replace("\n", " ")
+    # A word broken at a line end ("avail-" / "able at") is one word to the cues.
+    before = _LINE_END_HYPHEN.sub("", before[-300:]).replace("\n", " ")
     ends = list(_SENTENCE_END.finditer(before))
     clause = before[ends[-1].end() :] if ends else before
     # The words before an earlier URL in the sentence were about that URL.
@@ -412,7 +462,7 @@ def find_links(text: str, source: str) -> list[dict]:
     """Links in the abstract or the arXiv comment: the authors' own words, so "own" unless a sentence says otherwise."""
     out = []
     for url, before, after in _urls(join_broken_urls(text)):
-        if link := _link(url, before[-40:], front_role(before, after), source):
+        if link := _link(url, before[-HINT_REACH:], front_role(before, after), source):
             out.append(link)
     return out
 
@@ -558,20 +608,22 @@ def pdf_links(
             share = min(max((mark.x0 - line.x0) / max(line.width, 1.0), 0.0), 1.0)
             mark_at.setdefault((mark.page, mark.text), []).append((start + int(share * len(text)), front))
     out: list[dict] = []
-    joined = join_broken_urls(body_text)
+    # The annotations' URLs show where a URL broken at a line end goes on.
+    known = {_SCHEME.sub("", uri).lower().rstrip("/") for _page, _rect, uri in annotations}
+    joined = join_broken_urls(body_text, known)
     # Joining only removes line breaks, so the front matter's end moves by what its own joins removed.
-    front_limit = len(join_broken_urls(body_text[:front_chars]))
+    front_limit = len(join_broken_urls(body_text[:front_chars], known))
     for url, before, after in _urls(joined):
         if len(before) < front_limit:
             role = front_role(before, after, short)
         else:
             role = context_role(before, after, short) or _default_role(url, authors, title)
-        if link := _link(url, before[-40:], role, "pdf"):
+        if link := _link(url, before[-HINT_REACH:], role, "pdf"):
             out.append(link)
     for note in footnotes:
-        for url, before, after in _urls(join_broken_urls(note.text)):
+        for url, before, after in _urls(join_broken_urls(note.text, known)):
             role = context_role(before, after, short) or _footnote_role(note, url, body_text, mark_at, authors, title)
-            if link := _link(url, before[-40:], role, "pdf"):
+            if link := _link(url, before[-HINT_REACH:], role, "pdf"):
                 out.append(link)
     seen = {link["url"].lower() for link in out}
     for page, rect, uri in annotations:
@@ -586,7 +638,7 @@ def pdf_links(
             labelled = _fold(anchor) in _SELF_LABELS
             role = context_role(before, short=short) or ("own" if labelled else _default_role(url, authors, title))
         # The anchor ("project page") says what kind of link it is, as a label before a URL does.
-        if link := _link(url, (before + anchor)[-40:], role, "pdf"):
+        if link := _link(url, (before + anchor)[-HINT_REACH:], role, "pdf"):
             out.append(link)
     return out
 
