@@ -401,3 +401,21 @@ def test_a_second_row_of_marked_names_is_not_read_as_institutions():
         authors=["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra"],
     )
     assert content.affiliation == "Amazon"
+
+
+def test_amsart_address_printed_after_the_references_is_the_first_authors():
+    content, truth = parsed("amsart_address")
+    assert content.affiliation == truth
+    assert "Aldwych" not in content.affiliation
+
+
+def test_amsart_with_an_author_lacking_an_address_is_unknown_with_a_reason():
+    content, truth = parsed("amsart_missing_address")
+    assert content.affiliation == truth == ""
+    assert "2 address(es) for 3 authors" in content.affiliation_note
+
+
+def test_amsart_first_author_without_an_address_takes_neither_a_reference_nor_the_next_address():
+    content, truth = parsed("amsart_first_without_address")
+    assert content.affiliation == truth == ""
+    assert "Press" not in content.affiliation_note

@@ -31,7 +31,6 @@ KNOWN = {
     ("aaai_like", "tables"): "a caption-above table stacked on a caption-below table swallows it",
     ("aaai_like", "regions"): "a caption-above table stacked on a caption-below table swallows it",
     ("jmlr_like", "captions_whole"): "truth: the caption's \\ref is written as its key ('thm:coverage')",
-    ("amsart_graphs", "affiliation_exact"): "amsart prints the addresses after the references, on the last page",
     (
         "aaai_like",
         "own_links_found",

@@ -113,6 +113,8 @@ _SPLIT_ACCENT = re.compile(f"([{''.join(_SPACING_ACCENT)}])([^\\W\\d_])")
 _ADDRESSES = re.compile(r"^\W{0,3}authors?['’]?s?\s*(?:addresses|address|contact\s+information)\s*:\s*", re.I)
 # compsoc sets each thanks sentence as a bulleted item whose lines hang under its text.
 _BULLET = re.compile(r"^\s*[•◦∙▪●]\s*")
+# amsart's labels after an author's address at the end of the paper.
+_END_LABEL = re.compile(r"^(?:e-?mail\s+addresse?s?|current\s+address|present\s+address|url)\s*:", re.I)
 # A full stop after these ends no sentence ("Univ. of X", "St. Louis").
 _ABBREVIATION = re.compile(r"(?:\b(?:inc|ltd|co|corp|univ|dept|st|mt|ave|rd|str|no|nr|bldg)|\b[A-Za-z])$", re.I)
 
@@ -418,8 +420,14 @@ def _tidy(text: str) -> str:
     return text[:500]
 
 
-def first_author_affiliation(layout: PageLayout, authors: list[str], body_size: float) -> FoundAffiliation:
-    """Read the first author's institution from page 1, or say why it is unknown."""
+def first_author_affiliation(
+    layout: PageLayout, authors: list[str], body_size: float, last: PageLayout | None = None
+) -> FoundAffiliation:
+    """Read the first author's institution from page 1, or say why it is unknown.
+
+    ``last``, the paper's last page, is read only when page 1 names no institution
+    for the author: amsart prints the addresses after the references.
+    """
     if not authors:
         return FoundAffiliation("", "", "The metadata lists no authors.")
     usable = [ln for ln in layout.lines if ln.role not in ("furniture", "gutter")]
@@ -476,6 +484,10 @@ def first_author_affiliation(layout: PageLayout, authors: list[str], body_size: 
     with_footnote = _is_with_footnote(paragraphs, authors[0])
     if with_footnote is not None:
         return with_footnote
+    if last is not None:
+        at_end = _end_addresses(last, authors)
+        if at_end is not None:
+            return at_end
     return FoundAffiliation("", author_line.text, "No institution was found next to the first author's name.")
 
 
@@ -655,6 +667,55 @@ def _addresses_footnote(paragraphs: list[tuple[list[Line], str]], first_author: 
                     )
                 return FoundAffiliation(place, evidence)
     return None
+
+
+def _end_addresses(last: PageLayout, authors: list[str]) -> FoundAffiliation | None:
+    """amsart: after the references, each author's address, then its labelled lines ("Current address:",
+    "Email address:", "URL:"), in the order of the authors.
+
+    The first address is the first author's only when every author has one: with fewer
+    addresses than authors, which is whose is a guess.
+    """
+    paragraphs: list[list[Line]] = []
+    for ln in _in_rows([ln for ln in last.lines if ln.role != "furniture"]):
+        para = paragraphs[-1] if paragraphs else None
+        # Each address and each label opens indented, as a paragraph; its wrapped lines are flush left.
+        if para is not None and -0.3 * ln.height <= ln.y0 - para[-1].y1 < 0.8 * ln.height and ln.x0 < para[0].x0 - 2:
+            para.append(ln)
+        else:
+            paragraphs.append([ln])
+    labelled = [k for k, para in enumerate(paragraphs) if _END_LABEL.match(para[0].text)]
+    if not labelled or labelled[0] == 0:
+        return None
+    first = labelled[0] - 1
+    # The addresses share one font (amsart's small capitals), not the references' above them: a
+    # first author without an address leaves a reference's last line before the first label.
+    font = paragraphs[first][0].spans[0].font
+    if re.match(r"\[\d+\]|\d+\.\s", paragraphs[first][0].text) or (
+        first > 0 and paragraphs[first - 1][-1].spans[-1].font == font
+    ):
+        return None
+    addresses = [first] + [
+        k
+        for k in range(first + 1, len(paragraphs))
+        if k not in labelled
+        and paragraphs[k][0].spans[0].font == font
+        and not re.fullmatch(r"[\d\s\-–]+", paragraphs[k][0].text)
+    ]
+    evidence = "\n".join(ln.text for k in addresses for ln in paragraphs[k])
+    place = _tidy(_join([ln.text for ln in paragraphs[first]]))
+    if not place or not _INSTITUTION.search(place):
+        return None
+    if len(addresses) != len(authors):
+        return FoundAffiliation(
+            "",
+            evidence,
+            f"The last page lists {len(addresses)} address(es) for {len(authors)} authors: "
+            f"which is the first author's is not said. The first: {place}.",
+        )
+    if len(_organisations([place])) > 1:
+        return FoundAffiliation("", evidence, f"The first author's address names two institutions: {place}.")
+    return FoundAffiliation(place, evidence)
 
 
 def _is_with_footnote(paragraphs: list[tuple[list[Line], str]], first_author: str) -> FoundAffiliation | None:
