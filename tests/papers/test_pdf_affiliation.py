@@ -419,3 +419,24 @@ def test_amsart_first_author_without_an_address_takes_neither_a_reference_nor_th
     content, truth = parsed("amsart_first_without_address")
     assert content.affiliation == truth == ""
     assert "Press" not in content.affiliation_note
+
+
+def test_an_institution_breaking_off_mid_phrase_without_its_next_line_is_unknown_with_a_reason():
+    content = _title_page(
+        [
+            (150, 90, "Addresses Cut at a Line End", 15, BOLD),
+            (200, 125, "Ada Lovelace", 11),
+            (264, 120, "1", 7),
+            (320, 125, "Alan Turing", 11),
+            (380, 120, "2", 7),
+            (100, 137, "1", 6),
+            (104, 140, "Department of Computing, Imperial College of", 9),
+            (100, 170, "2", 6),
+            (104, 173, "Bletchley Research, Milton Keynes, United Kingdom", 9),
+            (280, 200, "Abstract", 11, BOLD),
+            (72, 220, "We study addresses cut at a line end in some detail here and now.", 10),
+        ],
+        authors=["Ada Lovelace", "Alan Turing"],
+    )
+    assert content.affiliation == ""
+    assert "breaks off at a line end" in content.affiliation_note

@@ -7,7 +7,10 @@ ACM side-by-side blocks, CVPR's tabular author list); in IEEE journals, a
 first-page footnote "A. Author and B. Author are with the Department of …"
 (compsoc: one bulleted item per sentence); and, in ACM journals, the footnote
 "Authors' addresses: A. Author, University of X, City, Country, email; B.
-Author, …". Footnotes that share a marker but say something else
+Author, …". amsart alone prints the addresses after the references; that page is
+read only when page 1 names none. An entry runs on over its wrapped lines (a
+postcode broken at its space, a footnote's next row) up to the next real marker.
+Footnotes that share a marker but say something else
 (equal contribution, listing order, internships, code, a present address or
 "now at") are not affiliations. When the page does not
 say which institution is the first author's, nothing is stored and the note
@@ -113,6 +116,8 @@ _SPLIT_ACCENT = re.compile(f"([{''.join(_SPACING_ACCENT)}])([^\\W\\d_])")
 _ADDRESSES = re.compile(r"^\W{0,3}authors?['’]?s?\s*(?:addresses|address|contact\s+information)\s*:\s*", re.I)
 # compsoc sets each thanks sentence as a bulleted item whose lines hang under its text.
 _BULLET = re.compile(r"^\s*[•◦∙▪●]\s*")
+# A line ending inside a phrase: the entry goes on below.
+_BROKEN_OFF = re.compile(r"\b(?:of|and|for|the|de|di|del|der|des|du|für|und|at)$|[&/-]$", re.I)
 # amsart's labels after an author's address at the end of the paper.
 _END_LABEL = re.compile(r"^(?:e-?mail\s+addresse?s?|current\s+address|present\s+address|url)\s*:", re.I)
 # A full stop after these ends no sentence ("Univ. of X", "St. Louis").
@@ -511,6 +516,14 @@ def _by_marker(markers: list[str], entries: list[_Entry], author_line: Line) -> 
                 "",
                 author_line.text,
                 f"Two candidate institutions carry the first author's marker {marker}: {'; '.join(distinct)}.",
+            )
+        # An entry that breaks off mid-phrase ("… University of") lost its next line: stored, it would be cut.
+        cut = next((e for e in chosen if not e.closed and _BROKEN_OFF.search(e.parts[-1])), None)
+        if cut is not None:
+            return FoundAffiliation(
+                "",
+                "\n".join([author_line.text] + [ln.text for ln in cut.lines]),
+                f"The first author's institution breaks off at a line end and its next line was not found: {cut.text}.",
             )
         if distinct and distinct[0] not in found:
             found.append(distinct[0])
