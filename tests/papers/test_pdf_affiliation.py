@@ -304,3 +304,139 @@ def test_the_is_with_place_ends_at_a_country_abbreviation_before_the_next_senten
         body_top=300,
     )
     assert content.affiliation == "School of Informatics, University of Edinburgh, Edinburgh EH8 9AB, U.K"
+
+
+def test_a_postcode_broken_at_its_space_continues_the_address_under_a_raised_marker():
+    content, truth = parsed("els_postcode_wrap")
+    assert content.affiliation == truth
+    assert "EH8 9AB" in content.affiliation
+
+
+def test_a_footnote_affiliation_ends_on_the_row_where_the_next_marker_stands():
+    content, truth = parsed("footnote_wrap")
+    assert content.affiliation == truth
+    assert "Lisbon" not in content.affiliation
+
+
+def test_a_digit_opening_a_line_under_a_raised_marker_entry_is_no_new_entry():
+    content = _title_page(
+        [
+            (150, 90, "Wrapped Addresses in Title Blocks", 15, BOLD),
+            (200, 125, "Ada Lovelace", 11),
+            (264, 120, "a", 7),
+            (320, 125, "Alan Turing", 11),
+            (380, 120, "b", 7),
+            (100, 137, "a", 6),
+            (104, 140, "Department of Computing, Imperial College London, 180 Queen's Gate, London", 9),
+            (104, 151, "12 Exhibition Road, SW7 2AZ, United Kingdom", 9),
+            (100, 159, "b", 6),
+            (104, 162, "Bletchley Research, Milton Keynes, United Kingdom", 9),
+            (280, 200, "Abstract", 11, BOLD),
+            (72, 220, "We study addresses wrapped in title blocks in some detail here and now.", 10),
+        ],
+        authors=["Ada Lovelace", "Alan Turing"],
+    )
+    assert content.affiliation == (
+        "Department of Computing, Imperial College London, 180 Queen's Gate, London, 12 Exhibition Road, "
+        "SW7 2AZ, United Kingdom"
+    )
+
+
+def test_a_uk_postcode_split_at_a_line_end_is_one_phrase_among_typed_markers():
+    content = _title_page(
+        [
+            (150, 90, "Typed Markers and Postcodes", 15, BOLD),
+            (200, 125, "Ada Lovelace1, Alan Turing2", 11),
+            (130, 140, "1School of Informatics, University of Edinburgh, Edinburgh EH8", 10),
+            (130, 152, "9AB, United Kingdom", 10),
+            (130, 164, "2Bletchley Research, Milton Keynes, United Kingdom", 10),
+            (280, 200, "Abstract", 11, BOLD),
+            (72, 220, "We study postcodes wrapped in title blocks in some detail here and now.", 10),
+        ],
+        authors=["Ada Lovelace", "Alan Turing"],
+    )
+    assert content.affiliation == "School of Informatics, University of Edinburgh, Edinburgh EH8 9AB, United Kingdom"
+
+
+def test_numbered_affiliations_run_together_take_the_wrapped_tail_before_the_next_marker():
+    content = _title_page(
+        [
+            (150, 90, "Affiliations Run Together", 15, BOLD),
+            (200, 125, "Ada Lovelace", 11),
+            (264, 120, "2", 7),
+            (320, 125, "Alan Turing", 11),
+            (380, 120, "1", 7),
+            (72, 137, "1", 6),
+            (76, 140, "University of Oxford, Oxford, United Kingdom.", 9),
+            (290, 137, "2", 6),
+            (294, 140, "Bletchley Research Centre,", 9),
+            (72, 151, "Milton Keynes, United Kingdom.", 9),
+            (210, 148, "3", 6),
+            (214, 151, "Leeds Institute of Data Analytics, University of Leeds, Leeds, UK.", 9),
+            (280, 200, "Abstract", 11, BOLD),
+            (72, 220, "We study affiliations run together in some detail here and now.", 10),
+        ],
+        authors=["Ada Lovelace", "Alan Turing"],
+    )
+    assert content.affiliation == "Bletchley Research Centre, Milton Keynes, United Kingdom"
+
+
+def test_a_second_row_of_marked_names_is_not_read_as_institutions():
+    content = _title_page(
+        [
+            (150, 90, "Two Rows of Authors", 15, BOLD),
+            (120, 125, "Ada Lovelace", 11),
+            (184, 120, "1", 7),
+            (190, 125, ", Alan Turing", 11),
+            (258, 120, "1", 7),
+            (120, 139, "Grace Hopper", 11),
+            (186, 134, "1", 7),
+            (192, 139, ", Edsger Dijkstra", 11),
+            (278, 134, "1", 7),
+            (200, 153, "1", 6),
+            (204, 156, "Amazon", 10),
+            (280, 200, "Abstract", 11, BOLD),
+            (72, 220, "We study two rows of author names in some detail here and now.", 10),
+        ],
+        authors=["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra"],
+    )
+    assert content.affiliation == "Amazon"
+
+
+def test_amsart_address_printed_after_the_references_is_the_first_authors():
+    content, truth = parsed("amsart_address")
+    assert content.affiliation == truth
+    assert "Aldwych" not in content.affiliation
+
+
+def test_amsart_with_an_author_lacking_an_address_is_unknown_with_a_reason():
+    content, truth = parsed("amsart_missing_address")
+    assert content.affiliation == truth == ""
+    assert "2 address(es) for 3 authors" in content.affiliation_note
+
+
+def test_amsart_first_author_without_an_address_takes_neither_a_reference_nor_the_next_address():
+    content, truth = parsed("amsart_first_without_address")
+    assert content.affiliation == truth == ""
+    assert "Press" not in content.affiliation_note
+
+
+def test_an_institution_breaking_off_mid_phrase_without_its_next_line_is_unknown_with_a_reason():
+    content = _title_page(
+        [
+            (150, 90, "Addresses Cut at a Line End", 15, BOLD),
+            (200, 125, "Ada Lovelace", 11),
+            (264, 120, "1", 7),
+            (320, 125, "Alan Turing", 11),
+            (380, 120, "2", 7),
+            (100, 137, "1", 6),
+            (104, 140, "Department of Computing, Imperial College of", 9),
+            (100, 170, "2", 6),
+            (104, 173, "Bletchley Research, Milton Keynes, United Kingdom", 9),
+            (280, 200, "Abstract", 11, BOLD),
+            (72, 220, "We study addresses cut at a line end in some detail here and now.", 10),
+        ],
+        authors=["Ada Lovelace", "Alan Turing"],
+    )
+    assert content.affiliation == ""
+    assert "breaks off at a line end" in content.affiliation_note

@@ -29,16 +29,6 @@ KNOWN = {
     ("iclr", "hyphens"): "'hyper-parameter' broken at a line end is joined to the common 'hyperparameter'",
     # The third corpus (2026-12-04 evening), written apart from the parser and scored before any fix:
     ("jmlr_like", "captions_whole"): "truth: the caption's \\ref is written as its key ('thm:coverage')",
-    ("amsart_graphs", "affiliation_exact"): "amsart prints the addresses after the references, on the last page",
-    ("els_keyval", "affiliation_exact"): "an address wrapped onto a line opening with a digit ('1AB, UK') is cut",
-    ("els_keyval", "affiliation_never_wrong"): "an address wrapped onto a line opening with a digit ('1AB, UK') is cut",
-    ("icml_like", "affiliation_exact"): "the first-column affiliation footnote is cut at its line wrap",
-    ("icml_like", "affiliation_never_wrong"): "the first-column affiliation footnote is cut at its line wrap",
-    ("nature_like", "affiliation_exact"): "numbered affiliations run together in a paragraph are cut at a line wrap",
-    (
-        "nature_like",
-        "affiliation_never_wrong",
-    ): "numbered affiliations run together in a paragraph are cut at a line wrap",
     ("els_keyval", "hyphens"): "'ground-water' broken at a line end loses its hyphen",
 }
 # Floats the truth cannot give one body box.

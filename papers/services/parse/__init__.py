@@ -240,7 +240,7 @@ def _read(doc: pymupdf.Document, paper: Paper, spent: Counter) -> tuple[dict, di
     document = body.build_document(ordered_all, body_size)
     if not document.text.strip():
         warnings.append("The PDF has no extractable text (scanned images only?).")
-    found_affiliation = affiliation.first_author_affiliation(pages[0], list(paper.authors or []), body_size)
+    found_affiliation = affiliation.first_author_affiliation(pages[0], list(paper.authors or []), body_size, pages[-1])
     footnote_marks: dict[int, str] = {}
     found_links = (
         links.find_links(paper.abstract or "", "abstract")

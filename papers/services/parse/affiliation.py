@@ -7,7 +7,10 @@ ACM side-by-side blocks, CVPR's tabular author list); in IEEE journals, a
 first-page footnote "A. Author and B. Author are with the Department of …"
 (compsoc: one bulleted item per sentence); and, in ACM journals, the footnote
 "Authors' addresses: A. Author, University of X, City, Country, email; B.
-Author, …". Footnotes that share a marker but say something else
+Author, …". amsart alone prints the addresses after the references; that page is
+read only when page 1 names none. An entry runs on over its wrapped lines (a
+postcode broken at its space, a footnote's next row) up to the next real marker.
+Footnotes that share a marker but say something else
 (equal contribution, listing order, internships, code, a present address or
 "now at") are not affiliations. When the page does not
 say which institution is the first author's, nothing is stored and the note
@@ -21,7 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from .layout import Line, PageLayout, Span, is_raised
+from .layout import Line, PageLayout, Span, is_raised, same_row
 from .layout import fold as _fold
 
 
@@ -40,6 +43,10 @@ _TOKEN = re.compile(r"\d{1,2}|[a-zα-ω]|([^\w\s,;.()\[\]:])\1*")
 # capital, a symbol. Only the first of a line may be followed by a space ("1 University of X").
 _TEXT_MARKER = re.compile(r"^\s*([⁰¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,2}|[*†‡§¶∗⋆♠♢♡♣♦♥★]{1,2})\s*(?=[A-Z])")
 _NEXT_TEXT_MARKER = re.compile(r"(?<=\s)([⁰¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,2}(?=[A-Z])|[*†‡§¶∗⋆♠♢♡♣♦♥★]{1,2})\s*(?=[A-Z])")
+# A postcode broken at its space: a UK outward code ("EH8", "SL7", "SW1A") or a US state ends a
+# line, the inward code ("9AB", where it reads like a typed marker "9") or the ZIP opens the next.
+_POSTCODE_TAIL = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|[A-Z]{2})$")
+_POSTCODE_HEAD = re.compile(r"(?:\d[A-Z]{2}|\d{5}(?:-\d{4})?)\b")
 # The same marker set in different fonts: CMSY's ∗ and a text *; Unicode superscript digits.
 _SAME_MARKER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹∗", "0123456789*")
 # A footnote that reads as prose ("We use the public code of …") is no institution.
@@ -109,6 +116,10 @@ _SPLIT_ACCENT = re.compile(f"([{''.join(_SPACING_ACCENT)}])([^\\W\\d_])")
 _ADDRESSES = re.compile(r"^\W{0,3}authors?['’]?s?\s*(?:addresses|address|contact\s+information)\s*:\s*", re.I)
 # compsoc sets each thanks sentence as a bulleted item whose lines hang under its text.
 _BULLET = re.compile(r"^\s*[•◦∙▪●]\s*")
+# A line ending inside a phrase: the entry goes on below.
+_BROKEN_OFF = re.compile(r"\b(?:of|and|for|the|de|di|del|der|des|du|für|und|at)$|[&/-]$", re.I)
+# amsart's labels after an author's address at the end of the paper.
+_END_LABEL = re.compile(r"^(?:e-?mail\s+addresse?s?|current\s+address|present\s+address|url)\s*:", re.I)
 # A full stop after these ends no sentence ("Univ. of X", "St. Louis").
 _ABBREVIATION = re.compile(r"(?:\b(?:inc|ltd|co|corp|univ|dept|st|mt|ave|rd|str|no|nr|bldg)|\b[A-Za-z])$", re.I)
 
@@ -122,6 +133,7 @@ class _Entry:
     lines: list[Line]
     where: str  # "front": under the authors; "footnote": at the foot of page 1
     closed: bool = False  # another segment followed on its last line: no continuation
+    typed: bool = False  # its marker is typed into the text, not raised
 
     @property
     def text(self) -> str:
@@ -270,10 +282,11 @@ def _at(span: Span, pos: int) -> float:
     return x0 + (x1 - x0) * max(0, min(pos, len(span.text))) / max(1, len(span.text))
 
 
-def _segments(line: Line) -> list[tuple[str, str]]:
+def _segments(line: Line, *, typed: bool = True) -> list[tuple[str, str]]:
     """Split a line at the markers that lead institutions: "¹Univ A ²Univ B" -> [("1", "Univ A"), ("2", "Univ B")].
 
-    Text before the first marker comes with marker "".
+    Text before the first marker comes with marker "". Markers are raised or small
+    spans; with ``typed``, also markers typed into the text ("1University of X").
     """
     ref = max(s.size for s in line.spans)
     out: list[tuple[str, str]] = []
@@ -289,7 +302,7 @@ def _segments(line: Line) -> list[tuple[str, str]]:
         buf += span.text
     if buf.strip() or marker:
         out.append((marker, buf.strip()))
-    if len(out) == 1 and not out[0][0]:
+    if typed and len(out) == 1 and not out[0][0]:
         m = _TEXT_MARKER.match(line.text)
         if m:
             rest = line.text[m.end() :]
@@ -304,31 +317,68 @@ def _segments(line: Line) -> list[tuple[str, str]]:
 
 
 def _entries(lines: list[Line], where: str) -> list[_Entry]:
-    """Marker-led entries, a marker-less line under a one-entry line continuing it (a wrapped address)."""
+    """Marker-led entries; an entry runs on over the lines that continue it (a wrapped address).
+
+    A line continues the open entry (the last on its line) when it sits right under it in
+    its font and does not open with a marker of the entry's kind: under raised markers a
+    digit typed at a line start is the rest of the address ("Marlow, SL7" / "1AB, United
+    Kingdom"), not a new entry. Text before a line's first marker is the open entry's tail
+    ("Norwegian Polar Centre," / "Tromsvik, Norway. ³Instituto …").
+    """
     out: list[_Entry] = []
     last: _Entry | None = None
-    for ln in lines:
-        segs = _segments(ln)
-        if segs and segs[0][0]:
-            for n, (marker, text) in enumerate(segs):
-                if not marker:
-                    continue
-                last = _Entry(marker, [text], [ln], where, closed=n < len(segs) - 1)
-                out.append(last)
+    for ln in _in_rows(lines):
+        open_ = last if last is not None and not last.closed else None
+        below = open_ is not None and _continues(open_.lines[-1], ln, shared=True)
+        segs = _segments(ln, typed=False)
+        raised = bool(segs and (segs[0][0] or len(segs) > 1))
+        if not raised and not (below and (not open_.typed or _postcode_split(open_.lines[-1].text, ln.text))):
+            segs = _segments(ln)
+        if not segs:
+            last = None
             continue
-        if last is not None and not last.closed and _continues(last.lines[-1], ln):
-            last.parts.append(ln.text)
-            last.lines.append(ln)
-            continue
-        last = None
+        marked = [(n, m, t) for n, (m, t) in enumerate(segs) if m]
+        if not segs[0][0]:
+            # Text before any marker is the open entry's tail, or the line is no entry's: a
+            # second row of names carries markers too ("CJ Taylor¹, Zhuowen Tu¹").
+            if not (below and (marked or _continues(open_.lines[-1], ln))):
+                last = None
+                continue
+            open_.parts.append(segs[0][1])
+            open_.lines.append(ln)
+        for n, marker, text in marked:
+            last = _Entry(marker, [text], [ln], where, closed=n < len(segs) - 1, typed=not raised)
+            out.append(last)
     return out
 
 
-def _continues(prev: Line, ln: Line) -> bool:
-    """A wrapped institution's next line: right below, in its font, no wider (not the abstract below it)."""
+def _in_rows(lines: list[Line]) -> list[Line]:
+    """Lines in reading order by row: a raised marker lifts a line's top above its row's other
+    pieces ("²Halcyon Labs …" above the "UK" left of it), so sorting by top alone misorders them."""
+    out: list[Line] = []
+    row: list[Line] = []
+    for ln in sorted(lines, key=lambda ln: ln.y0):
+        if row and not same_row(row[0], ln):
+            out += sorted(row, key=lambda r: r.x0)
+            row = []
+        row.append(ln)
+    return out + sorted(row, key=lambda r: r.x0)
+
+
+def _postcode_split(before: str, after: str) -> bool:
+    """A postcode broken at a line end ("Edinburgh EH8" / "9AB, UK"): one phrase, and the digit is no typed marker."""
+    return bool(_POSTCODE_TAIL.search(before) and _POSTCODE_HEAD.match(after))
+
+
+def _continues(prev: Line, ln: Line, *, shared: bool = False) -> bool:
+    """A wrapped institution's next line: right below, in its font, no wider (not the abstract below it).
+
+    A line that also opens a new marked entry (``shared``), or one under a line ending in
+    a comma, may be wider: the abstract has neither.
+    """
     return (
         -0.3 * ln.height <= ln.y0 - prev.y1 < 0.8 * ln.height
-        and ln.width <= prev.width + 0.5 * ln.size
+        and (shared or prev.text.endswith(",") or ln.width <= prev.width + 0.5 * ln.size)
         and ln.spans[0].font == prev.spans[-1].font
         and not _EMAIL_OR_URL.search(ln.text)
     )
@@ -345,7 +395,7 @@ def _join(parts: list[str]) -> str:
             out = part
         elif out.endswith("-") and part[:1].islower():
             out = out[:-1] + part
-        elif _CONNECTOR.search(out) or part[:1].islower() or part[:1] in ",;)":
+        elif _CONNECTOR.search(out) or part[:1].islower() or part[:1] in ",;)" or _postcode_split(out, part):
             out = f"{out} {part}"
         else:
             out = f"{out}, {part}"
@@ -375,8 +425,14 @@ def _tidy(text: str) -> str:
     return text[:500]
 
 
-def first_author_affiliation(layout: PageLayout, authors: list[str], body_size: float) -> FoundAffiliation:
-    """Read the first author's institution from page 1, or say why it is unknown."""
+def first_author_affiliation(
+    layout: PageLayout, authors: list[str], body_size: float, last: PageLayout | None = None
+) -> FoundAffiliation:
+    """Read the first author's institution from page 1, or say why it is unknown.
+
+    ``last``, the paper's last page, is read only when page 1 names no institution
+    for the author: amsart prints the addresses after the references.
+    """
     if not authors:
         return FoundAffiliation("", "", "The metadata lists no authors.")
     usable = [ln for ln in layout.lines if ln.role not in ("furniture", "gutter")]
@@ -433,6 +489,10 @@ def first_author_affiliation(layout: PageLayout, authors: list[str], body_size: 
     with_footnote = _is_with_footnote(paragraphs, authors[0])
     if with_footnote is not None:
         return with_footnote
+    if last is not None:
+        at_end = _end_addresses(last, authors)
+        if at_end is not None:
+            return at_end
     return FoundAffiliation("", author_line.text, "No institution was found next to the first author's name.")
 
 
@@ -457,9 +517,18 @@ def _by_marker(markers: list[str], entries: list[_Entry], author_line: Line) -> 
                 author_line.text,
                 f"Two candidate institutions carry the first author's marker {marker}: {'; '.join(distinct)}.",
             )
+        # An entry that breaks off mid-phrase ("… University of") lost its next line: stored, it would be cut.
+        cut = next((e for e in chosen if not e.closed and _BROKEN_OFF.search(e.parts[-1])), None)
+        if cut is not None:
+            return FoundAffiliation(
+                "",
+                "\n".join([author_line.text] + [ln.text for ln in cut.lines]),
+                f"The first author's institution breaks off at a line end and its next line was not found: {cut.text}.",
+            )
         if distinct and distinct[0] not in found:
             found.append(distinct[0])
-            evidence += [ln.text for ln in chosen[0].lines]
+            # Entries run together in one paragraph share lines: each line once.
+            evidence += [ln.text for ln in chosen[0].lines if ln.text not in evidence]
     if not found:
         return None
     return FoundAffiliation("; ".join(found[:3]), "\n".join(evidence))
@@ -611,6 +680,55 @@ def _addresses_footnote(paragraphs: list[tuple[list[Line], str]], first_author: 
                     )
                 return FoundAffiliation(place, evidence)
     return None
+
+
+def _end_addresses(last: PageLayout, authors: list[str]) -> FoundAffiliation | None:
+    """amsart: after the references, each author's address, then its labelled lines ("Current address:",
+    "Email address:", "URL:"), in the order of the authors.
+
+    The first address is the first author's only when every author has one: with fewer
+    addresses than authors, which is whose is a guess.
+    """
+    paragraphs: list[list[Line]] = []
+    for ln in _in_rows([ln for ln in last.lines if ln.role != "furniture"]):
+        para = paragraphs[-1] if paragraphs else None
+        # Each address and each label opens indented, as a paragraph; its wrapped lines are flush left.
+        if para is not None and -0.3 * ln.height <= ln.y0 - para[-1].y1 < 0.8 * ln.height and ln.x0 < para[0].x0 - 2:
+            para.append(ln)
+        else:
+            paragraphs.append([ln])
+    labelled = [k for k, para in enumerate(paragraphs) if _END_LABEL.match(para[0].text)]
+    if not labelled or labelled[0] == 0:
+        return None
+    first = labelled[0] - 1
+    # The addresses share one font (amsart's small capitals), not the references' above them: a
+    # first author without an address leaves a reference's last line before the first label.
+    font = paragraphs[first][0].spans[0].font
+    if re.match(r"\[\d+\]|\d+\.\s", paragraphs[first][0].text) or (
+        first > 0 and paragraphs[first - 1][-1].spans[-1].font == font
+    ):
+        return None
+    addresses = [first] + [
+        k
+        for k in range(first + 1, len(paragraphs))
+        if k not in labelled
+        and paragraphs[k][0].spans[0].font == font
+        and not re.fullmatch(r"[\d\s\-–]+", paragraphs[k][0].text)
+    ]
+    evidence = "\n".join(ln.text for k in addresses for ln in paragraphs[k])
+    place = _tidy(_join([ln.text for ln in paragraphs[first]]))
+    if not place or not _INSTITUTION.search(place):
+        return None
+    if len(addresses) != len(authors):
+        return FoundAffiliation(
+            "",
+            evidence,
+            f"The last page lists {len(addresses)} address(es) for {len(authors)} authors: "
+            f"which is the first author's is not said. The first: {place}.",
+        )
+    if len(_organisations([place])) > 1:
+        return FoundAffiliation("", evidence, f"The first author's address names two institutions: {place}.")
+    return FoundAffiliation(place, evidence)
 
 
 def _is_with_footnote(paragraphs: list[tuple[list[Line], str]], first_author: str) -> FoundAffiliation | None:
