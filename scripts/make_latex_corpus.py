@@ -253,6 +253,8 @@ def read_truth(side: str, pdf: Path, meta: dict, source: str) -> dict:
     abstract = re.search(r"\\begin\{abstract\}(.*?)\\end\{abstract\}", source, re.S)
     return {
         "style": meta["style"],
+        # The title as arXiv lists it, for a paper that sets its title without \\title{…}.
+        **({"title": meta["title"]} if "title" in meta else {}),
         "pages": pages,
         "authors": meta["authors"],
         "abstract": clean_abstract(abstract.group(1)) if abstract else "",
