@@ -510,13 +510,13 @@ def _column_page(right_rows: list[float]) -> layout.PageLayout:
 def test_a_right_column_above_references_balanced_below_both_columns_is_the_papers():
     # revtex: the text of both columns ends, then the list starts level in both below a gap.
     pl = _column_page([450.0, 461.0, 600.0, 611.0])
-    document = SimpleNamespace(references_at=(1, 600.0, 0))
+    refs = parse._References.of(SimpleNamespace(references_at=(1, 600.0, 0)), [pl])
     conclusion = pl.lines[3]
-    assert not parse._after_references(1, conclusion, document, pl)
-    assert parse._after_references(1, pl.lines[5], document, pl)
+    assert not refs.hold(1, conclusion, pl)
+    assert refs.hold(1, pl.lines[5], pl)
 
 
 def test_a_right_column_continuing_the_references_from_its_top_is_theirs():
     pl = _column_page([60.0 + 11 * i for i in range(60)])
-    document = SimpleNamespace(references_at=(1, 600.0, 0))
-    assert parse._after_references(1, pl.lines[3], document, pl)
+    refs = parse._References.of(SimpleNamespace(references_at=(1, 600.0, 0)), [pl])
+    assert refs.hold(1, pl.lines[3], pl)

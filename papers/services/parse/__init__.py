@@ -29,6 +29,7 @@ import re
 import time
 from collections import Counter
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pymupdf
 from django.conf import settings
@@ -242,18 +243,17 @@ def _read(doc: pymupdf.Document, paper: Paper, spent: Counter) -> tuple[dict, di
         warnings.append("The PDF has no extractable text (scanned images only?).")
     found_affiliation = affiliation.first_author_affiliation(pages[0], list(paper.authors or []), body_size, pages[-1])
     footnote_marks: dict[int, str] = {}
+    refs = _References.of(document, pages)
     found_links = (
         links.find_links(paper.abstract or "", "abstract")
         + links.find_links(paper.comment or "", "comment")
         + links.pdf_links(
-            _link_lines(outside, document, body_size, footnote_marks),
+            _link_lines(outside, refs, body_size, footnote_marks),
             body_size=body_size,
             page_heights={pl.index: pl.height for pl in pages},
             authors=list(paper.authors or []),
             title=paper.title or "",
-            annotations=[
-                (p, tuple(rect), uri) for p, rect, uri in uris if not _in_references(p, rect, document, pages)
-            ],
+            annotations=[(p, tuple(rect), uri) for p, rect, uri in uris if not _in_references(p, rect, refs, pages)],
             footnote_marks=footnote_marks,
         )
     )
@@ -330,7 +330,7 @@ def _display_list(doc: pymupdf.Document, lists: dict[int, pymupdf.DisplayList], 
 
 def _link_lines(
     per_page: list[tuple[layout.PageLayout, list[layout.Line]]],
-    document: body.Document,
+    refs: _References | None,
     body_size: float,
     footnote_marks: dict[int, str],
 ) -> list[layout.Line]:
@@ -350,26 +350,40 @@ def _link_lines(
                 notes_from[ln.col] = min(notes_from.get(ln.col, ln.y0), ln.y0)
         for ln in ordered:
             in_notes = ln.col in notes_from and ln.y0 >= notes_from[ln.col] - 1
-            if document.references_at and not in_notes and _after_references(pl.index, ln, document, pl):
+            if refs is not None and not in_notes and refs.hold(pl.index, ln, pl):
                 continue
             out.append(ln)
     return out
 
 
-def _after_references(
-    page: int, rect: layout.Line | pymupdf.Rect, document: body.Document, pl: layout.PageLayout
-) -> bool:
-    """Is this spot inside the reference list? (Other papers' code links live there.)"""
-    ref_page, ref_y, ref_col = document.references_at
-    if page != ref_page:
-        return page > ref_page
-    if pl.gutter is None or ref_col == -1:
-        return rect.y0 >= ref_y - 1
-    right = rect.x0 >= pl.gutter - 2
-    if ref_col == 0:
-        # The right column's lines above ref_y only are asked where the list goes on there (few lines, one page).
-        return rect.y0 >= ref_y - 1 or (right and rect.y0 >= _right_references_top(pl, ref_y) - 1)
-    return right and rect.y0 >= ref_y - 1
+@dataclass(frozen=True)
+class _References:
+    """Where the reference list is (other papers' code links live there), read once for the paper."""
+
+    page: int
+    y: float
+    col: int
+    right_top: float  # where it goes on in the right column when it starts in the left one
+
+    @classmethod
+    def of(cls, document: body.Document, pages: list[layout.PageLayout]) -> _References | None:
+        if not document.references_at:
+            return None
+        page, y, col = document.references_at
+        pl = next((p for p in pages if p.index == page), None)
+        right_top = _right_references_top(pl, y) if pl is not None and pl.gutter is not None and col == 0 else 0.0
+        return cls(page, y, col, right_top)
+
+    def hold(self, page: int, rect: layout.Line | pymupdf.Rect, pl: layout.PageLayout) -> bool:
+        """Is this spot inside the reference list?"""
+        if page != self.page:
+            return page > self.page
+        if pl.gutter is None or self.col == -1:
+            return rect.y0 >= self.y - 1
+        right = rect.x0 >= pl.gutter - 2
+        if self.col == 0:
+            return rect.y0 >= self.y - 1 or (right and rect.y0 >= self.right_top - 1)
+        return right and rect.y0 >= self.y - 1
 
 
 def _right_references_top(pl: layout.PageLayout, ref_y: float) -> float:
@@ -386,11 +400,11 @@ def _right_references_top(pl: layout.PageLayout, ref_y: float) -> float:
     return ref_y if level and above and level[0].y0 - max(above) > 2 * level[0].height else 0.0
 
 
-def _in_references(page: int, rect: pymupdf.Rect, document: body.Document, pages: list[layout.PageLayout]) -> bool:
-    if not document.references_at:
+def _in_references(page: int, rect: pymupdf.Rect, refs: _References | None, pages: list[layout.PageLayout]) -> bool:
+    if refs is None:
         return False
     pl = next((p for p in pages if p.index == page), None)
-    return pl is not None and _after_references(page, rect, document, pl)
+    return pl is not None and refs.hold(page, rect, pl)
 
 
 def _dedupe_figures(found: list[figures.FoundFigure]) -> list[figures.FoundFigure]:
