@@ -835,9 +835,10 @@ def _shared_gap_limits(
     A table grows down from its caption and a figure grows up from its own, so
     when a figure sits right under a table both would claim everything between
     the two captions. So does a table captioned below, stacked under a table
-    captioned above (AAAI): its caption has neither rules nor rows right under it. A table is one tight block of rules, rows and notes
-    under its caption; the border is the middle of the first real gap after that
-    block (a figure may have wider gaps inside it, so the widest gap is no guide).
+    captioned above (AAAI): its caption has neither rules nor rows right under
+    it. A table is one tight block of rules, rows and notes under its caption;
+    the border is the middle of the first real gap after that block (a figure
+    may have wider gaps inside it, so the widest gap is no guide).
     """
     limits: dict[int, tuple[float, float]] = {}
     rects = [_caption_rect(lines) for _kind, _label, lines, _seq in captions]
